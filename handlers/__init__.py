@@ -1,0 +1,1 @@
+"""Thin Telegram handlers and the one renderer of all user-facing Vietnamese text."""

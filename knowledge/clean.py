@@ -1,0 +1,202 @@
+"""Clean stage: page text → the report's own paragraphs.
+
+Scraped local-government pages carry visit counters, ad placeholders, related-news lists,
+comment forms and site footers. We drop them line by line, keep the footer's editor, phone,
+e-mail and address as source metadata (not content), keep a repeated paragraph once, and
+flag text that stops in the middle of a list ("... như:") as truncated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from knowledge.text import fold, normalize, squash
+
+# Matched against the folded line (no diacritics, lower case, bullets stripped).
+_CHROME = re.compile(
+    r"^(?:"
+    r"anh tin bai|image (?:advertisement|banner)|skip to (?:main )?content"
+    r"|(?:thong ke|so luot|luot) truy cap.*"
+    r"|(?:dang online|dang truy cap|online|hom nay|hom qua|trong tuan|tuan nay|trong thang"
+    r"|thang nay|nam nay|tat ca|tong so luot|tong truy cap|thong ke|luot xem)\s*:?\s*[\d.,\s]*"
+    r"|luot danh gia.*|ma xac thuc.*|ban do .{1,60}|cac ca khuc .{1,80}|lien ket website"
+    r"|thu vien (?:anh|video|hinh anh)|(?:mot so )?hinh anh (?:cua )?(?:hoi nghi|dai hoi|buoi le).{0,40}"
+    r"|chia se|share|in bai(?: viet)?|gui email|print|facebook|zalo|twitter|trang chu|home"
+    r"|ban quyen.*|copyright.*|©.*|ghi ro nguon.*|(?:quay )?(?:ve )?dau trang|top"
+    r")$"
+)
+# Everything after one of these lines is page chrome (related links, comment forms).
+_TAIL = re.compile(
+    r"^(?:tin lien quan|bai viet lien quan|tin cung chuyen muc|cac tin khac|tin khac|xem them"
+    r"|tin moi(?: nhat)?|tin bai khac|bai lien quan|cac bai viet khac|danh gia|binh luan"
+    r"|y kien ban doc|gui binh luan|viet binh luan)\s*:?$"
+)
+_META = re.compile(
+    r"^(?P<key>truong ban bien tap|chiu trach nhiem(?: noi dung| xuat ban)?|dia chi|dien thoai"
+    r"|so dien thoai|dt|fax|e-?mail|website)\s*:\s*",
+)
+_META_KEYS = {
+    "truong ban bien tap": "editor",
+    "chiu trach nhiem": "editor",
+    "chiu trach nhiem noi dung": "editor",
+    "chiu trach nhiem xuat ban": "editor",
+    "dia chi": "address",
+    "dien thoai": "phone",
+    "so dien thoai": "phone",
+    "dt": "phone",
+    "fax": "fax",
+    "email": "email",
+    "e-mail": "email",
+    "website": "website",
+}
+_SITE = re.compile(r"^(?:trang|cong) thong tin dien tu\b")
+_BANNER = re.compile(
+    r"^(?:quyet tam|nhiet liet chao mung|chao mung|thi dua|dang cong san viet nam quang vinh"
+    r"|mung dang|mung xuan)\b"
+)
+_TIMESTAMP = re.compile(
+    r"^(?:(?:ngay dang|cap nhat(?: luc)?|dang luc|thu \w+|chu nhat)\s*[:,]?\s*)?"
+    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"(?:\s*(?:am|pm|gmt\+?7?))?$"
+)
+_BULLET = re.compile(r"^[\s•·●▪■◦*]+")
+_CATEGORY_MAX_WORDS = 5
+_MIN_DUPLICATE = 40
+
+
+@dataclass(slots=True)
+class Cleaned:
+    text: str
+    title: str | None
+    truncated: bool
+    meta: dict[str, str] = field(default_factory=dict)
+    # Lines dropped as page chrome: not content, but they still name the site's unit
+    # ("Bản đồ thị xã Hồng Lĩnh"), so extraction may use them as weak hints.
+    removed: list[str] = field(default_factory=list)
+
+
+def clean(raw_text: str) -> Cleaned:
+    """Clean one page's text. Never raises on odd input; an all-chrome page gives empty text."""
+    lines = [_BULLET.sub("", squash(line)) for line in normalize(raw_text).splitlines()]
+    meta: dict[str, str] = {}
+    removed: list[str] = []
+    body = _drop_chrome([line for line in lines if line], meta, removed)
+    body = _take_header(body, meta, removed)
+    body = _dedupe(body)
+    truncated = _is_truncated(body)
+    title = body[0] if body and _looks_like_title(body[0]) else None
+    return Cleaned("\n".join(body), title, truncated, meta, removed)
+
+
+def _drop_chrome(lines: list[str], meta: dict[str, str], removed: list[str]) -> list[str]:
+    body: list[str] = []
+    in_tail = False
+    for line in lines:
+        key = fold(line)
+        if _take_meta(line, key, meta):
+            removed.append(line)
+            continue
+        if in_tail or _TAIL.match(key):
+            in_tail = True
+            removed.append(line)
+            continue
+        if _CHROME.match(key):
+            removed.append(line)
+            continue
+        body.append(line)
+    return body
+
+
+def _take_meta(line: str, key: str, meta: dict[str, str]) -> bool:
+    """Footer lines (editor, phone, e-mail, site name) become metadata, not content."""
+    match = _META.match(key)
+    if match:
+        name = _META_KEYS.get(match.group("key"), match.group("key"))
+        # The folded key has the same length as the original prefix: slice the original.
+        meta.setdefault(name, line[match.end() :].strip())
+        return True
+    if _SITE.match(key) and len(line) < 160:
+        meta.setdefault("site", line)
+        return True
+    return False
+
+
+def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> list[str]:
+    """Leading banner slogans, a category label and a publication timestamp are metadata."""
+    out: list[str] = []
+    for index, line in enumerate(body):
+        key = fold(line)
+        leading = index < 4 and not out
+        if leading and _BANNER.match(key) and index + 1 < len(body):
+            meta.setdefault("banner", line)
+            removed.append(line)
+            continue
+        if leading and _is_category(line) and index + 1 < len(body):
+            meta.setdefault("category", line)
+            removed.append(line)
+            continue
+        stamp = _TIMESTAMP.match(key)
+        if stamp and index < 6 and _iso(stamp):
+            meta.setdefault("published", _iso(stamp) or "")
+            removed.append(line)
+            continue
+        out.append(line)
+    return out
+
+
+def _is_category(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return (
+        bool(letters)
+        and all(c.isupper() for c in letters)
+        and len(line.split()) <= _CATEGORY_MAX_WORDS
+        and not any(c.isdigit() for c in line)
+    )
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    try:
+        return date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+    except ValueError:
+        return None
+
+
+def _dedupe(body: list[str]) -> list[str]:
+    """Keep a repeated paragraph once, and drop one that another paragraph already contains.
+
+    Portals often render the lead twice (once as a teaser, once opening the article). The
+    first line is never dropped as "contained": it is usually the title, which the lead
+    repeats on purpose.
+    """
+    seen: set[str] = set()
+    unique: list[str] = []
+    for line in body:
+        if line not in seen:
+            seen.add(line)
+            unique.append(line)
+    kept: list[str] = []
+    for index, line in enumerate(unique):
+        if index > 0 and len(line) >= _MIN_DUPLICATE and any(
+            other is not line and len(other) > len(line) and line in other for other in unique
+        ):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _is_truncated(body: list[str]) -> bool:
+    """A paragraph that announces a list (ends with ':') and is followed by nothing, or by a
+    lower-case continuation, lost its list when the page was scraped."""
+    for index, line in enumerate(body):
+        if not line.endswith(":"):
+            continue
+        following = body[index + 1] if index + 1 < len(body) else ""
+        if not following or following[0].islower():
+            return True
+    return bool(body) and fold(body[-1]).endswith((" nhu", " gom", " sau"))
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) <= 250 and not line.endswith((".", ":", ";"))

@@ -1,0 +1,148 @@
+"""Extract stage: a cleaned page → one structured record (see record.py).
+
+Rules where they are exact (dates, numbers, codes, the fixed shapes officials are named in),
+the gazetteer for places. Each submodule reads one kind of value; this module only decides
+which part of the page each reads: the lead (title and opening paragraph) for what the meeting
+was, the whole text for people, items, figures and references.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from knowledge.clean import Cleaned
+from knowledge.extract import dates, items, kinds, numbers, people, refs, units
+from knowledge.extract.record import DocRef, Figure, Person, Record
+from knowledge.extract.sentences import Piece, pieces
+
+__all__ = ["Record", "extract"]
+
+_TITLE_FROM_SENTENCE = 160
+
+
+def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Record:
+    page_meta = page_meta or {}
+    paragraphs = [p for p in cleaned.text.split("\n") if p.strip()]
+    has_title = cleaned.title is not None
+    parts = pieces(cleaned.text, has_title=has_title)
+    title = cleaned.title or page_meta.get("title") or _title_from(parts)
+    lead_paragraph = 1 if has_title else 0
+    lead = _sentences(parts, upto=lead_paragraph + 1)
+    if has_title:
+        lead = [title, *lead]
+    body = _sentences(parts, start=lead_paragraph + 2)
+    directive = kinds.directive_header(paragraphs)
+    doc_type = kinds.doc_type(title, lead, directive)
+    record = Record(
+        title=title, doc_type=doc_type, unit=None, meeting_date=None, published_date=None,
+        period=None, meeting_kind=None, session_number=None, term=None, author=None,
+        truncated=cleaned.truncated, text=cleaned.text, meta=dict(cleaned.meta),
+    )
+    _when(record, lead, body, page_meta)
+    if directive is not None:
+        record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
+        record.meta["issued"] = directive.issued or ""
+    elif doc_type == "hội nghị":
+        _meeting(record, lead)
+    page = [*cleaned.removed, *cleaned.meta.values()]
+    record.unit = units.find_unit(lead=lead, body=body, page=page)
+    if record.unit:
+        record.provenance["unit"] = record.unit.sentence
+    _content(record, parts, paragraphs, lead_paragraph)
+    record.warnings = _warnings(record)
+    return record
+
+
+def _sentences(parts: list[Piece], *, start: int = 0, upto: int | None = None) -> list[str]:
+    seen: dict[int, str] = {}
+    for piece in parts:
+        if piece.paragraph >= start and (upto is None or piece.paragraph <= upto):
+            seen.setdefault(id(piece.sentence), piece.sentence)
+    return list(seen.values())
+
+
+def _title_from(parts: list[Piece]) -> str:
+    first = parts[0].sentence if parts else ""
+    if len(first) <= _TITLE_FROM_SENTENCE:
+        return first
+    return first[:_TITLE_FROM_SENTENCE].rsplit(" ", 1)[0] + "…"
+
+
+def _when(record: Record, lead: list[str], body: list[str], page_meta: dict[str, str]) -> None:
+    published = record.meta.get("published") or page_meta.get("date")
+    record.published_date = published or None
+    published_year = int(published[:4]) if published else None
+    fallback = published_year or dates.any_year(lead) or dates.any_year(body[:5])
+    covered = dates.period(lead, fallback_year=fallback)
+    if covered:
+        record.period, record.provenance["period"] = covered
+    if record.doc_type != "văn bản":
+        found = dates.meeting_date(
+            lead, covered=record.period, fallback_year=published_year or dates.any_year(lead)
+        )
+        if found:
+            record.meeting_date, record.provenance["meeting_date"] = found.value, found.sentence
+
+
+def _meeting(record: Record, lead: list[str]) -> None:
+    record.meeting_kind = kinds.meeting_kind(record.title, lead)
+    term = dates.term(lead)
+    if term:
+        record.term, record.provenance["term"] = term.value, term.sentence
+    session = dates.session_number(lead)
+    if session:
+        record.session_number, record.provenance["session_number"] = int(session.value), session.sentence
+
+
+def _content(record: Record, parts: list[Piece], paragraphs: list[str], lead_paragraph: int) -> None:
+    found: list[Person] = []
+    figures: list[Figure] = []
+    references: list[DocRef] = []
+    campaigns = []
+    groups = itertools.count()
+    seen_sentences: set[int] = set()
+    for piece in parts:
+        found.extend(people.people_in(piece.sentence, piece.text))
+        figures.extend(numbers.figures(piece.text, sentence=piece.sentence, groups=groups))
+        if id(piece.sentence) not in seen_sentences:
+            seen_sentences.add(id(piece.sentence))
+            references.extend(refs.doc_refs(piece.sentence))
+            campaigns.extend(refs.campaigns(piece.sentence))
+    byline = people.author(paragraphs)
+    if byline:
+        record.author, record.provenance["author"] = byline
+    record.people = people.merge(found)
+    record.items = items.classify(
+        parts, doc_type=record.doc_type, people=record.people, lead_paragraph=lead_paragraph
+    )
+    record.figures = figures
+    record.doc_refs = _unique_refs(references)
+    record.campaigns = refs.unique_campaigns(campaigns)
+
+
+def _unique_refs(found: list[DocRef]) -> list[DocRef]:
+    """One reference a code, filling gaps from later mentions (the first may lack the date)."""
+    merged: dict[str, DocRef] = {}
+    for ref in found:
+        known = merged.setdefault(ref.code, ref)
+        if known is not ref:
+            known.kind = known.kind or ref.kind
+            known.issuer = known.issuer or ref.issuer
+            known.date = known.date or ref.date
+            known.subject = known.subject or ref.subject
+    return list(merged.values())
+
+
+def _warnings(record: Record) -> list[str]:
+    warnings = []
+    if record.truncated:
+        warnings.append("truncated")
+    if record.unit is None:
+        warnings.append("unit_not_found")
+    elif record.unit.code is None and record.unit.level != "trung ương":
+        warnings.append("unit_not_in_gazetteer")
+    if record.doc_type == "hội nghị" and record.meeting_date is None:
+        warnings.append("no_meeting_date")
+    if not record.text.strip():
+        warnings.append("empty_text")
+    return warnings

@@ -1,0 +1,209 @@
+"""Dates, periods, terms and session numbers.
+
+The meeting date is the one the lead gives for the meeting itself ("Ngày 15/7, Ủy ban MTTQ
+... tổ chức"), not a document's date ("05-CT/TW ngày 15/5/2016"), an anniversary
+("11/6/1948-11/6/2021") or a later event in the body. A date without a year takes it from
+the period the report covers ("6 tháng cuối năm 2020").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from knowledge.extract.record import Period
+
+_DAY_MONTH = re.compile(
+    r"(?P<prefix>(?:(?:sáng|chiều|tối|trưa)\s+)?ngày\s+)?"
+    r"(?<![\d/])(?P<d>\d{1,2})\s*(?:[/.]\s*|\s+tháng\s+)(?P<m>\d{1,2})"
+    r"(?:\s*(?:[/.]|\s+năm)\s*(?P<y>\d{4}))?(?![\d/]*\d)",
+    re.IGNORECASE,
+)
+_EVENT = re.compile(
+    r"tổ chức|diễn ra|khai mạc|tiến hành|họp|hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội",
+    re.IGNORECASE,
+)
+_DOC_CODE_BEFORE = re.compile(r"[A-ZĐ]{1,5}/[A-ZĐƯ]{1,6}\S*\s*(?:ngày\s*)?$")
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+_WORD_NUMBERS = {
+    "nhất": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6,
+    "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "mười": 10,
+}
+_HALF = re.compile(r"(?:6|sáu)\s+tháng\s+(?P<which>đầu|cuối)\s+năm(?:\s+(?P<y>\d{4}))?", re.IGNORECASE)
+_QUARTER = re.compile(
+    r"quý\s+(?P<q>IV|III|II|I|[1-4])\b(?:\s*(?:năm|/)\s*(?P<y>\d{4}))?", re.IGNORECASE
+)
+_MONTH = re.compile(
+    r"(?:giao ban|sơ kết|kết quả|công tác|hoạt động)(?:\s+\S+){0,4}?\s+tháng\s+(?P<m>\d{1,2})"
+    r"(?:\s*(?:năm|/)\s*(?P<y>\d{4}))?(?!\s*/)",
+    re.IGNORECASE,
+)
+_YEAR_REVIEW = re.compile(
+    r"tổng kết(?:\s+\S+){0,6}?\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
+)
+_REVIEW_WORDS = re.compile(r"sơ kết|tổng kết|đánh giá|kết quả|trong|qua", re.IGNORECASE)
+_PLAN_WORDS = re.compile(r"triển khai|phương hướng|nhiệm vụ|chương trình|kế hoạch|đề ra", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+_TERM = re.compile(r"(?:nhiệm kỳ|khóa)\s+(?P<a>\d{4})\s*[-–—]\s*(?P<b>\d{4})", re.IGNORECASE)
+_FRONT_WORDS = re.compile(r"mttq|mặt trận|ủy ban|ub\b|hội nghị|lần thứ|uỷ ban", re.IGNORECASE)
+_OTHER_BODIES = re.compile(
+    r"đảng bộ|đại hội đảng|hđnd|hội đồng nhân dân|quốc hội|ban ctmt|ban công tác|chi bộ|đoàn",
+    re.IGNORECASE,
+)
+_SESSION = re.compile(
+    r"(?:hội nghị|kỳ họp|phiên họp)(?P<between>[^.;]{0,80}?)\blần\s+thứ\s+(?P<n>[IVXL]+|\d{1,2}|[^\W\d_]+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Found:
+    value: str
+    sentence: str
+
+
+def iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def number_word(token: str) -> int | None:
+    """'4' → 4, 'II' → 2, 'tư' → 4, 'nhất' → 1."""
+    if token.isdigit():
+        return int(token)
+    upper = token.upper()
+    if upper and all(c in _ROMAN for c in upper):
+        total = 0
+        for index, char in enumerate(upper):
+            value = _ROMAN[char]
+            following = _ROMAN[upper[index + 1]] if index + 1 < len(upper) else 0
+            total += -value if value < following else value
+        return total
+    return _WORD_NUMBERS.get(token.lower())
+
+
+def meeting_date(
+    lead: list[str], *, covered: Period | None, fallback_year: int | None
+) -> Found | None:
+    """The first date in the lead that a meeting sentence gives for itself."""
+    for sentence in lead:
+        if not _EVENT.search(sentence):
+            continue
+        for match in _DAY_MONTH.finditer(sentence):
+            if _not_meeting_date(sentence, match):
+                continue
+            year = int(match["y"]) if match["y"] else _year_for(int(match["m"]), covered)
+            year = year or fallback_year
+            if year is None:
+                continue
+            value = iso(year, int(match["m"]), int(match["d"]))
+            if value:
+                return Found(value, sentence)
+    return None
+
+
+def _year_for(month: int, covered: Period | None) -> int | None:
+    """A review of the year or its second half meets early next year ("Ngày 10/1, tổng kết
+    năm 2023" is in 2024); anything else meets in the year it covers."""
+    if covered is None:
+        return None
+    late = covered.part in {"Y", "H2", "Q4", "M12"}
+    return covered.year + 1 if late and month <= 3 else covered.year
+
+
+def _not_meeting_date(sentence: str, match: re.Match[str]) -> bool:
+    before = sentence[: match.start()]
+    after = sentence[match.end() : match.end() + 3]
+    if _DOC_CODE_BEFORE.search(before[-30:]):
+        return True  # "05-CT/TW ngày 15/5/2016" is the directive's date
+    if after.lstrip().startswith(("-", "–")) or before.rstrip().endswith(("-", "–", "(")):
+        return True  # "(11/6/1948-11/6/2021)": an anniversary span
+    # A bare "d/m" without "ngày" and without a year is too often a ratio or a code.
+    return not match["prefix"] and not match["y"]
+
+
+def period(lead: list[str], *, fallback_year: int | None) -> tuple[Period, str] | None:
+    """The period the report reviews (H1/H2, Q1–Q4, a month, or the year) and its sentence."""
+    joined = " ".join(lead)
+    for sentence in lead:
+        found = _period_in(sentence, joined, fallback_year)
+        if found:
+            return found, sentence
+    return None
+
+
+def _period_in(sentence: str, joined: str, fallback_year: int | None) -> Period | None:
+    for match in _HALF.finditer(sentence):
+        before = sentence[max(0, match.start() - 60) : match.start()]
+        reviewed = match["which"].lower() == "đầu" or (
+            _REVIEW_WORDS.search(before) and not _PLAN_WORDS.search(before)
+        )
+        if reviewed:
+            year = _year(match["y"], joined, fallback_year)
+            if year:
+                return Period(year, "H1" if match["which"].lower() == "đầu" else "H2")
+    for regex, part in ((_QUARTER, "Q"), (_MONTH, "M")):
+        match = regex.search(sentence)
+        if match:
+            number = number_word(match.group(1))
+            year = _year(match["y"], joined, fallback_year)
+            if number and year and (part == "Q" and number <= 4 or part == "M" and number <= 12):
+                return Period(year, f"{part}{number}")
+    match = _YEAR_REVIEW.search(sentence)
+    if match:
+        return Period(int(match["y"]), "Y")
+    return None
+
+
+def _year(explicit: str | None, joined: str, fallback: int | None) -> int | None:
+    """A period phrase without a year ("6 tháng đầu năm, ... cuối năm 2023") shares the year the
+    lead gives elsewhere, or the meeting's."""
+    if explicit:
+        return int(explicit)
+    for match in _HALF.finditer(joined):
+        if match["y"]:
+            return int(match["y"])
+    return fallback
+
+
+def any_year(texts: list[str]) -> int | None:
+    counts = Counter(int(y) for text in texts for y in _YEAR.findall(text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def term(lead: list[str]) -> Found | None:
+    """The Front committee's term ("nhiệm kỳ 2019 – 2024"), not a Party or council term."""
+    for sentence in lead:
+        for match in _TERM.finditer(sentence):
+            before = sentence[max(0, match.start() - 90) : match.start()]
+            front = list(_FRONT_WORDS.finditer(before))
+            other = list(_OTHER_BODIES.finditer(before))
+            if front and (not other or other[-1].start() < front[-1].start()):
+                return Found(f"{match['a']}-{match['b']}", sentence)
+    return None
+
+
+def session_number(lead: list[str]) -> Found | None:
+    for sentence in lead:
+        for match in _SESSION.finditer(sentence):
+            if re.search(r"đại hội|đảng bộ|hiệp thương", match["between"], re.IGNORECASE):
+                continue
+            number = number_word(match["n"])
+            if number:
+                return Found(str(number), sentence)
+    return None
+
+
+def explicit_dates(text: str) -> list[str]:
+    """Every full date (with a year) in a text, ISO: used for document dates."""
+    out = []
+    for match in _DAY_MONTH.finditer(text):
+        if match["y"]:
+            value = iso(int(match["y"]), int(match["m"]), int(match["d"]))
+            if value:
+                out.append(value)
+    return out

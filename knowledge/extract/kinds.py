@@ -1,0 +1,103 @@
+"""What kind of document this is, what kind of meeting, and a directive document's header.
+
+A directive document (nghị quyết, chỉ thị, kết luận, kế hoạch, quy chế, chương trình phối hợp)
+opens with its issuer, "Số: 15-NQ/TU", "<place>, ngày ... tháng ... năm ..." and its title;
+officials look such documents up by code, issuer, subject and date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.extract.dates import iso
+from knowledge.extract.refs import CODE
+from knowledge.text import fold
+
+_DIRECTIVE_TITLE = re.compile(
+    r"^(?:nghi quyet|chi thi|ket luan|ke hoach|quy che|chuong trinh phoi hop|quy dinh|huong dan"
+    r"|thong tri|quyet dinh|chuong trinh hanh dong)\b"
+)
+_DIRECTIVE_KINDS = {
+    "nghi quyet": "nghị quyết", "chi thi": "chỉ thị", "ket luan": "kết luận", "ke hoach": "kế hoạch",
+    "quy che": "quy chế", "chuong trinh phoi hop": "chương trình phối hợp", "quy dinh": "quy định",
+    "huong dan": "hướng dẫn", "thong tri": "thông tri", "quyet dinh": "quyết định",
+    "chuong trinh hanh dong": "chương trình hành động",
+}
+_NUMBER_LINE = re.compile(rf"(?i:số)\s*:?\s*(?P<code>{CODE})")
+_ISSUE_DATE = re.compile(
+    r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
+)
+_ISSUER_LINE = re.compile(r"ỦY|UỶ|BAN|ĐẢNG|MẶT TRẬN|HỘI ĐỒNG|UBND|TỈNH|HUYỆN|THÀNH")
+_MEETING = re.compile(
+    r"hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|kỳ họp|cuộc họp|họp", re.IGNORECASE
+)
+_MEETING_KINDS = (
+    ("giao ban", re.compile(r"giao ban", re.IGNORECASE)),
+    ("hiệp thương", re.compile(r"hiệp thương", re.IGNORECASE)),
+    ("hội nghị Ủy ban", re.compile(r"hội nghị\s+(?:ủy ban|uỷ ban|ub)\b[^.;]{0,80}lần thứ|hội nghị lần thứ", re.IGNORECASE)),
+    ("sơ kết 6 tháng", re.compile(r"sơ kết[^.;]{0,60}(?:6|sáu) tháng", re.IGNORECASE)),
+    ("tổng kết năm", re.compile(r"tổng kết[^.;]{0,60}năm", re.IGNORECASE)),
+    ("đại hội", re.compile(r"(?:tổ chức|khai mạc|diễn ra)\s+đại hội|^đại hội", re.IGNORECASE)),
+)
+
+
+@dataclass(slots=True)
+class Directive:
+    kind: str
+    code: str | None
+    issuer: str | None
+    issued: str | None
+    subject: str | None
+
+
+def directive_header(paragraphs: list[str]) -> Directive | None:
+    """A directive document's header, or None for meeting reports and news."""
+    head = paragraphs[:12]
+    title_at = next((i for i, p in enumerate(head) if _DIRECTIVE_TITLE.match(fold(p))), None)
+    if title_at is None:
+        return None
+    number = next((m for p in head if (m := _NUMBER_LINE.search(p))), None)
+    title_line = head[title_at]
+    if number is None and not title_line.isupper():
+        return None  # a news story that starts with "Kế hoạch ..." is not the plan itself
+    kind_key = _DIRECTIVE_TITLE.match(fold(title_line))
+    kind = _DIRECTIVE_KINDS.get(kind_key.group() if kind_key else "", "văn bản")
+    issued = next((m for p in head if (m := _ISSUE_DATE.search(p))), None)
+    issuer = next((p for p in head[:title_at] if p.isupper() and _ISSUER_LINE.search(p)), None)
+    subject = _subject(head, title_at)
+    return Directive(
+        kind,
+        number["code"] if number else None,
+        issuer.title() if issuer else None,
+        iso(int(issued["y"]), int(issued["m"]), int(issued["d"])) if issued else None,
+        subject,
+    )
+
+
+def _subject(head: list[str], title_at: int) -> str | None:
+    title = head[title_at]
+    inline = re.search(r"\bvề\s+(.+)$", title, re.IGNORECASE)
+    if inline:
+        return inline.group(1).strip()
+    following = head[title_at + 1] if title_at + 1 < len(head) else ""
+    if fold(following).startswith("ve "):
+        return following[3:].strip()
+    return None
+
+
+def doc_type(title: str, lead: list[str], directive: Directive | None) -> str:
+    if directive is not None:
+        return "văn bản"
+    if _MEETING.search(title) or any(_MEETING.search(s) for s in lead[:2]):
+        return "hội nghị"
+    return "tin tức"
+
+
+def meeting_kind(title: str, lead: list[str]) -> str | None:
+    texts = [title, *[s for s in lead[:3] if _MEETING.search(s)]]
+    for text in texts:
+        for kind, regex in _MEETING_KINDS:
+            if regex.search(text):
+                return kind
+    return "other" if texts[1:] or _MEETING.search(title) else None

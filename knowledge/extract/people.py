@@ -1,0 +1,168 @@
+"""People named in a report, their roles, and what they did at the meeting.
+
+Reports name officials in a few fixed shapes, which rules read exactly:
+"Đ/c Hoàng Xuân Thuận, Bí thư huyện ủy Đình Lập phát biểu", "Ông Đào Văn Hùng – Phó Chủ tịch
+Ủy ban MTTQ thị xã Kiến Tường", and the role first: "Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn
+phát biểu". The sentence's verb gives the relation (chủ trì → chaired, dự → attended...).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from knowledge.extract.record import Person
+
+_UPPER = "A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĨŨƠƯẠ-Ỹ"
+_SYL = rf"[{_UPPER}][^\W\d_]*"
+_NAME = rf"{_SYL}(?:\s+{_SYL}){{1,3}}"
+_HONORIFIC = r"(?:đồng chí|đ/c|ông|bà)"
+_ROLE_HEAD = (
+    r"(?:nguyên\s+)?(?:phó\s+)?(?:bí thư|chủ tịch|trưởng|giám đốc|chủ nhiệm|chánh|tổng|thủ tướng"
+    r"|bộ trưởng|thứ trưởng|hiệu trưởng|hội trưởng|ủy viên|uỷ viên|tỉnh ủy viên|huyện ủy viên"
+    r"|thành ủy viên|tuv|huv|đại biểu|thường trực|đại tá|thượng tá|trung tá|thiếu tá|cán bộ"
+    r"|chuyên viên|thành viên|người phát ngôn|trưởng ban|phó ban|bí thư chi bộ)"
+)
+_WITH_HONORIFIC = re.compile(
+    rf"(?<![^\W_])(?i:{_HONORIFIC})\s+(?P<name>{_NAME})(?P<after>\s*(?:[,–—(]|-)\s*|\s+(?=(?i:{_ROLE_HEAD})))?"
+)
+_ROLE_STOP = re.compile(
+    r"\s+(?:và|cùng|đã|đồng chủ trì|chủ trì|phát biểu|đề nghị|yêu cầu|kết luận|chỉ đạo|dự|tham dự"
+    r"|trình bày|báo cáo|nhấn mạnh|ghi nhận|cho biết|khẳng định|tặng|trao|thăm|làm|được|tới|đến"
+    r"|đánh giá|biểu dương|mong muốn|lưu ý|giao|nêu)\b"
+    rf"|\s*[;:.()]|,\s*(?i:{_HONORIFIC}|các)\b",
+    re.IGNORECASE,
+)
+_ROLE_START = re.compile(rf"^(?i:{_ROLE_HEAD})\b")
+_ROLE_FIRST = re.compile(
+    rf"(?P<role>(?<![^\W_])(?i:{_ROLE_HEAD})[^;:.()]{{0,70}}?)\s+(?P<name>{_NAME})(?=\s+[a-zđà-ỹ]|\s*[,;:.–-]|$)"
+)
+SURNAMES = frozenset(
+    """Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Đinh Lâm
+    Mai Trịnh Trương Hà Cao Lương Tạ Chu Nông Lò Vi Hứa Thái Quách Tô Tăng La Kiều Lưu Lục Mạc
+    Khổng Châu Văn Từ Triệu Thân Tôn Giang Âu Ông Thạch Kim Hầu Viên Phùng Bạch Doãn Quan Lã
+    Lại Vương Tống Nghiêm Diệp Đàm Khúc Bế Ma Sầm Lộc Mông Vàng Thào Sùng Giàng Lù Điểu Đồng
+    Ninh Nghiêm Phí Chử Thiều Trình Vi Lò Cầm Hà Lưu Khương Đậu Đới Tiêu Bành Cù Phó Phương""".split()
+)
+_RELATIONS = (
+    ("chaired", re.compile(r"chủ trì", re.IGNORECASE)),
+    ("directed", re.compile(r"chỉ đạo|kết luận|đề nghị|yêu cầu|giao nhiệm vụ", re.IGNORECASE)),
+    ("reported", re.compile(r"báo cáo|trình bày|thông qua", re.IGNORECASE)),
+    ("spoke", re.compile(r"phát biểu|tham luận|cho biết|nhấn mạnh", re.IGNORECASE)),
+    ("attended", re.compile(r"tham dự|dự hội nghị|về dự|dự đại hội|có sự tham gia|^dự\b", re.IGNORECASE)),
+)
+_PRIORITY = {"chaired": 0, "directed": 1, "reported": 2, "spoke": 3, "attended": 4, "author": 5, "mentioned": 6}
+_AUTHOR_LINE = re.compile(
+    rf"^(?:t/h|th|tin|bài|ảnh|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tác giả|người viết|nhóm pv|pv)\s*:\s*(?P<name>{_NAME}(?:\s*[,-]\s*{_NAME})*)\s*$",
+    re.IGNORECASE,
+)
+_LONE_NAME = re.compile(rf"^(?P<name>{_NAME})$")
+_ORG_SPLIT = re.compile(
+    r"\b(?:ủy ban|uỷ ban|ub|ubnd|hđnd|mttq|ubmttq|huyện ủy|thị ủy|tỉnh ủy|thành ủy|đảng ủy|hội|ban|mặt trận|sở|phòng|trung tâm|chi bộ)\b",
+    re.IGNORECASE,
+)
+
+
+_HEAD_END = re.compile(r"[;:]")
+# Named everywhere (ideology, city, anniversaries) but never a meeting participant.
+_NOT_PARTICIPANTS = frozenset({"Hồ Chí Minh"})
+
+
+def relation_of(sentence: str) -> str:
+    """The relation a sentence gives its people, read from its head only: the tasks listed
+    after ';' ("các phong trào do Mặt trận chủ trì") say nothing about the speaker."""
+    head = _HEAD_END.split(sentence, 1)[0]
+    for relation, regex in _RELATIONS:
+        if regex.search(head):
+            return relation
+    return "mentioned"
+
+
+@lru_cache(maxsize=8192)
+def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
+    """People named in a clause; the relation is read from the whole sentence.
+
+    Cached: classification asks again for the same sentences. Callers must not mutate the
+    returned people (merge() copies them)."""
+    text = clause or sentence
+    relation = relation_of(sentence)
+    found: dict[str, Person] = {}
+    for match in _WITH_HONORIFIC.finditer(text):
+        name = match["name"]
+        if name in _NOT_PARTICIPANTS:
+            continue
+        role = _role_after(text, match.end()) if match["after"] is not None else None
+        found.setdefault(name, Person(name, role, relation, _organisation(role), sentence))
+    for match in _ROLE_FIRST.finditer(text):
+        name = match["name"]
+        if name in found or name in _NOT_PARTICIPANTS or name.split()[0] not in SURNAMES:
+            continue
+        role = _trim_role(match["role"])
+        found[name] = Person(name, role, relation, _organisation(role), sentence)
+    return tuple(found.values())
+
+
+def _role_after(text: str, start: int) -> str | None:
+    rest = text[start:]
+    stop = _ROLE_STOP.search(rest)
+    role = _trim_role(rest[: stop.start()] if stop else rest)
+    return role if role and _ROLE_START.match(role) else None
+
+
+def _trim_role(role: str) -> str:
+    role = " ".join(role.split()).strip(" ,;–-")
+    return role[:1].upper() + role[1:] if role else role
+
+
+def _organisation(role: str | None) -> str | None:
+    if not role:
+        return None
+    match = _ORG_SPLIT.search(role)
+    if not match:
+        return None
+    return re.split(r"\s*(?:,|\s[–—-]\s)\s*", role[match.start() :], maxsplit=1)[0]
+
+
+def merge(people: list[Person]) -> list[Person]:
+    """One entry a name: the strongest relation, the longest role."""
+    merged: dict[str, Person] = {}
+    for person in people:
+        known = merged.get(person.name)
+        if known is None:
+            merged[person.name] = Person(
+                person.name, person.role, person.relation, person.organisation, person.sentence
+            )
+            continue
+        if _PRIORITY[person.relation] < _PRIORITY[known.relation]:
+            known.relation = person.relation
+            known.sentence = person.sentence
+        if person.role and (not known.role or len(person.role) > len(known.role)):
+            known.role, known.organisation = person.role, person.organisation
+    return list(merged.values())
+
+
+def author(paragraphs: list[str]) -> tuple[str, str] | None:
+    """The byline among the last paragraphs: "T/h: Nông Tùng", or a lone name ("Thúy An")."""
+    for paragraph in reversed(paragraphs[-3:]):
+        match = _AUTHOR_LINE.match(paragraph.strip())
+        if match:
+            return match["name"], paragraph
+    last = paragraphs[-1].strip() if paragraphs else ""
+    match = _LONE_NAME.match(last)
+    if match and len(last) <= 40:
+        return match["name"], last
+    return None
+
+
+def find_by_role(people: list[Person], sentence: str) -> str | None:
+    """'đồng chí Bí thư Thị ủy yêu cầu' names a person by role alone: find who holds it."""
+    lowered = sentence.lower()
+    best: tuple[int, str] | None = None
+    for person in people:
+        if not person.role:
+            continue
+        for part in re.split(r"\s*[,–—-]\s*", person.role):
+            part_l = part.lower()
+            if len(part_l) >= 6 and part_l in lowered and (best is None or len(part_l) > best[0]):
+                best = (len(part_l), person.name)
+    return best[1] if best else None

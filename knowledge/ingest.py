@@ -1,0 +1,169 @@
+"""Ingest: read → clean → extract → store for files, folders and bulk JSON Lines.
+
+Cleaning and extraction are CPU-bound and run in worker processes (both cores); the parent
+process alone writes, one transaction a report, so a run killed at any moment leaves only
+whole reports behind and a re-run completes it without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from knowledge import store
+from knowledge.clean import clean
+from knowledge.errors import KnowledgeError, ReadError
+from knowledge.extract import Record, extract
+from knowledge.read import RawDocument, iter_path
+
+SAMPLES = "samples"
+_BATCH = 64
+
+
+@dataclass(slots=True)
+class Failure:
+    source: str
+    reason: str
+    detail: str
+
+
+@dataclass(slots=True)
+class Summary:
+    added: list[store.Saved] = field(default_factory=list)
+    replaced: list[store.Saved] = field(default_factory=list)
+    duplicate: list[store.Saved] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return len(self.added) + len(self.replaced) + len(self.duplicate) + len(self.unchanged)
+
+    def as_dict(self) -> dict[str, object]:
+        def saved(items: list[store.Saved]) -> list[dict[str, object]]:
+            return [{"id": s.report_id, "source": s.source, "duplicate_of": s.duplicate_of} for s in items]
+
+        return {
+            "added": saved(self.added),
+            "replaced": saved(self.replaced),
+            "duplicate": saved(self.duplicate),
+            "unchanged": self.unchanged,
+            "failed": [{"source": f.source, "reason": f.reason, "detail": f.detail} for f in self.failed],
+            "counts": {
+                "added": len(self.added), "replaced": len(self.replaced), "duplicate": len(self.duplicate),
+                "unchanged": len(self.unchanged), "failed": len(self.failed),
+            },
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def sample_paths() -> list[Path]:
+    folder = resources.files("knowledge") / SAMPLES
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
+
+
+def raw_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def process(document: RawDocument) -> Record:
+    """The CPU-bound part, run in a worker: clean and extract one document."""
+    cleaned = clean(document.text)
+    if not cleaned.text.strip():
+        raise ReadError("empty", "no report text left after removing page chrome", source=document.source)
+    return extract(cleaned, page_meta=document.meta)
+
+
+def _work(document: RawDocument) -> tuple[str, str, Record | Failure]:
+    try:
+        return document.source, raw_hash(document.text), process(document)
+    except KnowledgeError as error:
+        return document.source, "", Failure(document.source, error.reason, error.detail)
+    except Exception as error:  # noqa: BLE001 - one bad document must not stop a batch
+        return document.source, "", Failure(document.source, "extract_failed", f"{type(error).__name__}: {error}")
+
+
+def documents(paths: Iterable[Path], *, sources: dict[Path, str] | None = None) -> Iterator[RawDocument | ReadError]:
+    for path in paths:
+        for found in iter_path(path):
+            if sources and isinstance(found, RawDocument) and path in sources:
+                found = RawDocument(sources[path], found.text, found.fmt, found.meta)
+            yield found
+
+
+def ingest(
+    engine: Engine,
+    inputs: Iterable[RawDocument | ReadError],
+    *,
+    workers: int | None = None,
+    on_progress: Progress | None = None,
+) -> Summary:
+    """Store every document of ``inputs``; reading errors are recorded, never raised."""
+    summary = Summary()
+    known = store.known_sources(engine)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    pending = _fresh(inputs, known, summary, on_progress)
+    for source, digest, outcome in _processed(pending, workers):
+        if isinstance(outcome, Failure):
+            summary.failed.append(outcome)
+        else:
+            _store(engine, outcome, source, digest, summary)
+        if on_progress:
+            on_progress(source)
+    return summary
+
+
+def _fresh(
+    inputs: Iterable[RawDocument | ReadError],
+    known: dict[str, str],
+    summary: Summary,
+    on_progress: Progress | None,
+) -> Iterator[RawDocument]:
+    """Documents not yet stored as they are; the rest are counted without extraction."""
+    for found in inputs:
+        if isinstance(found, ReadError):
+            summary.failed.append(Failure(found.source or "?", found.reason, found.detail))
+        elif known.get(found.source) == raw_hash(found.text):
+            summary.unchanged.append(found.source)
+        else:
+            yield found
+            continue
+        if on_progress:
+            on_progress(found.source or "?")
+
+
+def _processed(documents: Iterator[RawDocument], workers: int) -> Iterator[tuple[str, str, Record | Failure]]:
+    if workers <= 1:
+        yield from map(_work, documents)
+        return
+    # fork shares the imported modules (underthesea tables, the gazetteer) with the workers.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        while True:
+            batch = [d for _, d in zip(range(_BATCH * workers), documents, strict=False)]
+            if not batch:
+                return
+            yield from pool.map(_work, batch, chunksize=8)
+
+
+def _store(engine: Engine, record: Record, source: str, digest: str, summary: Summary) -> None:
+    try:
+        saved = store.save(engine, record, source=source, raw_hash=digest)
+    except Exception as error:  # noqa: BLE001 - a database error on one report rolls it back
+        summary.failed.append(Failure(source, "store_failed", f"{type(error).__name__}: {error}"))
+        return
+    bucket = {"added": summary.added, "replaced": summary.replaced, "duplicate": summary.duplicate}
+    if saved.status == "unchanged":
+        summary.unchanged.append(source)
+    else:
+        bucket[saved.status].append(saved)

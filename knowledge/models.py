@@ -1,0 +1,107 @@
+"""Tables. One report a row; its people, items, figures, references and campaigns in child
+tables so they can be searched and counted across reports. Schema changes go through the
+Alembic migrations in knowledge/migrations (the tables are never created any other way)."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Text
+from sqlmodel import Field, SQLModel
+
+
+def _parent() -> Any:
+    return Field(
+        sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+
+
+class ReportBase(SQLModel):
+    source: str = Field(index=True, unique=True)
+    content_hash: str = Field(index=True, unique=True)
+    raw_hash: str
+    title: str
+    doc_type: str = Field(index=True)
+    doc_code: str | None = Field(default=None, index=True)
+    issuer: str | None = None
+    subject: str | None = None
+    unit_level: str | None = None
+    unit_name: str | None = None
+    unit_key: str | None = Field(default=None, index=True)  # folded "level|name" for lookups
+    unit_written: str | None = None
+    unit_code: str | None = None
+    meeting_date: Date | None = Field(default=None, index=True)
+    published_date: Date | None = None
+    period_year: int | None = Field(default=None, index=True)
+    period_part: str | None = None
+    meeting_kind: str | None = None
+    session_number: int | None = None
+    term: str | None = None
+    author: str | None = None
+    truncated: bool = False
+    ingested_at: datetime
+
+
+class Report(ReportBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    unit_parents: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    meta: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    provenance: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = _parent()
+    name: str = Field(index=True)
+    role: str | None = None
+    relation: str
+    organisation: str | None = None
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Item(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = _parent()
+    kind: str = Field(index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    heading: str = Field(default="", sa_column=Column(Text, nullable=False))
+    by: str | None = None
+    position: int
+
+
+class Figure(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = _parent()
+    value: float
+    unit: str = Field(index=True)
+    qualifier: str | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str
+    role: str | None = None
+    grp: int | None = None
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DocRef(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = _parent()
+    code: str = Field(index=True)
+    kind: str | None = None
+    issuer: str | None = None
+    date: Date | None = None
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = _parent()
+    name: str = Field(index=True)
+    kind: str
+
+
+CHILD_TABLES: tuple[type[SQLModel], ...] = (Person, Item, Figure, DocRef, Campaign)

@@ -1,0 +1,279 @@
+"""Store stage: records in SQLite (default) or PostgreSQL (by URL), one transaction a report.
+
+The same content is one report (content hash); a changed file under the same source replaces
+its report; a failure rolls the whole report back, so nothing is ever half-stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import StaticPool
+
+from knowledge.errors import StoreError
+from knowledge.extract.record import Record
+from knowledge.models import CHILD_TABLES, Campaign, DocRef, Figure, Item, Person, Report
+from knowledge.text import fold
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(slots=True)
+class Saved:
+    status: str  # added | replaced | duplicate | unchanged
+    report_id: int
+    source: str
+    duplicate_of: str | None = None  # the source already holding this content
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def connect(url: str) -> Engine:
+    """An engine with the schema migrated to the newest revision."""
+    engine = _engine(url)
+    migrate(engine)
+    return engine
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database in {"", ":memory:"}:
+        # One shared connection, or every session would see its own empty database.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (the bot) never block the writer (an ingest); NORMAL is still crash-safe
+    # in WAL mode, only the last transactions may be lost on power failure, never corrupted.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def known_sources(engine: Engine) -> dict[str, str]:
+    """source → raw hash of every stored report: lets a re-run skip unchanged files unread."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(Report.source, Report.raw_hash)).all()  # type: ignore[call-overload]
+    return {source: raw for source, raw in rows}
+
+
+def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved:
+    digest = content_hash(record.text)
+    with engine.begin() as connection:
+        same = connection.execute(
+            select(Report.id, Report.source).where(Report.content_hash == digest)  # type: ignore[call-overload]
+        ).first()
+        if same is not None:
+            status = "unchanged" if same.source == source else "duplicate"
+            return Saved(status, same.id, source, None if status == "unchanged" else same.source)
+        old = connection.execute(select(Report.id).where(Report.source == source)).scalar()  # type: ignore[call-overload]
+        if old is not None:
+            _delete(connection, old)
+        report_id = _insert(connection, record, source=source, digest=digest, raw_hash=raw_hash)
+    return Saved("replaced" if old is not None else "added", report_id, source)
+
+
+def _insert(connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str) -> int:
+    unit = record.unit
+    values: dict[str, Any] = {
+        "source": source, "content_hash": digest, "raw_hash": raw_hash, "title": record.title,
+        "doc_type": record.doc_type, "doc_code": record.doc_code, "issuer": record.issuer,
+        "subject": record.subject, "text": record.text, "truncated": record.truncated,
+        "unit_level": unit.level if unit else None, "unit_name": unit.name if unit else None,
+        "unit_key": f"{unit.level}|{fold(unit.name)}" if unit else None,
+        "unit_written": unit.written if unit else None, "unit_code": unit.code if unit else None,
+        "unit_parents": [asdict(p) for p in unit.parents] if unit else [],
+        "meeting_date": _date(record.meeting_date), "published_date": _date(record.published_date),
+        "period_year": record.period.year if record.period else None,
+        "period_part": record.period.part if record.period else None,
+        "meeting_kind": record.meeting_kind, "session_number": record.session_number,
+        "term": record.term, "author": record.author, "meta": record.meta,
+        "provenance": record.provenance, "warnings": record.warnings,
+        "ingested_at": datetime.now(UTC),
+    }
+    report_id = int(connection.execute(insert(Report).values(**values)).inserted_primary_key[0])
+    children: list[tuple[Any, list[dict[str, Any]]]] = [
+        (Person, [{**asdict(p), "report_id": report_id} for p in record.people]),
+        (Item, [{**asdict(i), "report_id": report_id} for i in record.items]),
+        (Figure, [_figure_row(asdict(f), report_id) for f in record.figures]),
+        (DocRef, [{**asdict(r), "date": _date(r.date), "report_id": report_id} for r in record.doc_refs]),
+        (Campaign, [{**asdict(c), "report_id": report_id} for c in record.campaigns]),
+    ]
+    for table, rows in children:
+        if rows:
+            connection.execute(insert(table), rows)
+    return report_id
+
+
+def _figure_row(row: dict[str, Any], report_id: int) -> dict[str, Any]:
+    row["grp"] = row.pop("group")
+    row["report_id"] = report_id
+    return row
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def delete_report(engine: Engine, report_id: int) -> bool:
+    with engine.begin() as connection:
+        exists = connection.execute(select(Report.id).where(Report.id == report_id)).scalar()  # type: ignore[call-overload]
+        if exists is None:
+            return False
+        _delete(connection, report_id)
+    return True
+
+
+def _delete(connection: Connection, report_id: int) -> None:
+    # Explicit rather than ON DELETE CASCADE alone: SQLite only cascades with the pragma on.
+    for table in CHILD_TABLES:
+        connection.execute(delete(table).where(table.report_id == report_id))  # type: ignore[attr-defined]
+    connection.execute(delete(Report).where(Report.id == report_id))  # type: ignore[arg-type]
+
+
+def find(engine: Engine, id_or_source: str) -> dict[str, Any]:
+    """One report as the `show --json` contract states it. Raises StoreError('not_found'|'ambiguous')."""
+    with engine.connect() as connection:
+        report_id = _lookup(connection, id_or_source)
+        return report_json(connection, report_id)
+
+
+def _lookup(connection: Connection, key: str) -> int:
+    if key.isdigit():
+        found = connection.execute(select(Report.id).where(Report.id == int(key))).scalar()  # type: ignore[call-overload]
+        if found is not None:
+            return int(found)
+    exact = connection.execute(select(Report.id).where(Report.source == key)).scalar()  # type: ignore[call-overload]
+    if exact is not None:
+        return int(exact)
+    # "002_0c8cf19a6beb1e4d.txt" finds "../shared/data/seeds/002_0c8cf19a6beb1e4d.txt".
+    suffix = key.replace("\\", "/").rsplit("/", 1)[-1]
+    rows = connection.execute(
+        select(Report.id, Report.source).where(Report.source.endswith(suffix))  # type: ignore[call-overload,attr-defined]
+    ).all()
+    matches = [r.id for r in rows if r.source.replace("\\", "/").rsplit("/", 1)[-1] == suffix or r.source.endswith("/" + key)]
+    if len(matches) == 1:
+        return int(matches[0])
+    if matches:
+        raise StoreError("ambiguous", f"{len(matches)} reports match {key!r}; give the id")
+    raise StoreError("report_not_found", f"no report with id or source {key!r}")
+
+
+def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
+    report = connection.execute(select(Report).where(Report.id == report_id)).mappings().one()  # type: ignore[arg-type]
+    rows = {
+        table.__name__: connection.execute(
+            select(table).where(table.report_id == report_id).order_by(table.id)  # type: ignore[attr-defined]
+        ).mappings().all()
+        for table in CHILD_TABLES
+    }
+    return {
+        "id": report["id"],
+        "source": report["source"],
+        "title": report["title"],
+        "doc_type": report["doc_type"],
+        "doc_code": report["doc_code"],
+        "issuer": report["issuer"],
+        "subject": report["subject"],
+        "unit": _unit_json(report),
+        "meeting_date": _iso(report["meeting_date"]),
+        "published_date": _iso(report["published_date"]),
+        "period": {"year": report["period_year"], "part": report["period_part"]} if report["period_year"] else None,
+        "meeting_kind": report["meeting_kind"],
+        "session_number": report["session_number"],
+        "term": report["term"],
+        "author": report["author"],
+        "truncated": report["truncated"],
+        "people": [
+            {"name": p["name"], "role": p["role"], "relation": p["relation"], "organisation": p["organisation"]}
+            for p in rows["Person"]
+        ],
+        "items": [{"kind": i["kind"], "text": i["text"], "by": i["by"], "heading": i["heading"]} for i in rows["Item"]],
+        "figures": [
+            {"value": _number(f["value"]), "unit": f["unit"], "qualifier": f["qualifier"], "text": f["text"],
+             "raw": f["raw"], "role": f["role"], "group": f["grp"]}
+            for f in rows["Figure"]
+        ],
+        "doc_refs": [
+            {"code": r["code"], "kind": r["kind"], "issuer": r["issuer"], "date": _iso(r["date"]), "subject": r["subject"]}
+            for r in rows["DocRef"]
+        ],
+        "campaigns": [{"name": c["name"], "kind": c["kind"]} for c in rows["Campaign"]],
+        "meta": report["meta"],
+        "provenance": report["provenance"],
+        "warnings": report["warnings"],
+        "text": report["text"],
+    }
+
+
+def _unit_json(report: Any) -> dict[str, Any] | None:
+    if not report["unit_level"]:
+        return None
+    unit: dict[str, Any] = {
+        "level": report["unit_level"],
+        "name": report["unit_name"],
+        "parents": report["unit_parents"],
+        "written": report["unit_written"],
+    }
+    if report["unit_code"]:
+        unit["code"] = report["unit_code"]
+    return unit
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def list_reports(engine: Engine) -> list[dict[str, Any]]:
+    columns = (
+        Report.id, Report.source, Report.title, Report.doc_type, Report.unit_level, Report.unit_name,
+        Report.meeting_date, Report.period_year, Report.period_part,
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns).order_by(Report.id)).mappings().all()  # type: ignore[call-overload]
+    return [
+        {
+            "id": r["id"], "source": r["source"], "title": r["title"], "doc_type": r["doc_type"],
+            "unit": f"{r['unit_level']} {r['unit_name']}" if r["unit_level"] else None,
+            "meeting_date": _iso(r["meeting_date"]),
+            "period": f"{r['period_part']}/{r['period_year']}" if r["period_year"] else None,
+        }
+        for r in rows
+    ]
+
+
+def count_reports(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(Report)).scalar() or 0)

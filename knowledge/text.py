@@ -1,0 +1,73 @@
+"""Vietnamese text normalisation shared by every stage (clean, extract, index, query).
+
+One form for storage (NFC, one tone-mark placement) and one folded form for matching
+(lower case, no diacritics, đ → d), so "phuong 2 dat duoc gi" meets "Phường 2 đạt được gì".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+# underthesea ships a curated table of misplaced tone marks ("Uỷ" → "Ủy", "hoá" → "hóa",
+# "Qũy" → "Quỹ"). Its text_normalize() re-tokenises and drops line breaks, so we apply the
+# table word by word ourselves and keep the layout intact.
+from underthesea.pipeline.text_normalize.text_normalizer import token_map as _TONE_FIXES
+
+_WORD = re.compile(r"\w+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Characters that look like đ/Đ in pasted text (Icelandic eth).
+_LOOKALIKES = str.maketrans({"ð": "đ", "Ð": "Đ", "\ufeff": None, "\u200c": None, "\u200d": None})
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _fix_word(match: re.Match[str]) -> str:
+    word = match.group()
+    return _TONE_FIXES.get(word, word)
+
+
+def normalize(text: str) -> str:
+    """NFC, look-alike letters fixed, one tone-mark placement, runs of spaces collapsed."""
+    text = nfc(text).translate(_LOOKALIKES)
+    text = _WORD.sub(_fix_word, text)
+    return _SPACES.sub(" ", text)
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    """A translate table from every precomposed Vietnamese letter to its bare ASCII base.
+
+    Built once from Unicode decompositions; str.translate with it is several times faster
+    than decomposing at query time.
+    """
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x1EFF + 1):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        if base.isascii() and base.isalpha():
+            table[code] = base.lower()
+        elif char.isupper():
+            table[code] = char.lower()
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code).lower()
+    table[ord("đ")] = table[ord("Đ")] = "d"
+    return table
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, đ → d: the key for diacritic-insensitive matching."""
+    folded = nfc(text).translate(_fold_table())
+    # Combining marks survive only on letters without a precomposed form; drop them too.
+    return _COMBINING.sub("", folded) if not folded.isascii() else folded
+
+
+def squash(text: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces and strip."""
+    return " ".join(text.split())
