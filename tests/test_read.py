@@ -482,7 +482,7 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
     assert isinstance(item, ReadError) and item.reason == "unsupported_format"
 
 
-def test_decode_bytes_undecodable(tmp_path: Path) -> None:
+def test_decode_bytes_undecodable() -> None:
     with pytest.raises(ReadError) as info:
         decode_bytes(b"\x81\x8d\x8f\x90\x9d" * 20, source="x.txt")
     assert info.value.reason in {"decode_error", "binary"}

@@ -1,0 +1,46 @@
+"""Shared fixtures: real databases (SQLite in memory, and PostgreSQL when TEST_DATABASE_URL
+points to one), never mocks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from knowledge import store
+from knowledge.ingest import documents, ingest, sample_paths
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = store._engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A freshly migrated database; every store test runs on both backends."""
+    if request.param == "sqlite":
+        engine = store.connect("sqlite:///:memory:")
+    else:
+        if not POSTGRES_URL.startswith("postgresql"):
+            pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set to a postgresql:// URL")
+        _reset_postgres(POSTGRES_URL)
+        engine = store.connect(POSTGRES_URL)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    """The bundled samples, stored under their file names as `mttq ingest --samples` does."""
+    paths = sample_paths()
+    summary = ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
+    assert len(summary.added) == len(paths), summary.failed
+    return engine

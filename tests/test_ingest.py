@@ -1,0 +1,131 @@
+"""Ingest end to end through the `mttq` command: summaries, exit codes, bad input, and a
+bulk run killed with SIGKILL that a re-run completes without duplicates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.settings import get_settings
+from knowledge.ingest import sample_paths
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "mttq.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_samples_then_folder_are_duplicates(database: Path) -> None:
+    code, out = run("ingest", "--samples", "--json", "--workers", "1")
+    assert code == 0 and json.loads(out)["counts"]["added"] == 5
+    folder = sample_paths()[0].parent
+    code, out = run("ingest", str(folder), "--json", "--workers", "1")
+    summary = json.loads(out)
+    assert code == 0 and summary["counts"]["duplicate"] == 5
+    assert summary["duplicate"][0]["duplicate_of"] == "000_0cb552742f2e955b.txt"
+    code, out = run("reports", "--json")
+    assert len(json.loads(out)) == 5
+
+
+def test_show_and_delete(database: Path) -> None:
+    run("ingest", "--samples", "--workers", "1")
+    code, out = run("show", "003_6335d066f07a1d37.txt", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["unit"]["name"] == "Hồng Lĩnh"
+    assert run("delete", str(report["id"]))[0] == 0
+    code, out = run("show", str(report["id"]))
+    assert code == 1 and "không có báo cáo này" in out
+
+
+def test_bad_inputs_are_reported_and_the_batch_goes_on(database: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (tmp_path / "junk.docx").write_bytes(b"PK\x03\x04 not a real zip")
+    (tmp_path / "chrome.txt").write_text("Thống kê truy cập\nĐang online: 1\nHôm nay: 5\n", "utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(sample_paths()[2].read_text("utf-8"), "utf-8")
+    code, out = run("ingest", str(tmp_path), "--json", "--workers", "1")
+    summary = json.loads(out)
+    reasons = {Path(f["source"]).name: f["reason"] for f in summary["failed"]}
+    assert code == 0
+    assert summary["counts"]["added"] == 1
+    assert reasons == {"empty.txt": "empty", "binary.txt": "binary", "junk.docx": "bad_docx", "chrome.txt": "empty"}
+
+
+def test_nothing_readable_exits_non_zero(database: Path, tmp_path: Path) -> None:
+    code, out = run("ingest", str(tmp_path / "missing.txt"))
+    assert code == 1
+    assert "không tìm thấy tệp" in out
+
+
+def _bulk_file(path: Path, count: int) -> None:
+    seeds = [p.read_text("utf-8") for p in sample_paths()]
+    with path.open("w", encoding="utf-8") as out:
+        for index in range(count):
+            # Prepended: a line appended after "Tin liên quan" would be cut as page chrome.
+            text = f"Bản tin số {index}: tặng {index + 1} phần quà.\n" + seeds[index % len(seeds)]
+            out.write(json.dumps({"id": f"r{index}", "text": text}, ensure_ascii=False) + "\n")
+
+
+def _stored(database: Path) -> tuple[int, int, int]:
+    with sqlite3.connect(database) as connection:
+        reports = connection.execute("select count(*) from report").fetchone()[0]
+        sources = connection.execute("select count(distinct source) from report").fetchone()[0]
+        orphans = connection.execute(
+            "select count(*) from item where report_id not in (select id from report)"
+        ).fetchone()[0]
+    return reports, sources, orphans
+
+
+@pytest.mark.slow
+def test_killed_bulk_ingest_is_completed_by_a_rerun(tmp_path: Path) -> None:
+    bulk, database = tmp_path / "bulk.jsonl", tmp_path / "kill.db"
+    total = 1500
+    _bulk_file(bulk, total)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if database.exists() and _stored_safely(database) > 50:
+            break
+    os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, mid-write
+    process.wait()
+    partial = _stored(database)[0]
+    assert 0 < partial < total
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=True)
+    counts = json.loads(rerun.stdout)["counts"]
+    assert counts["unchanged"] == partial and counts["added"] == total - partial
+    assert _stored(database) == (total, total, 0)
+
+
+def _stored_safely(database: Path) -> int:
+    try:
+        return _stored(database)[0]
+    except sqlite3.Error:
+        return 0  # tables not migrated yet
