@@ -136,8 +136,16 @@ def run_ingest(input_path: Path, limit: int | None, workers: int, db_path: Path)
     clear_progress()
     counts: dict[str, int] = summary.as_dict()["counts"]  # type: ignore[assignment]
     failures = [f"{f.source}: {f.reason}: {f.detail[:120]}" for f in summary.failed[:3]]
-    return Run(workers, count[0], seconds, counts, failures, db_size_mb(db_path),
-               rss_mb(resource.RUSAGE_SELF), rss_mb(resource.RUSAGE_CHILDREN))
+    return Run(
+        workers,
+        count[0],
+        seconds,
+        counts,
+        failures,
+        db_size_mb(db_path),
+        rss_mb(resource.RUSAGE_SELF),
+        rss_mb(resource.RUSAGE_CHILDREN),
+    )
 
 
 def _run_child(queue: multiprocessing.Queue, *args: object) -> None:
@@ -155,12 +163,16 @@ def run_isolated(input_path: Path, limit: int | None, workers: int, db_path: Pat
             break
         except queue_module.Empty:
             if not child.is_alive():
-                raise RuntimeError(f"workers={workers} run died (exit code {child.exitcode})") from None
+                raise RuntimeError(
+                    f"workers={workers} run died (exit code {child.exitcode})"
+                ) from None
     child.join()
     return result
 
 
-def timed_records(docs: list[RawDocument]) -> tuple[list[tuple[RawDocument, Record]], float, list[str]]:
+def timed_records(
+    docs: list[RawDocument],
+) -> tuple[list[tuple[RawDocument, Record]], float, list[str]]:
     records: list[tuple[RawDocument, Record]] = []
     failures: list[str] = []
     start = time.perf_counter()
@@ -197,8 +209,13 @@ def profile_phases(input_path: Path, db_path: Path, sample: int) -> Profile:
     def per(seconds: float, n: int) -> float:
         return 1000 * seconds / n if n else 0.0
 
-    return Profile(len(docs), per(read_s, len(docs)), per(process_s, len(docs)),
-                   per(save_s, len(records)), failures)
+    return Profile(
+        len(docs),
+        per(read_s, len(docs)),
+        per(process_s, len(docs)),
+        per(save_s, len(records)),
+        failures,
+    )
 
 
 # --------------------------------------------------------------------------- output
@@ -207,8 +224,11 @@ def profile_phases(input_path: Path, db_path: Path, sample: int) -> Profile:
 def print_profile(p: Profile) -> None:
     total = p.read_ms + p.process_ms + p.save_ms
     print(f"\nphases, in-process, workers=1, {p.articles} articles (warm):")
-    for name, ms in (("read/decode", p.read_ms), ("clean+extract", p.process_ms),
-                     ("store.save", p.save_ms)):
+    for name, ms in (
+        ("read/decode", p.read_ms),
+        ("clean+extract", p.process_ms),
+        ("store.save", p.save_ms),
+    ):
         share = 100 * ms / total if total else 0.0
         print(f"  {name:<14} {ms:7.2f} ms/article {share:5.1f}%")
     serial = 1000 / total if total else float("inf")
@@ -216,24 +236,47 @@ def print_profile(p: Profile) -> None:
     parent = p.read_ms + p.save_ms
     ceiling = 1000 / parent if parent else float("inf")
     two = 1000 / max(parent, p.process_ms / 2) if total else float("inf")
-    print(f"  serial {serial:.0f}/s; parent-only read+save caps any worker count at ~{ceiling:.0f}/s;"
-          f" ideal with 2 workers ~{two:.0f}/s")
+    print(
+        f"  serial {serial:.0f}/s; parent-only read+save caps any worker count at ~{ceiling:.0f}/s;"
+        f" ideal with 2 workers ~{two:.0f}/s"
+    )
     for failure in p.failures[:3]:
         print(f"  extraction failure: {failure}")
 
 
 def print_runs(runs: list[Run]) -> None:
-    header = ("articles", "seconds", "art/s", "stored", "dup", "unchg", "failed",
-              "db MB", "RSS self", "RSS kids")
+    header = (
+        "articles",
+        "seconds",
+        "art/s",
+        "stored",
+        "dup",
+        "unchg",
+        "failed",
+        "db MB",
+        "RSS self",
+        "RSS kids",
+    )
     print(f"\n{'run':<10}" + "".join(f"{h:>9}" for h in header))
     for r in runs:
         c = r.counts
-        cells = (r.articles, f"{r.seconds:.1f}", f"{r.rate:.1f}", c["added"] + c["replaced"],
-                 c["duplicate"], c["unchanged"], c["failed"], f"{r.db_mb:.1f}",
-                 f"{r.self_rss_mb:.0f}", f"{r.children_rss_mb:.0f}")
+        cells = (
+            r.articles,
+            f"{r.seconds:.1f}",
+            f"{r.rate:.1f}",
+            c["added"] + c["replaced"],
+            c["duplicate"],
+            c["unchanged"],
+            c["failed"],
+            f"{r.db_mb:.1f}",
+            f"{r.self_rss_mb:.0f}",
+            f"{r.children_rss_mb:.0f}",
+        )
         print(f"{r.label:<10}" + "".join(f"{v:>9}" for v in cells))
-    print("  RSS = peak MB; 'self' is the ingesting (writer) process, 'kids' the largest single"
-          " worker (max over children, not a sum). db MB includes the -wal file.")
+    print(
+        "  RSS = peak MB; 'self' is the ingesting (writer) process, 'kids' the largest single"
+        " worker (max over children, not a sum). db MB includes the -wal file."
+    )
     for r in runs:
         for failure in r.first_failures:
             print(f"  {r.label} failure: {failure}")
@@ -246,7 +289,9 @@ def print_verdict(runs: list[Run]) -> None:
         print(f"\nspeed-up workers=2 / workers=1: {two.rate / one.rate:.2f}x")
     if two:
         verdict = "MET" if two.rate >= GOAL_RATE else "NOT MET"
-        print(f"goal ≥ {GOAL_RATE:.0f} articles/s on 2 cores: {verdict} ({two.rate:.1f} articles/s)")
+        print(
+            f"goal ≥ {GOAL_RATE:.0f} articles/s on 2 cores: {verdict} ({two.rate:.1f} articles/s)"
+        )
 
 
 # --------------------------------------------------------------------------- main
@@ -257,15 +302,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="bulk .jsonl(.gz) file")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT,
-                        help=f"articles per run (default {DEFAULT_LIMIT})")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="worker counts to compare (default: 1 2)")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="database path; each run uses PATH's stem + '-<run>' (default: temp dir)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        help=f"articles per run (default {DEFAULT_LIMIT})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="worker counts to compare (default: 1 2)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database path; each run uses PATH's stem + '-<run>' (default: temp dir)",
+    )
     parser.add_argument("--full", action="store_true", help="the whole file, 2 workers only")
-    parser.add_argument("--sample", type=int, default=PROFILE_SAMPLE,
-                        help=f"articles for the phase profile (0 skips it; default {PROFILE_SAMPLE})")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=PROFILE_SAMPLE,
+        help=f"articles for the phase profile (0 skips it; default {PROFILE_SAMPLE})",
+    )
     return parser.parse_args(argv)
 
 

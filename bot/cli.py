@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from bot.settings import get_settings
 from handlers import render
@@ -43,9 +50,13 @@ def _print_json(data: Any) -> None:
 @app.command("ingest")
 def ingest_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders")] = None,
-    samples: Annotated[bool, typer.Option("--samples", help="Load the bundled sample reports")] = False,
+    samples: Annotated[
+        bool, typer.Option("--samples", help="Load the bundled sample reports")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default INGEST_WORKERS)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default INGEST_WORKERS)")
+    ] = None,
 ) -> None:
     """Read, clean, extract and store reports (.txt .html .docx .pdf .jsonl .jsonl.gz, folders)."""
     if not paths and not samples:
@@ -57,7 +68,9 @@ def ingest_command(
     with _progress(enabled=sys.stderr.isatty()) as progress:
         task = progress.add_task("Đang nạp", total=None)
         summary = ingest(
-            engine, inputs, workers=workers or settings.ingest_workers,
+            engine,
+            inputs,
+            workers=workers or settings.ingest_workers,
             on_progress=lambda _source: progress.advance(task),
         )
     result = summary.as_dict()
@@ -85,8 +98,13 @@ def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
 
 def _progress(*, enabled: bool) -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), transient=True, disable=not enabled,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not enabled,
     )
 
 

@@ -18,8 +18,12 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_DATABASE}",
         description="SQLAlchemy URL: an SQLite file (default) or postgresql+psycopg://user@host/db",
     )
-    max_document_mb: float = Field(default=20.0, gt=0, description="Largest single file ingest accepts")
-    ingest_workers: int = Field(default=2, ge=1, le=64, description="Processes that clean and extract")
+    max_document_mb: float = Field(
+        default=20.0, gt=0, description="Largest single file ingest accepts"
+    )
+    ingest_workers: int = Field(
+        default=2, ge=1, le=64, description="Processes that clean and extract"
+    )
     log_level: str = Field(default="WARNING", description="Python logging level")
 
 

@@ -19,11 +19,12 @@ REASONS: dict[str, str] = {
     "no_text_layer": "PDF không có lớp chữ (bản quét?): cần nhận dạng chữ (OCR) trước",
     "bad_docx": "tệp .docx bị hỏng hoặc không phải Word",
     "bad_pdf": "tệp PDF bị hỏng hoặc được mã hóa",
-    "bad_record": "dòng JSON không hợp lệ (cần có \"id\" và \"text\")",
+    "bad_record": 'dòng JSON không hợp lệ (cần có "id" và "text")',
     "extract_failed": "lỗi khi trích xuất nội dung",
     "store_failed": "lỗi khi lưu vào cơ sở dữ liệu",
     "ambiguous": "có nhiều báo cáo trùng tên nguồn, hãy dùng mã số (ID)",
     "report_not_found": "không có báo cáo này",
+    "io_error": "không mở được tệp (quyền truy cập?)",
 }
 WARNINGS: dict[str, str] = {
     "truncated": "văn bản bị cắt giữa chừng",
@@ -49,7 +50,9 @@ def ingest_summary(summary: Mapping[str, Any]) -> str:
         f"  Không đổi (đã nạp trước đó): {counts['unchanged']}",
         f"  Lỗi: {counts['failed']}",
     ]
-    lines += [f"  - trùng với {d['duplicate_of']}: {d['source']}" for d in summary["duplicate"][:20]]
+    lines += [
+        f"  - trùng với {d['duplicate_of']}: {d['source']}" for d in summary["duplicate"][:20]
+    ]
     lines += [f"  - {error(f['reason'], f['detail'], f['source'])}" for f in summary["failed"][:50]]
     if counts["failed"] > 50:
         lines.append(f"  ... và {counts['failed'] - 50} lỗi khác (xem --json)")
@@ -78,7 +81,8 @@ def report_card(report: Mapping[str, Any]) -> str:
     lines = [
         f"[{report['id']}] {report['title']}",
         f"Đơn vị: {place}",
-        f"Loại: {report['doc_type']}" + (f" · {report['meeting_kind']}" if report.get("meeting_kind") else ""),
+        f"Loại: {report['doc_type']}"
+        + (f" · {report['meeting_kind']}" if report.get("meeting_kind") else ""),
         f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}",
     ]
     if period:

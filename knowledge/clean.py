@@ -178,8 +178,12 @@ def _dedupe(body: list[str]) -> list[str]:
             unique.append(line)
     kept: list[str] = []
     for index, line in enumerate(unique):
-        if index > 0 and len(line) >= _MIN_DUPLICATE and any(
-            other is not line and len(other) > len(line) and line in other for other in unique
+        if (
+            index > 0
+            and len(line) >= _MIN_DUPLICATE
+            and any(
+                other is not line and len(other) > len(line) and line in other for other in unique
+            )
         ):
             continue
         kept.append(line)

@@ -49,17 +49,25 @@ class Summary:
 
     def as_dict(self) -> dict[str, object]:
         def saved(items: list[store.Saved]) -> list[dict[str, object]]:
-            return [{"id": s.report_id, "source": s.source, "duplicate_of": s.duplicate_of} for s in items]
+            return [
+                {"id": s.report_id, "source": s.source, "duplicate_of": s.duplicate_of}
+                for s in items
+            ]
 
         return {
             "added": saved(self.added),
             "replaced": saved(self.replaced),
             "duplicate": saved(self.duplicate),
             "unchanged": self.unchanged,
-            "failed": [{"source": f.source, "reason": f.reason, "detail": f.detail} for f in self.failed],
+            "failed": [
+                {"source": f.source, "reason": f.reason, "detail": f.detail} for f in self.failed
+            ],
             "counts": {
-                "added": len(self.added), "replaced": len(self.replaced), "duplicate": len(self.duplicate),
-                "unchanged": len(self.unchanged), "failed": len(self.failed),
+                "added": len(self.added),
+                "replaced": len(self.replaced),
+                "duplicate": len(self.duplicate),
+                "unchanged": len(self.unchanged),
+                "failed": len(self.failed),
             },
         }
 
@@ -80,7 +88,9 @@ def process(document: RawDocument) -> Record:
     """The CPU-bound part, run in a worker: clean and extract one document."""
     cleaned = clean(document.text)
     if not cleaned.text.strip():
-        raise ReadError("empty", "no report text left after removing page chrome", source=document.source)
+        raise ReadError(
+            "empty", "no report text left after removing page chrome", source=document.source
+        )
     return extract(cleaned, page_meta=document.meta)
 
 
@@ -89,11 +99,17 @@ def _work(document: RawDocument) -> tuple[str, str, Record | Failure]:
         return document.source, raw_hash(document.text), process(document)
     except KnowledgeError as error:
         return document.source, "", Failure(document.source, error.reason, error.detail)
-    except Exception as error:  # noqa: BLE001 - one bad document must not stop a batch
-        return document.source, "", Failure(document.source, "extract_failed", f"{type(error).__name__}: {error}")
+    except Exception as error:
+        return (
+            document.source,
+            "",
+            Failure(document.source, "extract_failed", f"{type(error).__name__}: {error}"),
+        )
 
 
-def documents(paths: Iterable[Path], *, sources: dict[Path, str] | None = None) -> Iterator[RawDocument | ReadError]:
+def documents(
+    paths: Iterable[Path], *, sources: dict[Path, str] | None = None
+) -> Iterator[RawDocument | ReadError]:
     for path in paths:
         for found in iter_path(path):
             if sources and isinstance(found, RawDocument) and path in sources:
@@ -142,7 +158,9 @@ def _fresh(
             on_progress(found.source or "?")
 
 
-def _processed(documents: Iterator[RawDocument], workers: int) -> Iterator[tuple[str, str, Record | Failure]]:
+def _processed(
+    documents: Iterator[RawDocument], workers: int
+) -> Iterator[tuple[str, str, Record | Failure]]:
     if workers <= 1:
         yield from map(_work, documents)
         return
@@ -159,7 +177,7 @@ def _processed(documents: Iterator[RawDocument], workers: int) -> Iterator[tuple
 def _store(engine: Engine, record: Record, source: str, digest: str, summary: Summary) -> None:
     try:
         saved = store.save(engine, record, source=source, raw_hash=digest)
-    except Exception as error:  # noqa: BLE001 - a database error on one report rolls it back
+    except Exception as error:
         summary.failed.append(Failure(source, "store_failed", f"{type(error).__name__}: {error}"))
         return
     bucket = {"added": summary.added, "replaced": summary.replaced, "duplicate": summary.duplicate}

@@ -14,7 +14,9 @@ from sqlmodel import Field, SQLModel
 
 def _parent() -> Any:
     return Field(
-        sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), index=True, nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("report.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
 
 
@@ -47,7 +49,9 @@ class ReportBase(SQLModel):
 class Report(ReportBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
-    unit_parents: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unit_parents: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     meta: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     provenance: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

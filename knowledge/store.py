@@ -82,7 +82,7 @@ def known_sources(engine: Engine) -> dict[str, str]:
     """source → raw hash of every stored report: lets a re-run skip unchanged files unread."""
     with engine.connect() as connection:
         rows = connection.execute(select(Report.source, Report.raw_hash)).all()  # type: ignore[call-overload]
-    return {source: raw for source, raw in rows}
+    return {str(source): str(raw) for source, raw in rows}
 
 
 def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved:
@@ -101,30 +101,51 @@ def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved
     return Saved("replaced" if old is not None else "added", report_id, source)
 
 
-def _insert(connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str) -> int:
+def _insert(
+    connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str
+) -> int:
     unit = record.unit
     values: dict[str, Any] = {
-        "source": source, "content_hash": digest, "raw_hash": raw_hash, "title": record.title,
-        "doc_type": record.doc_type, "doc_code": record.doc_code, "issuer": record.issuer,
-        "subject": record.subject, "text": record.text, "truncated": record.truncated,
-        "unit_level": unit.level if unit else None, "unit_name": unit.name if unit else None,
+        "source": source,
+        "content_hash": digest,
+        "raw_hash": raw_hash,
+        "title": record.title,
+        "doc_type": record.doc_type,
+        "doc_code": record.doc_code,
+        "issuer": record.issuer,
+        "subject": record.subject,
+        "text": record.text,
+        "truncated": record.truncated,
+        "unit_level": unit.level if unit else None,
+        "unit_name": unit.name if unit else None,
         "unit_key": f"{unit.level}|{fold(unit.name)}" if unit else None,
-        "unit_written": unit.written if unit else None, "unit_code": unit.code if unit else None,
+        "unit_written": unit.written if unit else None,
+        "unit_code": unit.code if unit else None,
         "unit_parents": [asdict(p) for p in unit.parents] if unit else [],
-        "meeting_date": _date(record.meeting_date), "published_date": _date(record.published_date),
+        "meeting_date": _date(record.meeting_date),
+        "published_date": _date(record.published_date),
         "period_year": record.period.year if record.period else None,
         "period_part": record.period.part if record.period else None,
-        "meeting_kind": record.meeting_kind, "session_number": record.session_number,
-        "term": record.term, "author": record.author, "meta": record.meta,
-        "provenance": record.provenance, "warnings": record.warnings,
+        "meeting_kind": record.meeting_kind,
+        "session_number": record.session_number,
+        "term": record.term,
+        "author": record.author,
+        "meta": record.meta,
+        "provenance": record.provenance,
+        "warnings": record.warnings,
         "ingested_at": datetime.now(UTC),
     }
-    report_id = int(connection.execute(insert(Report).values(**values)).inserted_primary_key[0])
+    inserted = connection.execute(insert(Report).values(**values)).inserted_primary_key
+    assert inserted is not None  # every dialect we support returns the new id
+    report_id = int(inserted[0])
     children: list[tuple[Any, list[dict[str, Any]]]] = [
         (Person, [{**asdict(p), "report_id": report_id} for p in record.people]),
         (Item, [{**asdict(i), "report_id": report_id} for i in record.items]),
         (Figure, [_figure_row(asdict(f), report_id) for f in record.figures]),
-        (DocRef, [{**asdict(r), "date": _date(r.date), "report_id": report_id} for r in record.doc_refs]),
+        (
+            DocRef,
+            [{**asdict(r), "date": _date(r.date), "report_id": report_id} for r in record.doc_refs],
+        ),
         (Campaign, [{**asdict(c), "report_id": report_id} for c in record.campaigns]),
     ]
     for table, rows in children:
@@ -177,9 +198,13 @@ def _lookup(connection: Connection, key: str) -> int:
     # "002_0c8cf19a6beb1e4d.txt" finds "../shared/data/seeds/002_0c8cf19a6beb1e4d.txt".
     suffix = key.replace("\\", "/").rsplit("/", 1)[-1]
     rows = connection.execute(
-        select(Report.id, Report.source).where(Report.source.endswith(suffix))  # type: ignore[call-overload,attr-defined]
+        select(Report.id, Report.source).where(Report.source.endswith(suffix))  # type: ignore[call-overload]
     ).all()
-    matches = [r.id for r in rows if r.source.replace("\\", "/").rsplit("/", 1)[-1] == suffix or r.source.endswith("/" + key)]
+    matches = [
+        r.id
+        for r in rows
+        if r.source.replace("\\", "/").rsplit("/", 1)[-1] == suffix or r.source.endswith("/" + key)
+    ]
     if len(matches) == 1:
         return int(matches[0])
     if matches:
@@ -192,7 +217,9 @@ def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
     rows = {
         table.__name__: connection.execute(
             select(table).where(table.report_id == report_id).order_by(table.id)  # type: ignore[attr-defined]
-        ).mappings().all()
+        )
+        .mappings()
+        .all()
         for table in CHILD_TABLES
     }
     return {
@@ -206,24 +233,47 @@ def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
         "unit": _unit_json(report),
         "meeting_date": _iso(report["meeting_date"]),
         "published_date": _iso(report["published_date"]),
-        "period": {"year": report["period_year"], "part": report["period_part"]} if report["period_year"] else None,
+        "period": {"year": report["period_year"], "part": report["period_part"]}
+        if report["period_year"]
+        else None,
         "meeting_kind": report["meeting_kind"],
         "session_number": report["session_number"],
         "term": report["term"],
         "author": report["author"],
         "truncated": report["truncated"],
         "people": [
-            {"name": p["name"], "role": p["role"], "relation": p["relation"], "organisation": p["organisation"]}
+            {
+                "name": p["name"],
+                "role": p["role"],
+                "relation": p["relation"],
+                "organisation": p["organisation"],
+            }
             for p in rows["Person"]
         ],
-        "items": [{"kind": i["kind"], "text": i["text"], "by": i["by"], "heading": i["heading"]} for i in rows["Item"]],
+        "items": [
+            {"kind": i["kind"], "text": i["text"], "by": i["by"], "heading": i["heading"]}
+            for i in rows["Item"]
+        ],
         "figures": [
-            {"value": _number(f["value"]), "unit": f["unit"], "qualifier": f["qualifier"], "text": f["text"],
-             "raw": f["raw"], "role": f["role"], "group": f["grp"]}
+            {
+                "value": _number(f["value"]),
+                "unit": f["unit"],
+                "qualifier": f["qualifier"],
+                "text": f["text"],
+                "raw": f["raw"],
+                "role": f["role"],
+                "group": f["grp"],
+            }
             for f in rows["Figure"]
         ],
         "doc_refs": [
-            {"code": r["code"], "kind": r["kind"], "issuer": r["issuer"], "date": _iso(r["date"]), "subject": r["subject"]}
+            {
+                "code": r["code"],
+                "kind": r["kind"],
+                "issuer": r["issuer"],
+                "date": _iso(r["date"]),
+                "subject": r["subject"],
+            }
             for r in rows["DocRef"]
         ],
         "campaigns": [{"name": c["name"], "kind": c["kind"]} for c in rows["Campaign"]],
@@ -258,14 +308,24 @@ def _number(value: float) -> int | float:
 
 def list_reports(engine: Engine) -> list[dict[str, Any]]:
     columns = (
-        Report.id, Report.source, Report.title, Report.doc_type, Report.unit_level, Report.unit_name,
-        Report.meeting_date, Report.period_year, Report.period_part,
+        Report.id,
+        Report.source,
+        Report.title,
+        Report.doc_type,
+        Report.unit_level,
+        Report.unit_name,
+        Report.meeting_date,
+        Report.period_year,
+        Report.period_part,
     )
     with engine.connect() as connection:
         rows = connection.execute(select(*columns).order_by(Report.id)).mappings().all()  # type: ignore[call-overload]
     return [
         {
-            "id": r["id"], "source": r["source"], "title": r["title"], "doc_type": r["doc_type"],
+            "id": r["id"],
+            "source": r["source"],
+            "title": r["title"],
+            "doc_type": r["doc_type"],
             "unit": f"{r['unit_level']} {r['unit_name']}" if r["unit_level"] else None,
             "meeting_date": _iso(r["meeting_date"]),
             "period": f"{r['period_part']}/{r['period_year']}" if r["period_year"] else None,

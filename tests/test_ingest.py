@@ -70,7 +70,12 @@ def test_bad_inputs_are_reported_and_the_batch_goes_on(database: Path, tmp_path:
     reasons = {Path(f["source"]).name: f["reason"] for f in summary["failed"]}
     assert code == 0
     assert summary["counts"]["added"] == 1
-    assert reasons == {"empty.txt": "empty", "binary.txt": "binary", "junk.docx": "bad_docx", "chrome.txt": "empty"}
+    assert reasons == {
+        "empty.txt": "empty",
+        "binary.txt": "binary",
+        "junk.docx": "bad_docx",
+        "chrome.txt": "empty",
+    }
 
 
 def test_nothing_readable_exits_non_zero(database: Path, tmp_path: Path) -> None:
@@ -105,8 +110,13 @@ def test_killed_bulk_ingest_is_completed_by_a_rerun(tmp_path: Path) -> None:
     _bulk_file(bulk, total)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         time.sleep(0.2)
@@ -118,7 +128,9 @@ def test_killed_bulk_ingest_is_completed_by_a_rerun(tmp_path: Path) -> None:
     assert 0 < partial < total
     with sqlite3.connect(database) as connection:
         assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=True)
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, check=True
+    )
     counts = json.loads(rerun.stdout)["counts"]
     assert counts["unchanged"] == partial and counts["added"] == total - partial
     assert _stored(database) == (total, total, 0)

@@ -38,12 +38,24 @@ def test_seed_matches_gold(seeded: Engine, seed: str) -> None:
         "name": nfc(gold["unit"]["name"]),
         "parents": [{k: nfc(v) for k, v in p.items()} for p in gold["unit"]["parents"]],
     }
-    for key in ("meeting_date", "published_date", "period", "session_number", "term", "author",
-                "truncated", "doc_type"):
+    for key in (
+        "meeting_date",
+        "published_date",
+        "period",
+        "session_number",
+        "term",
+        "author",
+        "truncated",
+        "doc_type",
+    ):
         if key in gold:
             assert report[key] == gold[key], key
     if "meeting_kind" in gold:
-        accepted = gold["meeting_kind"] if isinstance(gold["meeting_kind"], list) else [gold["meeting_kind"]]
+        accepted = (
+            gold["meeting_kind"]
+            if isinstance(gold["meeting_kind"], list)
+            else [gold["meeting_kind"]]
+        )
         assert report["meeting_kind"] in [nfc(k) for k in accepted]
     for wanted in gold.get("people_include", []):
         person = next((p for p in report["people"] if p["name"] == nfc(wanted["name"])), None)
@@ -54,8 +66,12 @@ def test_seed_matches_gold(seeded: Engine, seed: str) -> None:
         assert (wanted["value"], nfc(wanted["unit"])) in figures, wanted
     codes = {r["code"] for r in report["doc_refs"]}
     assert {nfc(c) for c in gold.get("doc_refs_include", [])} <= codes
-    for key, kind in (("achievements_match", "achievement"), ("limitations_match", "limitation"),
-                      ("directions_match", "direction"), ("directives_match", "directive")):
+    for key, kind in (
+        ("achievements_match", "achievement"),
+        ("limitations_match", "limitation"),
+        ("directions_match", "direction"),
+        ("directives_match", "directive"),
+    ):
         texts = items_of(report, kind)
         for pattern in gold.get(key, []):
             assert any(re.search(nfc(pattern), t, re.IGNORECASE) for t in texts), (kind, pattern)

@@ -38,7 +38,9 @@ def test_same_content_twice_is_one_report(engine: Engine) -> None:
 
 def test_changed_file_replaces_its_report(engine: Engine) -> None:
     store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1")
-    saved = store.save(engine, record_of(LEAD + "\nTặng 700 phần quà."), source="a.txt", raw_hash="h2")
+    saved = store.save(
+        engine, record_of(LEAD + "\nTặng 700 phần quà."), source="a.txt", raw_hash="h2"
+    )
     assert saved.status == "replaced"
     assert count(engine, Report) == 1
     values = [f["value"] for f in store.find(engine, "a.txt")["figures"]]
@@ -46,7 +48,9 @@ def test_changed_file_replaces_its_report(engine: Engine) -> None:
 
 
 def test_delete_removes_children(engine: Engine) -> None:
-    saved = store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h")
+    saved = store.save(
+        engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h"
+    )
     assert count(engine, Figure) == 1
     assert store.delete_report(engine, saved.report_id)
     assert not store.delete_report(engine, saved.report_id)
@@ -71,9 +75,27 @@ def test_find_by_id_source_and_file_name(seeded: Engine) -> None:
 
 def test_show_json_contract_keys(seeded: Engine) -> None:
     report = store.find(seeded, "004_ad35e0de605a32a0.txt")
-    for key in ("id", "source", "title", "doc_type", "doc_code", "unit", "meeting_date", "published_date",
-                "period", "meeting_kind", "session_number", "term", "author", "truncated", "people",
-                "items", "figures", "doc_refs", "text"):
+    for key in (
+        "id",
+        "source",
+        "title",
+        "doc_type",
+        "doc_code",
+        "unit",
+        "meeting_date",
+        "published_date",
+        "period",
+        "meeting_kind",
+        "session_number",
+        "term",
+        "author",
+        "truncated",
+        "people",
+        "items",
+        "figures",
+        "doc_refs",
+        "text",
+    ):
         assert key in report
     ref = next(r for r in report["doc_refs"] if r["code"] == "05-CT/TW")
     assert (ref["kind"], ref["issuer"], ref["date"]) == ("chỉ thị", "Bộ Chính trị", "2016-05-15")
@@ -83,7 +105,12 @@ def test_show_json_contract_keys(seeded: Engine) -> None:
 def test_extract_survives_nfd_input() -> None:
     import unicodedata
 
-    nfd = unicodedata.normalize("NFD", LEAD + "\nPhối hợp vận động Quỹ “Vì người nghèo” 8.000.000/21.000.000 đồng.")
+    nfd = unicodedata.normalize(
+        "NFD", LEAD + "\nPhối hợp vận động Quỹ “Vì người nghèo” 8.000.000/21.000.000 đồng."
+    )
     record = extract(clean(nfd))
     assert record.unit is not None and (record.unit.level, record.unit.name) == ("phường", "2")
-    assert [(f.value, f.role) for f in record.figures] == [(8_000_000, "achieved"), (21_000_000, "target")]
+    assert [(f.value, f.role) for f in record.figures] == [
+        (8_000_000, "achieved"),
+        (21_000_000, "target"),
+    ]

@@ -34,13 +34,27 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
     directive = kinds.directive_header(paragraphs)
     doc_type = kinds.doc_type(title, lead, directive)
     record = Record(
-        title=title, doc_type=doc_type, unit=None, meeting_date=None, published_date=None,
-        period=None, meeting_kind=None, session_number=None, term=None, author=None,
-        truncated=cleaned.truncated, text=cleaned.text, meta=dict(cleaned.meta),
+        title=title,
+        doc_type=doc_type,
+        unit=None,
+        meeting_date=None,
+        published_date=None,
+        period=None,
+        meeting_kind=None,
+        session_number=None,
+        term=None,
+        author=None,
+        truncated=cleaned.truncated,
+        text=cleaned.text,
+        meta=dict(cleaned.meta),
     )
     _when(record, lead, body, page_meta)
     if directive is not None:
-        record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
+        record.doc_code, record.issuer, record.subject = (
+            directive.code,
+            directive.issuer,
+            directive.subject,
+        )
         record.meta["issued"] = directive.issued or ""
     elif doc_type == "hội nghị":
         _meeting(record, lead)
@@ -91,10 +105,15 @@ def _meeting(record: Record, lead: list[str]) -> None:
         record.term, record.provenance["term"] = term.value, term.sentence
     session = dates.session_number(lead)
     if session:
-        record.session_number, record.provenance["session_number"] = int(session.value), session.sentence
+        record.session_number, record.provenance["session_number"] = (
+            int(session.value),
+            session.sentence,
+        )
 
 
-def _content(record: Record, parts: list[Piece], paragraphs: list[str], lead_paragraph: int) -> None:
+def _content(
+    record: Record, parts: list[Piece], paragraphs: list[str], lead_paragraph: int
+) -> None:
     found: list[Person] = []
     figures: list[Figure] = []
     references: list[DocRef] = []

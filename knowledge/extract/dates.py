@@ -28,10 +28,23 @@ _EVENT = re.compile(
 _DOC_CODE_BEFORE = re.compile(r"[A-ZĐ]{1,5}/[A-ZĐƯ]{1,6}\S*\s*(?:ngày\s*)?$")
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _WORD_NUMBERS = {
-    "nhất": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6,
-    "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "mười": 10,
+    "nhất": 1,
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "tư": 4,
+    "bốn": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
 }
-_HALF = re.compile(r"(?:6|sáu)\s+tháng\s+(?P<which>đầu|cuối)\s+năm(?:\s+(?P<y>\d{4}))?", re.IGNORECASE)
+_HALF = re.compile(
+    r"(?:6|sáu)\s+tháng\s+(?P<which>đầu|cuối)\s+năm(?:\s+(?P<y>\d{4}))?", re.IGNORECASE
+)
 _QUARTER = re.compile(
     r"quý\s+(?P<q>IV|III|II|I|[1-4])\b(?:\s*(?:năm|/)\s*(?P<y>\d{4}))?", re.IGNORECASE
 )
@@ -40,11 +53,11 @@ _MONTH = re.compile(
     r"(?:\s*(?:năm|/)\s*(?P<y>\d{4}))?(?!\s*/)",
     re.IGNORECASE,
 )
-_YEAR_REVIEW = re.compile(
-    r"tổng kết(?:\s+\S+){0,6}?\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
-)
+_YEAR_REVIEW = re.compile(r"tổng kết(?:\s+\S+){0,6}?\s+năm\s+(?P<y>\d{4})", re.IGNORECASE)
 _REVIEW_WORDS = re.compile(r"sơ kết|tổng kết|đánh giá|kết quả|trong|qua", re.IGNORECASE)
-_PLAN_WORDS = re.compile(r"triển khai|phương hướng|nhiệm vụ|chương trình|kế hoạch|đề ra", re.IGNORECASE)
+_PLAN_WORDS = re.compile(
+    r"triển khai|phương hướng|nhiệm vụ|chương trình|kế hoạch|đề ra", re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 _TERM = re.compile(r"(?:nhiệm kỳ|khóa)\s+(?P<a>\d{4})\s*[-–—]\s*(?P<b>\d{4})", re.IGNORECASE)
 _FRONT_WORDS = re.compile(r"mttq|mặt trận|ủy ban|ub\b|hội nghị|lần thứ|uỷ ban", re.IGNORECASE)
@@ -147,15 +160,19 @@ def _period_in(sentence: str, joined: str, fallback_year: int | None) -> Period 
             if year:
                 return Period(year, "H1" if match["which"].lower() == "đầu" else "H2")
     for regex, part in ((_QUARTER, "Q"), (_MONTH, "M")):
-        match = regex.search(sentence)
-        if match:
-            number = number_word(match.group(1))
-            year = _year(match["y"], joined, fallback_year)
-            if number and year and (part == "Q" and number <= 4 or part == "M" and number <= 12):
+        numbered = regex.search(sentence)
+        if numbered:
+            number = number_word(numbered.group(1))
+            year = _year(numbered["y"], joined, fallback_year)
+            if (
+                number
+                and year
+                and ((part == "Q" and number <= 4) or (part == "M" and number <= 12))
+            ):
                 return Period(year, f"{part}{number}")
-    match = _YEAR_REVIEW.search(sentence)
-    if match:
-        return Period(int(match["y"]), "Y")
+    review = _YEAR_REVIEW.search(sentence)
+    if review:
+        return Period(int(review["y"]), "Y")
     return None
 
 

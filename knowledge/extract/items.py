@@ -29,15 +29,21 @@ _LIMIT = re.compile(
     re.IGNORECASE,
 )
 _REQUEST = re.compile(r"đề nghị|yêu cầu|chỉ đạo|giao nhiệm vụ|lưu ý|đề ra", re.IGNORECASE)
-_NEXT_PERIOD = re.compile(r"(?:6 tháng cuối năm|sáu tháng cuối năm|trong năm|năm)\s+20\d\d", re.IGNORECASE)
+_NEXT_PERIOD = re.compile(
+    r"(?:6 tháng cuối năm|sáu tháng cuối năm|trong năm|năm)\s+20\d\d", re.IGNORECASE
+)
 _PRONOUN = re.compile(r"\b(?:đồng chí|đ/c|ông|bà)\b", re.IGNORECASE)
 _META = re.compile(
     r"^(?:tham dự|dự hội nghị|về dự|dự đại hội|đến dự|tới dự|tại hội nghị|kết thúc hội nghị"
     r"|hội nghị đã|qua hội nghị|một số hình ảnh)",
     re.IGNORECASE,
 )
-_ORGANISED = re.compile(r"tổ chức (?:hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội)", re.IGNORECASE)
-_RESULT_WORDS = re.compile(r"\bđã\b|\bđược\b|\bđạt\b|hoàn thành|trao|tặng|vận động|ủng hộ", re.IGNORECASE)
+_ORGANISED = re.compile(
+    r"tổ chức (?:hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội)", re.IGNORECASE
+)
+_RESULT_WORDS = re.compile(
+    r"\bđã\b|\bđược\b|\bđạt\b|hoàn thành|trao|tặng|vận động|ủng hộ", re.IGNORECASE
+)
 
 
 _SHORT = 45
@@ -57,7 +63,11 @@ def classify(
             if doc_type == "văn bản" and piece.paragraph > 0:
                 items.append(Item("provision", piece.text, _path(piece), None, position))
             continue
-        named = [p.name for p in people_in(piece.sentence) if p.relation in {"directed", "spoke", "chaired"}]
+        named = [
+            p.name
+            for p in people_in(piece.sentence)
+            if p.relation in {"directed", "spoke", "chaired"}
+        ]
         speaker = named[0] if named else speaker
         if request and request[0] != piece.paragraph:
             request = None

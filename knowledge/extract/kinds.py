@@ -19,9 +19,16 @@ _DIRECTIVE_TITLE = re.compile(
     r"|thong tri|quyet dinh|chuong trinh hanh dong)\b"
 )
 _DIRECTIVE_KINDS = {
-    "nghi quyet": "nghị quyết", "chi thi": "chỉ thị", "ket luan": "kết luận", "ke hoach": "kế hoạch",
-    "quy che": "quy chế", "chuong trinh phoi hop": "chương trình phối hợp", "quy dinh": "quy định",
-    "huong dan": "hướng dẫn", "thong tri": "thông tri", "quyet dinh": "quyết định",
+    "nghi quyet": "nghị quyết",
+    "chi thi": "chỉ thị",
+    "ket luan": "kết luận",
+    "ke hoach": "kế hoạch",
+    "quy che": "quy chế",
+    "chuong trinh phoi hop": "chương trình phối hợp",
+    "quy dinh": "quy định",
+    "huong dan": "hướng dẫn",
+    "thong tri": "thông tri",
+    "quyet dinh": "quyết định",
     "chuong trinh hanh dong": "chương trình hành động",
 }
 _NUMBER_LINE = re.compile(rf"(?i:số)\s*:?\s*(?P<code>{CODE})")
@@ -35,7 +42,12 @@ _MEETING = re.compile(
 _MEETING_KINDS = (
     ("giao ban", re.compile(r"giao ban", re.IGNORECASE)),
     ("hiệp thương", re.compile(r"hiệp thương", re.IGNORECASE)),
-    ("hội nghị Ủy ban", re.compile(r"hội nghị\s+(?:ủy ban|uỷ ban|ub)\b[^.;]{0,80}lần thứ|hội nghị lần thứ", re.IGNORECASE)),
+    (
+        "hội nghị Ủy ban",
+        re.compile(
+            r"hội nghị\s+(?:ủy ban|uỷ ban|ub)\b[^.;]{0,80}lần thứ|hội nghị lần thứ", re.IGNORECASE
+        ),
+    ),
     ("sơ kết 6 tháng", re.compile(r"sơ kết[^.;]{0,60}(?:6|sáu) tháng", re.IGNORECASE)),
     ("tổng kết năm", re.compile(r"tổng kết[^.;]{0,60}năm", re.IGNORECASE)),
     ("đại hội", re.compile(r"(?:tổ chức|khai mạc|diễn ra)\s+đại hội|^đại hội", re.IGNORECASE)),

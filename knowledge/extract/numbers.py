@@ -8,35 +8,93 @@ we know, which is what keeps years, dates, document numbers and "Covid 19" out.
 
 from __future__ import annotations
 
-import re
 import itertools
+import re
 from collections.abc import Iterator
 
 from knowledge.extract.record import Figure
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_SCALES = {"tỷ": 1_000_000_000, "tỉ": 1_000_000_000, "triệu": 1_000_000, "nghìn": 1_000, "ngàn": 1_000}
+_SCALES = {
+    "tỷ": 1_000_000_000,
+    "tỉ": 1_000_000_000,
+    "triệu": 1_000_000,
+    "nghìn": 1_000,
+    "ngàn": 1_000,
+}
 _SCALE = r"(?:tỷ|tỉ|triệu|nghìn|ngàn)"
 # "1 tỷ 700 triệu", "2 triệu 500 nghìn", "150 triệu", "8.000.000"
 _AMOUNT = rf"{_NUM}(?:\s*{_SCALE}(?:\s+{_NUM}\s*{_SCALE})*)?"
 
 # Units of measure, longest first; each maps to its canonical name.
 _UNIT_WORDS: dict[str, str] = {
-    "suất quà": "suất quà", "phần quà": "phần quà", "suất học bổng": "suất học bổng",
-    "lượt người": "lượt người", "lượt ý kiến": "ý kiến", "lượt": "lượt", "ý kiến": "ý kiến",
-    "vụ việc": "vụ việc", "vụ": "vụ việc", "cuộc": "cuộc", "buổi": "buổi", "lớp": "lớp",
-    "căn nhà": "nhà", "ngôi nhà": "nhà", "căn": "nhà", "nhà": "nhà", "hộ": "hộ",
-    "người": "người", "đồng chí": "người", "đại biểu": "đại biểu", "hội viên": "hội viên",
-    "đoàn viên": "đoàn viên", "học sinh": "học sinh", "cháu": "cháu", "em": "em",
-    "thôn": "thôn", "xóm": "xóm", "ấp": "ấp", "bản": "bản", "khu phố": "khu phố",
-    "tổ dân phố": "tổ dân phố", "khu dân cư": "khu dân cư", "chi hội": "chi hội",
-    "xã": "xã", "phường": "phường", "cơ sở": "cơ sở", "gia đình": "gia đình",
-    "trường hợp": "trường hợp", "kiến nghị": "kiến nghị", "đơn thư": "đơn thư", "đơn": "đơn",
-    "công trình": "công trình", "mô hình": "mô hình", "tập thể": "tập thể", "cá nhân": "cá nhân",
-    "suất": "suất quà", "phần": "phần quà", "thẻ": "thẻ", "tấn": "tấn", "kg": "kg", "ha": "ha",
-    "km": "km", "ngày công": "ngày công", "con": "con", "chiếc": "chiếc", "cây": "cây",
-    "bộ": "bộ", "văn bản": "văn bản", "tin bài": "tin bài", "bài": "bài", "cụ": "cụ",
-    "đồng": "đồng", "đ": "đồng", "vnđ": "đồng", "vnd": "đồng", "usd": "USD", "%": "%",
+    "suất quà": "suất quà",
+    "phần quà": "phần quà",
+    "suất học bổng": "suất học bổng",
+    "lượt người": "lượt người",
+    "lượt ý kiến": "ý kiến",
+    "lượt": "lượt",
+    "ý kiến": "ý kiến",
+    "vụ việc": "vụ việc",
+    "vụ": "vụ việc",
+    "cuộc": "cuộc",
+    "buổi": "buổi",
+    "lớp": "lớp",
+    "căn nhà": "nhà",
+    "ngôi nhà": "nhà",
+    "căn": "nhà",
+    "nhà": "nhà",
+    "hộ": "hộ",
+    "người": "người",
+    "đồng chí": "người",
+    "đại biểu": "đại biểu",
+    "hội viên": "hội viên",
+    "đoàn viên": "đoàn viên",
+    "học sinh": "học sinh",
+    "cháu": "cháu",
+    "em": "em",
+    "thôn": "thôn",
+    "xóm": "xóm",
+    "ấp": "ấp",
+    "bản": "bản",
+    "khu phố": "khu phố",
+    "tổ dân phố": "tổ dân phố",
+    "khu dân cư": "khu dân cư",
+    "chi hội": "chi hội",
+    "xã": "xã",
+    "phường": "phường",
+    "cơ sở": "cơ sở",
+    "gia đình": "gia đình",
+    "trường hợp": "trường hợp",
+    "kiến nghị": "kiến nghị",
+    "đơn thư": "đơn thư",
+    "đơn": "đơn",
+    "công trình": "công trình",
+    "mô hình": "mô hình",
+    "tập thể": "tập thể",
+    "cá nhân": "cá nhân",
+    "suất": "suất quà",
+    "phần": "phần quà",
+    "thẻ": "thẻ",
+    "tấn": "tấn",
+    "kg": "kg",
+    "ha": "ha",
+    "km": "km",
+    "ngày công": "ngày công",
+    "con": "con",
+    "chiếc": "chiếc",
+    "cây": "cây",
+    "bộ": "bộ",
+    "văn bản": "văn bản",
+    "tin bài": "tin bài",
+    "bài": "bài",
+    "cụ": "cụ",
+    "đồng": "đồng",
+    "đ": "đồng",
+    "vnđ": "đồng",
+    "vnd": "đồng",
+    "usd": "USD",
+    "%": "%",
 }
 _UNIT = "|".join(re.escape(u) for u in sorted(_UNIT_WORDS, key=len, reverse=True))
 _QUALIFIER = r"(?:trên|gần|hơn|khoảng|dưới|xấp xỉ|tối thiểu|tối đa|ít nhất|gần như|đạt)"
@@ -92,9 +150,7 @@ def _plain(token: str) -> float | None:
         return None
 
 
-def figures(
-    text: str, *, sentence: str, groups: Iterator[int] | None = None
-) -> Iterator[Figure]:
+def figures(text: str, *, sentence: str, groups: Iterator[int] | None = None) -> Iterator[Figure]:
     """Figures in one clause. Share ``groups`` across a document so pair numbers are unique."""
     groups = groups if groups is not None else itertools.count()
     for match in _FIGURE.finditer(text):
@@ -133,7 +189,9 @@ def _from_match(
     ):
         value = parse_number(amount)
         if value is not None:
-            yield Figure(value, unit, _q(qual), phrase, raw, role=role, group=group, sentence=sentence)
+            yield Figure(
+                value, unit, _q(qual), phrase, raw, role=role, group=group, sentence=sentence
+            )
 
 
 def _roles(sep: str, unit_a: str | None, unit_b: str | None) -> tuple[str | None, str | None]:

@@ -14,9 +14,7 @@ _KIND_WORD = (
     r"|quy chế|chương trình|nghị định|thông tư|luật|thông báo|công văn)"
 )
 CODE = r"\d{1,4}(?:/\d{4})?[-/][A-ZĐ]{1,4}[a-z]?(?:[-/][A-ZĐƯ][A-ZĐƯa-z0-9]{0,9}){1,2}"
-_REF = re.compile(
-    rf"(?:(?i:{_KIND_WORD})\s+(?:(?i:số)\s*)?)?(?<![\w/-])(?P<code>{CODE})(?![\w/-])"
-)
+_REF = re.compile(rf"(?:(?i:{_KIND_WORD})\s+(?:(?i:số)\s*)?)?(?<![\w/-])(?P<code>{CODE})(?![\w/-])")
 _AFTER = re.compile(
     r"^\s*(?:,\s*)?(?:ngày\s+(?P<date>\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}))?\s*,?\s*"
     r"(?:của\s+(?P<issuer>[^,;.“”\"'()]{3,80}?))?"
@@ -24,19 +22,41 @@ _AFTER = re.compile(
     r"(?:\s+về\s+(?P<subject>[“\"'‘]{1,2}[^”\"'’]{3,200}[”\"'’]{1,2}|[^,;.“”\"']{3,160}(?=[,;.()]|$)))?",
 )
 _CODE_KINDS = {
-    "NQ": "nghị quyết", "CT": "chỉ thị", "QĐ": "quyết định", "QĐi": "quy định", "KL": "kết luận",
-    "HD": "hướng dẫn", "KH": "kế hoạch", "TT": "thông tri", "QC": "quy chế", "CTr": "chương trình",
-    "NĐ": "nghị định", "TB": "thông báo", "BC": "báo cáo", "CV": "công văn", "TTg": "quyết định",
+    "NQ": "nghị quyết",
+    "CT": "chỉ thị",
+    "QĐ": "quyết định",
+    "QĐi": "quy định",
+    "KL": "kết luận",
+    "HD": "hướng dẫn",
+    "KH": "kế hoạch",
+    "TT": "thông tri",
+    "QC": "quy chế",
+    "CTr": "chương trình",
+    "NĐ": "nghị định",
+    "TB": "thông báo",
+    "BC": "báo cáo",
+    "CV": "công văn",
+    "TTg": "quyết định",
 }
 _CODE_ISSUERS = {
-    "TW": "Trung ương Đảng", "TƯ": "Trung ương Đảng", "TU": "Tỉnh ủy", "ThU": "Thành ủy",
-    "HU": "Huyện ủy", "QU": "Quận ủy", "ĐU": "Đảng ủy", "CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ",
-    "MTTQ": "Ủy ban MTTQ", "BTT": "Ban Thường trực Ủy ban MTTQ",
+    "TW": "Trung ương Đảng",
+    "TƯ": "Trung ương Đảng",
+    "TU": "Tỉnh ủy",
+    "ThU": "Thành ủy",
+    "HU": "Huyện ủy",
+    "QU": "Quận ủy",
+    "ĐU": "Đảng ủy",
+    "CP": "Chính phủ",
+    "TTg": "Thủ tướng Chính phủ",
+    "MTTQ": "Ủy ban MTTQ",
+    "BTT": "Ban Thường trực Ủy ban MTTQ",
 }
 _CAMPAIGN = re.compile(
     r"(?P<kind>(?i:cuộc vận động|phong trào|quỹ|qũy|ngày hội))\s*[“\"'‘]{1,2}\s*(?P<name>[^”\"'’]{4,140}?)\s*[”\"'’]{1,2}"
 )
-_KNOWN_FUNDS = re.compile(r"(?i:quỹ\s+(?P<name>vì người nghèo|đền ơn đáp nghĩa|khuyến học|an sinh xã hội|phòng,? chống thiên tai))")
+_KNOWN_FUNDS = re.compile(
+    r"(?i:quỹ\s+(?P<name>vì người nghèo|đền ơn đáp nghĩa|khuyến học|an sinh xã hội|phòng,? chống thiên tai))"
+)
 
 
 def doc_refs(sentence: str) -> list[DocRef]:

@@ -21,8 +21,15 @@ from knowledge.text import fold
 _UPPER = "A-ZĐÀ-ỸÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĐĨŨƠƯẠ-Ỹ"
 _SYLLABLE = rf"[{_UPPER}][^\W\d_]*"
 _LEVEL_WORDS = {
-    "thành phố": "thành phố", "tp.": "thành phố", "tp": "thành phố", "tỉnh": "tỉnh",
-    "huyện": "huyện", "quận": "quận", "thị xã": "thị xã", "xã": "xã", "phường": "phường",
+    "thành phố": "thành phố",
+    "tp.": "thành phố",
+    "tp": "thành phố",
+    "tỉnh": "tỉnh",
+    "huyện": "huyện",
+    "quận": "quận",
+    "thị xã": "thị xã",
+    "xã": "xã",
+    "phường": "phường",
     "thị trấn": "thị trấn",
 }
 _LEVEL = "|".join(re.escape(w) for w in sorted(_LEVEL_WORDS, key=len, reverse=True))
@@ -45,11 +52,26 @@ _BARE = re.compile(
     r"|(?:mttq|mặt trận tổ quốc|mặt trận)(?:\s+việt nam|\s+vn)?\s+(?P<level>thị xã|thị trấn|xã|phường|huyện|quận|tỉnh|thành phố)"
     r"(?!\s+[" + _UPPER + r"\d]))"
 )
-_COMMITTEE_LEVEL = {"thị": "thị xã", "huyện": "huyện", "tỉnh": "tỉnh", "thành": "thành phố", "quận": "quận"}
-_EVENT = re.compile(r"tổ chức|hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|họp", re.IGNORECASE)
+_COMMITTEE_LEVEL = {
+    "thị": "thị xã",
+    "huyện": "huyện",
+    "tỉnh": "tỉnh",
+    "thành": "thành phố",
+    "quận": "quận",
+}
+_EVENT = re.compile(
+    r"tổ chức|hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|họp", re.IGNORECASE
+)
 _RANK = {
-    "trung ương": 0, "tỉnh": 1, "thành phố": 2, "huyện": 2, "quận": 2, "thị xã": 2,
-    "xã": 3, "phường": 3, "thị trấn": 3,
+    "trung ương": 0,
+    "tỉnh": 1,
+    "thành phố": 2,
+    "huyện": 2,
+    "quận": 2,
+    "thị xã": 2,
+    "xã": 3,
+    "phường": 3,
+    "thị trấn": 3,
 }
 # Province-level cities: "thành phố Hà Nội" sits at rank 1.
 _CITIES = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue"}
@@ -99,11 +121,7 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
 
 def _is_person(level: str, name: str) -> bool:
     words = name.split()
-    return (
-        len(words) >= 3
-        and words[0] in SURNAMES
-        and not gazetteer.candidates(level, name)
-    )
+    return len(words) >= 3 and words[0] in SURNAMES and not gazetteer.candidates(level, name)
 
 
 def _clean_name(raw: str) -> str:
@@ -127,7 +145,11 @@ def _organiser(lead: list[str], mentions: list[Mention]) -> Mention | None:
         if named and (not bare or sentence.find(named[0].written) < bare.start()):
             return named[0]
         if bare:
-            level = bare["level"].lower() if bare["level"] else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
+            level = (
+                bare["level"].lower()
+                if bare["level"]
+                else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
+            )
             return _most_named(level, mentions, sentence)
     fronts = [m for m in mentions if m.front]
     if fronts:
@@ -162,12 +184,19 @@ def _resolve(chosen: Mention, mentions: list[Mention]) -> Unit:
     found = gazetteer.resolve(chosen.level, chosen.name, mentioned=higher)
     if found is not None:
         parents = [
-            Place(p.level, p.name)
-            for p in found.parents
-            if (p.level, fold(p.name)) in named
+            Place(p.level, p.name) for p in found.parents if (p.level, fold(p.name)) in named
         ]
-        return Unit(chosen.level, found.place.name, chosen.written, parents, found.code, chosen.sentence)
-    return Unit(chosen.level, chosen.name, chosen.written, _named_parents(chosen, mentions), None, chosen.sentence)
+        return Unit(
+            chosen.level, found.place.name, chosen.written, parents, found.code, chosen.sentence
+        )
+    return Unit(
+        chosen.level,
+        chosen.name,
+        chosen.written,
+        _named_parents(chosen, mentions),
+        None,
+        chosen.sentence,
+    )
 
 
 def _named_parents(chosen: Mention, mentions: list[Mention]) -> list[Place]:

@@ -9,7 +9,9 @@ import knowledge.models  # noqa: F401  (registers the tables on SQLModel.metadat
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through knowledge.store.migrate(), which passes a connection")
+    raise RuntimeError(
+        "run migrations through knowledge.store.migrate(), which passes a connection"
+    )
 context.configure(
     connection=connection,
     target_metadata=SQLModel.metadata,
