@@ -56,6 +56,9 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
             directive.subject,
         )
         record.meta["issued"] = directive.issued or ""
+        # "Nghị quyết 15-NQ/TU về ...": how officials name and look up the document.
+        named = " ".join(x for x in (directive.kind.capitalize(), directive.code) if x)
+        record.title = f"{named} về {directive.subject}" if directive.subject else named
     elif doc_type == "hội nghị":
         _meeting(record, lead)
     page = [*cleaned.removed, *cleaned.meta.values()]

@@ -47,6 +47,7 @@ _RESULT_WORDS = re.compile(
 
 
 _SHORT = 45
+_NUMBERED = re.compile(r"^(?:\d{1,2}[.)]|[IVX]{1,4}\.|[a-zđ]\)|điều\s+\d+)", re.IGNORECASE)
 
 
 def classify(
@@ -60,7 +61,7 @@ def classify(
         if piece.is_heading:
             if piece.paragraph > 0 or not piece.first_in_paragraph:
                 mode = _heading_mode(piece.text, mode)
-            if doc_type == "văn bản" and piece.paragraph > 0:
+            if doc_type == "văn bản" and _NUMBERED.match(piece.text):
                 items.append(Item("provision", piece.text, _path(piece), None, position))
             continue
         named = [

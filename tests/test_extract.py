@@ -1,0 +1,176 @@
+"""Extraction rules by feature: numbers, dates, cleaning, people, units; property tests for
+the parsers (hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from knowledge.clean import clean
+from knowledge.extract import dates, extract, numbers
+from knowledge.extract.people import people_in
+from knowledge.text import fold, normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8.000.000", 8e6),
+        ("120.390.000", 120_390_000),
+        ("1 tỷ 700 triệu", 1.7e9),
+        ("1,5 tỷ", 1.5e9),
+        ("150 triệu", 1.5e8),
+        ("3600", 3600),
+        ("2.288", 2288),
+        ("0,5", 0.5),
+    ],
+)
+def test_parse_number(text: str, value: float) -> None:
+    assert numbers.parse_number(text) == value
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_dot_thousands_round_trip(value: int) -> None:
+    assert numbers.parse_number(f"{value:,}".replace(",", ".")) == value
+
+
+@given(st.text(max_size=300))
+def test_figures_never_raise(text: str) -> None:
+    for figure in numbers.figures(text, sentence=text):
+        assert figure.unit
+
+
+def figures(text: str) -> list[tuple[float, str, str | None, str | None]]:
+    return [(f.value, f.unit, f.qualifier, f.role) for f in numbers.figures(text, sentence=text)]
+
+
+def test_figure_shapes() -> None:
+    assert figures("với 77 cuộc/2288 lượt người tham dự") == [
+        (77, "cuộc", None, None),
+        (2288, "lượt người", None, None),
+    ]
+    assert figures("Quỹ 8.000.000/21.000.000 đồng") == [
+        (8e6, "đồng", None, "achieved"),
+        (21e6, "đồng", None, "target"),
+    ]
+    assert figures("đạt tỷ lệ 90 – 95%") == [(90, "%", None, "min"), (95, "%", None, "max")]
+    assert figures("trên 3600 suất quà, tổng giá trị trên 1 tỷ 700 triệu đồng") == [
+        (3600, "suất quà", "trên", None),
+        (1.7e9, "đồng", "trên", None),
+    ]
+    assert figures("17 nhà với số tiền 680 triệu") == [
+        (17, "nhà", None, None),
+        (680e6, "đồng", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ủy ban MTTQ Phường 2 tổ chức",
+        "Chỉ thị 05-CT/TW ngày 15/5/2016",
+        "(11/6/1948-11/6/2021)",
+        "6 tháng đầu năm 2024",
+        "phòng chống dịch Covid 19",
+        "Quốc hội khóa XV",
+        "10 đ/c dự",
+    ],
+)
+def test_not_figures(text: str) -> None:
+    assert figures(text) == []
+
+
+@given(st.integers(1, 28), st.integers(1, 12), st.integers(1990, 2040))
+def test_meeting_date_from_lead(day: int, month: int, year: int) -> None:
+    lead = [f"Ngày {day}/{month}/{year}, Ủy ban MTTQ xã A tổ chức hội nghị."]
+    found = dates.meeting_date(lead, covered=None, fallback_year=None)
+    assert found is not None and found.value == f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def test_year_comes_from_the_period() -> None:
+    lead = [
+        "Ngày 15/7, Ủy ban MTTQ huyện tổ chức hội nghị đánh giá 6 tháng đầu năm, triển khai 6 tháng cuối năm 2020."
+    ]
+    covered = dates.period(lead, fallback_year=None)
+    assert covered is not None and (covered[0].year, covered[0].part) == (2020, "H1")
+    found = dates.meeting_date(lead, covered=covered[0], fallback_year=None)
+    assert found is not None and found.value == "2020-07-15"
+
+
+def test_year_review_meets_next_january() -> None:
+    lead = ["Ngày 10/1, Ủy ban MTTQ xã tổ chức hội nghị tổng kết công tác Mặt trận năm 2023."]
+    covered = dates.period(lead, fallback_year=None)
+    assert covered is not None and (covered[0].year, covered[0].part) == (2023, "Y")
+    found = dates.meeting_date(lead, covered=covered[0], fallback_year=None)
+    assert found is not None and found.value == "2024-01-10"
+
+
+@given(st.text(max_size=200))
+def test_date_parsers_never_raise(text: str) -> None:
+    dates.meeting_date([text], covered=None, fallback_year=2024)
+    dates.period([text], fallback_year=2024)
+    dates.term([text])
+    dates.session_number([text])
+
+
+def test_tone_marks_and_folding() -> None:
+    assert normalize("Uỷ ban hoá Qũy") == "Ủy ban hóa Quỹ"
+    assert fold("Phường 2 ĐẠT ĐƯỢC Đình Lập") == "phuong 2 dat duoc dinh lap"
+
+
+def test_clean_keeps_footer_as_metadata() -> None:
+    page = "Tin 1\nNgày 5/1/2024, MTTQ xã A tổ chức hội nghị.\nĐiện thoại: 0979\nEmail: a@b.vn\nĐang online: 3"
+    cleaned = clean(page)
+    assert cleaned.meta == {"phone": "0979", "email": "a@b.vn"}
+    assert "online" not in cleaned.text and "0979" not in cleaned.text
+
+
+def test_people_shapes() -> None:
+    found = people_in("Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn phát biểu tại hội nghị")
+    assert [(p.name, p.role, p.relation) for p in found] == [
+        ("Đặng Ngọc Sơn", "Chủ tịch UBMTTQ thị xã", "spoke")
+    ]
+    found = people_in(
+        "Đồng chí Đặng Thanh Hải – Tỉnh ủy viên, Bí thư Thị ủy và đồng chí Nguyễn Thăng Long – Phó Bí thư thường trực Thị ủy đồng chủ trì hội nghị."
+    )
+    assert [(p.name, p.relation) for p in found] == [
+        ("Đặng Thanh Hải", "chaired"),
+        ("Nguyễn Thăng Long", "chaired"),
+    ]
+
+
+def test_central_committee_and_directive_document() -> None:
+    record = extract(
+        clean(
+            "ỦY BAN TRUNG ƯƠNG MẶT TRẬN TỔ QUỐC VIỆT NAM\nSố: 15-NQ/MTTW-ĐCT\nHà Nội, ngày 5 tháng 3 năm 2024\n"
+            "NGHỊ QUYẾT\nVề tăng cường công tác giám sát\n1. Đẩy mạnh giám sát việc thực hiện chính sách.\n"
+            "2. Phát huy vai trò Ban Thanh tra nhân dân."
+        )
+    )
+    assert record.doc_type == "văn bản"
+    assert record.doc_code == "15-NQ/MTTW-ĐCT"
+    assert record.meta["issued"] == "2024-03-05"
+    assert record.subject == "tăng cường công tác giám sát"
+    assert [i.kind for i in record.items if i.kind == "provision"] == ["provision", "provision"]
+
+
+def test_news_without_a_meeting() -> None:
+    record = extract(
+        clean("Giá vàng hôm nay tăng mạnh\nGiá vàng trong nước tăng 200 nghìn đồng mỗi lượng.")
+    )
+    assert record.doc_type == "tin tức" and record.meeting_kind is None
+
+
+def test_directive_document_title_and_unit() -> None:
+    record = extract(
+        clean(
+            "ỦY BAN TRUNG ƯƠNG MẶT TRẬN TỔ QUỐC VIỆT NAM\nSố: 15-NQ/MTTW-ĐCT\nHà Nội, ngày 5 tháng 3 năm 2024\n"
+            "NGHỊ QUYẾT\nVề tăng cường công tác giám sát\n1. Đẩy mạnh giám sát việc thực hiện chính sách."
+        )
+    )
+    assert record.title == "Nghị quyết 15-NQ/MTTW-ĐCT về tăng cường công tác giám sát"
+    assert record.unit is not None and (record.unit.level, record.unit.name) == (
+        "trung ương",
+        "Việt Nam",
+    )
