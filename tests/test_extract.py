@@ -174,3 +174,7 @@ def test_directive_document_title_and_unit() -> None:
         "trung ương",
         "Việt Nam",
     )
+
+
+def test_place_after_a_role_word_is_not_a_person() -> None:
+    assert people_in("Đại biểu trồng cây tại khuôn viên khu Văn Miếu.") == ()

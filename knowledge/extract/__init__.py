@@ -93,7 +93,7 @@ def _when(record: Record, lead: list[str], body: list[str], page_meta: dict[str,
     covered = dates.period(lead, fallback_year=fallback)
     if covered:
         record.period, record.provenance["period"] = covered
-    if record.doc_type != "văn bản":
+    if record.doc_type == "hội nghị":
         found = dates.meeting_date(
             lead, covered=record.period, fallback_year=published_year or dates.any_year(lead)
         )

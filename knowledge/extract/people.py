@@ -204,8 +204,21 @@ def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
         if name in found or name in _NOT_PARTICIPANTS or name.split()[0] not in SURNAMES:
             continue
         role = _trim_role(match["role"])
+        if not _ends_like_a_title(role):
+            continue  # "Đại biểu trồng cây tại khu Văn Miếu": a place, not a person
         found[name] = Person(name, role, relation, _organisation(role), sentence)
     return tuple(found.values())
+
+
+_TITLE_END = re.compile(
+    rf"(?:^(?i:{_ROLE_HEAD})$|(?:xã|phường|huyện|quận|tỉnh|thị trấn|thành phố|ủy|uỷ|[A-ZĐ]{{2,}}|\d+)$)"
+)
+
+
+def _ends_like_a_title(role: str) -> bool:
+    """A role written before the name ends with its body ("Chủ tịch UBMTTQ thị xã") or is a
+    bare title ("Bí thư")."""
+    return bool(_TITLE_END.search(role))
 
 
 def _role_after(text: str, start: int) -> str | None:
