@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from knowledge.text import fold as text_fold
+
 __all__ = ["AdminUnit", "Place", "candidates", "fold", "known_levels", "resolve"]
 
 
@@ -80,22 +82,6 @@ def known_levels() -> tuple[str, ...]:
 _DIGIT_RUN_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
-
-
-# Precomposed Latin letters (Vietnamese lives in these two blocks) -> letters without marks.
-_LATIN_TABLE: dict[int, str] = {
-    cp: _strip_marks(chr(cp))
-    for cp in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00))
-    if _strip_marks(chr(cp)) != chr(cp)
-}
-_LATIN_TABLE.update({ord("đ"): "d", ord("Đ"): "d"})
-
-
 def fold(text: str) -> str:
     """Lookup key: NFC, lower case, no Vietnamese diacritics, đ→d, single spaces, "02"→"2".
 
@@ -106,12 +92,9 @@ def fold(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFC", text).lower()
-    if not text.isascii():
-        text = text.translate(_LATIN_TABLE)
-        if not text.isascii():
-            text = _strip_marks(text.replace("đ", "d"))
-    return _DIGIT_RUN_ZEROS.sub("", " ".join(text.split()))
+    # The project's one diacritic folding (knowledge.text), plus the gazetteer's own rules:
+    # single spaces and no leading zeros in numbers.
+    return _DIGIT_RUN_ZEROS.sub("", " ".join(text_fold(text).split()))
 
 
 # Folded level word (and a few abbreviations) -> canonical level.
