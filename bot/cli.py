@@ -60,7 +60,7 @@ def ingest_command(
 ) -> None:
     """Read, clean, extract and store reports (.txt .html .docx .pdf .jsonl .jsonl.gz, folders)."""
     if not paths and not samples:
-        typer.echo("Cần ít nhất một tệp/thư mục, hoặc --samples.", err=True)
+        typer.echo(render.ingest_usage(), err=True)
         raise typer.Exit(2)
     settings = get_settings()
     engine = _engine()

@@ -59,6 +59,10 @@ def ingest_summary(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def ingest_usage() -> str:
+    return "Cần ít nhất một tệp hoặc thư mục, hoặc --samples để nạp dữ liệu mẫu."
+
+
 def nothing_read() -> str:
     return "Không đọc được tệp nào: không có gì được lưu."
 
