@@ -90,14 +90,15 @@ class Mention:
 
 
 def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | None:
+    for sentence in lead:
+        central = _CENTRAL.search(sentence)
+        if central:
+            return Unit("trung ương", "Việt Nam", central.group(), [], None, sentence)
     mentions = [
         *_mentions(lead, "lead"),
         *_mentions(body, "body"),
         *_mentions(page, "page"),
     ]
-    central = next((s for s in lead if _CENTRAL.search(s)), None)
-    if central:
-        return Unit("trung ương", "Việt Nam", _CENTRAL.search(central).group(), [], None, central)  # type: ignore[union-attr]
     chosen = _organiser(lead, mentions)
     if chosen is None:
         return None
