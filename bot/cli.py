@@ -1,4 +1,4 @@
-"""The `mttq` command line (typer): ingest, show, reports, delete.
+"""The `mttq` command line (typer): ingest, ask, chat, eval, show, reports, delete.
 
 Human output is Vietnamese (from handlers.render); `--json` output is for machines. Exit
 codes: 0 when anything was done, 1 when nothing could be read or found, 2 for bad usage.
@@ -22,25 +22,30 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from bot import answering
 from bot.settings import get_settings
 from handlers import render
 from knowledge import store
 from knowledge.errors import StoreError
+from knowledge.index import PassageIndex, index_path
 from knowledge.ingest import documents, ingest, sample_paths
 from knowledge.read import iter_path
 
 app = typer.Typer(
-    help="Trợ lý MTTQ: nạp báo cáo, xem bản ghi đã trích xuất.",
+    help="Trợ lý MTTQ: nạp báo cáo, hỏi đáp, xem bản ghi đã trích xuất.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 
+def _logging() -> None:
+    logging.basicConfig(level=get_settings().log_level.upper(), stream=sys.stderr)
+
+
 def _engine() -> Any:
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr)
-    return store.connect(settings.database_url)
+    _logging()
+    return store.connect(get_settings().database_url)
 
 
 def _print_json(data: Any) -> None:
@@ -73,6 +78,7 @@ def ingest_command(
             workers=workers or settings.ingest_workers,
             on_progress=lambda _source: progress.advance(task),
         )
+    _index(engine, settings)
     result = summary.as_dict()
     if as_json:
         _print_json(result)
@@ -82,6 +88,11 @@ def ingest_command(
         if not as_json:
             typer.echo(render.nothing_read(), err=True)
         raise typer.Exit(1)
+
+
+def _index(engine: Any, settings: Any) -> None:
+    """Bring the search index up to date now, so the next question starts without waiting."""
+    PassageIndex(engine, index_path(settings.database_url, settings.index_dir)).sync(force=True)
 
 
 def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
@@ -106,6 +117,95 @@ def _progress(*, enabled: bool) -> Progress:
         transient=True,
         disable=not enabled,
     )
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str | None, typer.Argument(help="The question; none: one a line from stdin")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (JSON Lines from stdin)")] = False,
+    context: Annotated[
+        str | None, typer.Option(help="The previous answer's context (JSON), for a follow-up")
+    ] = None,
+) -> None:
+    """Answer a question (or every line of standard input) from the stored reports."""
+    _logging()
+    assistant, _ = answering.open_assistant()
+    previous = _context(context)
+    questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for text in questions:
+        if question is None and not text.strip():
+            continue
+        data = answering.as_json(assistant.ask(text, context=previous))
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=None if question is None else 2))
+        else:
+            answer = data["answer"]
+            typer.echo(answer if question is not None else " | ".join(answer.splitlines()))
+
+
+def _context(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        typer.echo(render.error("bad_context", str(error)), err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(value, dict):
+        typer.echo(render.error("bad_context", "expected a JSON object"), err=True)
+        raise typer.Exit(2)
+    return value
+
+
+@app.command("chat")
+def chat_command() -> None:
+    """Interactive console chat (loads the bundled samples into an empty database first)."""
+    _logging()
+    assistant, loaded = answering.open_assistant(load_samples=True)
+    interactive = sys.stdin.isatty()
+    if loaded:
+        typer.echo(render.samples_loaded(loaded), err=not interactive)
+    if interactive:
+        typer.echo(render.chat_greeting(assistant.overview()))
+    context: dict[str, Any] | None = None
+    while True:
+        try:
+            line = input("Bạn: " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line.strip().lower() in {"thoát", "thoat", "exit", "quit"}:
+            break
+        if not line.strip():
+            continue
+        answer = assistant.ask(line, context=context)
+        context = answer.context or context
+        typer.echo(render.answer(answer.to_dict()) + "\n")
+    if interactive:
+        typer.echo(render.chat_bye())
+
+
+@app.command("eval")
+def eval_command(
+    path: Annotated[Path, typer.Argument(help="Questions TSV (id, question, expected_source, must_match)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every failure")] = False,
+) -> None:
+    """Score a question file: hit@1 on the source, must_match, no-answer rows, latency."""
+    _logging()
+    try:
+        rows = answering.read_questions(path)
+    except (OSError, ValueError) as error:
+        typer.echo(render.error("bad_questions", str(error)), err=True)
+        raise typer.Exit(1) from None
+    assistant, _ = answering.open_assistant()
+    result = answering.evaluate(assistant, rows)
+    if as_json:
+        _print_json(result if verbose else {k: v for k, v in result.items() if k != "failures"})
+        return
+    typer.echo(render.eval_summary(result))
+    if verbose:
+        for failure in result["failures"]:
+            typer.echo(render.eval_failure(failure))
 
 
 @app.command("show")
@@ -140,7 +240,9 @@ def reports_command(
 @app.command("delete")
 def delete_command(report_id: Annotated[int, typer.Argument(help="Report id")]) -> None:
     """Delete one report and everything extracted from it."""
-    if store.delete_report(_engine(), report_id):
+    engine = _engine()
+    if store.delete_report(engine, report_id):
+        _index(engine, get_settings())
         typer.echo(render.deleted(report_id))
     else:
         typer.echo(render.not_deleted(report_id), err=True)

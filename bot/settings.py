@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     ingest_workers: int = Field(
         default=2, ge=1, le=64, description="Processes that clean and extract"
     )
+    index_dir: str | None = Field(
+        default=None,
+        description="Search index folder (default: next to the SQLite file, or data/index-<hash>)",
+    )
     log_level: str = Field(default="WARNING", description="Python logging level")
 
 

@@ -108,4 +108,12 @@ class Campaign(SQLModel, table=True):
     kind: str
 
 
+class ReportChange(SQLModel, table=True):
+    """Append-only log of stored ('add') and removed ('del') reports: what indexes follow."""
+
+    seq: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(index=True)
+    op: str = Field(max_length=8)
+
+
 CHILD_TABLES: tuple[type[SQLModel], ...] = (Person, Item, Figure, DocRef, Campaign)

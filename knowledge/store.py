@@ -20,7 +20,16 @@ from sqlalchemy.pool import StaticPool
 
 from knowledge.errors import StoreError
 from knowledge.extract.record import Record
-from knowledge.models import CHILD_TABLES, Campaign, DocRef, Figure, Item, Person, Report
+from knowledge.models import (
+    CHILD_TABLES,
+    Campaign,
+    DocRef,
+    Figure,
+    Item,
+    Person,
+    Report,
+    ReportChange,
+)
 from knowledge.text import fold
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -98,6 +107,7 @@ def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved
         if old is not None:
             _delete(connection, old)
         report_id = _insert(connection, record, source=source, digest=digest, raw_hash=raw_hash)
+        _log_change(connection, report_id, "add")
     return Saved("replaced" if old is not None else "added", report_id, source)
 
 
@@ -173,11 +183,16 @@ def delete_report(engine: Engine, report_id: int) -> bool:
     return True
 
 
+def _log_change(connection: Connection, report_id: int, op: str) -> None:
+    connection.execute(insert(ReportChange).values(report_id=report_id, op=op))
+
+
 def _delete(connection: Connection, report_id: int) -> None:
     # Explicit rather than ON DELETE CASCADE alone: SQLite only cascades with the pragma on.
     for table in CHILD_TABLES:
         connection.execute(delete(table).where(table.report_id == report_id))  # type: ignore[attr-defined]
     connection.execute(delete(Report).where(Report.id == report_id))  # type: ignore[arg-type]
+    _log_change(connection, report_id, "del")
 
 
 def find(engine: Engine, id_or_source: str) -> dict[str, Any]:
@@ -337,3 +352,55 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
 def count_reports(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(Report)).scalar() or 0)
+
+
+# -- look-ups for answering -----------------------------------------------------------------
+
+
+def items_by_id(engine: Engine, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not item_ids:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(select(Item).where(Item.id.in_(item_ids))).mappings().all()  # type: ignore[arg-type,union-attr]
+    return {int(r["id"]): dict(r) for r in rows}
+
+
+def items_of(engine: Engine, report_ids: list[int], *, kind: str | None = None) -> list[dict[str, Any]]:
+    """Items of these reports in document order (optionally of one kind)."""
+    if not report_ids:
+        return []
+    query = select(Item).where(Item.report_id.in_(report_ids))  # type: ignore[attr-defined]
+    if kind:
+        query = query.where(Item.kind == kind)
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(Item.report_id, Item.position, Item.id)).mappings().all()  # type: ignore[arg-type]
+    return [dict(r) for r in rows]
+
+
+def figures_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
+    if not report_ids:
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Figure).where(Figure.report_id.in_(report_ids)).order_by(Figure.id)  # type: ignore[attr-defined,arg-type]
+        ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def people_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
+    if not report_ids:
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Person).where(Person.report_id.in_(report_ids)).order_by(Person.id)  # type: ignore[attr-defined,arg-type]
+        ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def doc_refs_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
+    """References whose code starts with this document number ("05" → 05-CT/TW, 05/CT...)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(DocRef).where(DocRef.code.startswith(number)).order_by(DocRef.id)  # type: ignore[attr-defined,arg-type]
+        ).mappings().all()
+    return [dict(r) for r in rows]

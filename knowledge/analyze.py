@@ -1,0 +1,237 @@
+"""Answers that span reports: document look-up, coverage, timeline, totals, comparison and
+directive follow-up. Each returns the same Answer shape as a plain search, with a ``lead`` of
+its own kind and every report it used cited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import Engine
+
+from knowledge import store
+from knowledge.answer import (
+    Answer,
+    Group,
+    Passage,
+    Source,
+    not_found,
+    period_asked,
+    period_of,
+    pick_figure,
+    unit_asked,
+)
+from knowledge.catalog import Catalog
+from knowledge.index import PassageIndex
+from knowledge.retrieve import Retrieved, allowed_reports, retrieve
+from knowledge.terms import code_token, syllables
+from knowledge.text import fold
+from knowledge.understand import Period, Question
+
+FOLLOW_RATIO = 62  # token_set_ratio from which a later item counts as acting on a directive
+
+
+def _answer(question: Question, lead: dict[str, Any], groups: list[Group]) -> Answer:
+    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer.lead = lead
+    answer.groups = groups
+    return answer
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+def document(question: Question, *, engine: Engine, catalog: Catalog) -> Answer | None:
+    """'Chỉ thị 05-CT/TW nói về gì?': the document's subject and the reports that cite it."""
+    code = question.codes[0]
+    token = code_token(code)
+    number = code.split("-")[0].split("/")[0]
+    refs = [r for r in store.doc_refs_numbered(engine, number) if code_token(r["code"]) == token]
+    if question.units:
+        mine = {i for u in question.units for i in catalog.by_unit.get(u, ())}
+        refs = [r for r in refs if r["report_id"] in mine] or refs
+    refs = [r for r in refs if r["report_id"] in catalog.reports]
+    if not refs:
+        return None
+    described = max(refs, key=lambda r: (bool(r["subject"]), bool(r["issuer"]), bool(r["date"])))
+    lead = {
+        "kind": "document",
+        "code": described["code"],
+        "doc_kind": described["kind"],
+        "issuer": described["issuer"],
+        "date": described["date"].isoformat() if described["date"] else None,
+        "subject": described["subject"],
+        "cited_by": len({r["report_id"] for r in refs}),
+    }
+    groups: dict[int, Group] = {}
+    for ref in sorted(refs, key=lambda r: catalog.reports[r["report_id"]].sort_key, reverse=True):
+        report = catalog.reports[ref["report_id"]]
+        group = groups.setdefault(report.id, Group(Source.of(report), period_of(report)))
+        if len(group.passages) < 3:
+            group.passages.append(Passage(ref["sentence"], "reference"))
+    answer = _answer(question, lead, list(groups.values())[:5])
+    answer.intent = "document"
+    return answer
+
+
+# -- coverage and timeline -------------------------------------------------------------------
+
+
+def coverage(question: Question, *, catalog: Catalog) -> Answer:
+    """'Có những báo cáo nào của xã Liêm Hải?': the unit's reports, newest first."""
+    allowed, of_units = allowed_reports(question, catalog)
+    reports = allowed if allowed is not None else sorted(
+        catalog.reports.values(), key=lambda r: r.sort_key, reverse=True
+    )
+    if not reports:
+        return not_found(question, Retrieved([], allowed, of_units), "no_period" if of_units else "no_match")
+    lead = {"kind": "reports", "count": len(reports)}
+    groups = [Group(Source.of(r), period_of(r)) for r in reports[:10]]
+    return _answer(question, lead, groups)
+
+
+def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
+    """A unit's reports oldest first, each with its headline figures."""
+    allowed, of_units = allowed_reports(question, catalog)
+    if not question.units or not allowed:
+        return not_found(question, Retrieved([], allowed, of_units), "no_match")
+    reports = sorted(allowed, key=lambda r: r.sort_key)[-12:]
+    figures = store.figures_of(engine, [r.id for r in reports])
+    rows = []
+    for report in reports:
+        own = [f for f in figures if f["report_id"] == report.id]
+        if question.tokens:
+            own.sort(key=lambda f: -fuzz.partial_ratio(" ".join(question.tokens), " ".join(syllables(f["text"]))))
+        rows.append(
+            {
+                "report_id": report.id,
+                "period": period_of(report),
+                "date": report.when.isoformat() if report.when else None,
+                "figures": [{"value": f["value"], "unit": f["unit"], "raw": f["raw"], "text": f["text"]} for f in own[:3]],
+            }
+        )
+    lead = {"kind": "timeline", "rows": rows}
+    groups = [Group(Source.of(r), period_of(r)) for r in reversed(reports)]
+    return _answer(question, lead, groups)
+
+
+# -- totals ----------------------------------------------------------------------------------
+
+
+def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalog: Catalog) -> Answer:
+    """'Tổng số tiền vận động Quỹ Vì người nghèo năm 2024': one figure of the kind asked from
+    each matching report, summed, with the parts shown."""
+    measure = question.measure or "đồng"
+    asked = replace(question, intent="figure", measure=measure)
+    retrieved = retrieve(asked, index=index, catalog=catalog, limit=300)
+    per_report: dict[int, tuple[Any, dict[str, Any]]] = {}
+    candidates = [s for s in retrieved.passages if s.coverage >= 0.5 and s.hit.kind != "title"]
+    figures = store.figures_of(engine, list({s.report.id for s in candidates})[:200])
+    for scored in candidates:
+        if scored.report.id in per_report:
+            continue
+        own = [
+            f for f in figures
+            if f["report_id"] == scored.report.id and f["raw"] in scored.hit.text
+            and fold(f["unit"]).split()[-1] == fold(measure).split()[-1]
+            and f["role"] not in {"target", "max"}
+        ]
+        if own:
+            per_report[scored.report.id] = (scored, pick_figure(asked, own))
+    if not per_report:
+        return not_found(question, retrieved, "no_match")
+    parts = sorted(per_report.values(), key=lambda p: p[0].report.sort_key, reverse=True)[:20]
+    lead = {
+        "kind": "sum",
+        "total": sum(f["value"] for _, f in parts),
+        "unit": parts[0][1]["unit"],
+        "parts": [
+            {"unit": s.report.unit.label if s.report.unit else s.report.title[:60], "value": f["value"],
+             "raw": f["raw"], "report_id": s.report.id, "text": s.hit.text}
+            for s, f in parts
+        ],
+    }
+    groups = [Group(Source.of(s.report), period_of(s.report), [Passage(s.hit.text, s.hit.kind)]) for s, _ in parts]
+    return _answer(question, lead, groups)
+
+
+# -- comparison ------------------------------------------------------------------------------
+
+
+def sides(question: Question) -> list[Question]:
+    """Two questions, one a side: two units named, or two years."""
+    named = list(dict.fromkeys(question.mentions))
+    if len(named) >= 2:
+        return [replace(question, units=sorted(units, key=lambda u: u.label)) for units in named[:2]]
+    years = sorted({int(t) for t in question.folded.split() if t.isdigit() and 1990 <= int(t) <= 2100})
+    if len(years) >= 2:
+        part = question.period.part if question.period else None
+        return [replace(question, period=Period(y, part if part != "Y" else None)) for y in years[:2]]
+    return []
+
+
+def compare(question: Question, answer_side: Callable[[Question], Answer]) -> Answer | None:
+    """Each side answered as its own question, shown side by side."""
+    parts = sides(question)
+    if len(parts) < 2:
+        return None
+    answers = [answer_side(replace(p, intent=_side_intent(question))) for p in parts]
+    found = [a for a in answers if a.found]
+    if not found:
+        return None
+    lead = {
+        "kind": "compare",
+        "sides": [_side(p, a) for p, a in zip(parts, answers, strict=True)],
+    }
+    answer = _answer(question, lead, [a.groups[0] for a in found if a.groups])
+    answer.unit = " / ".join(filter(None, (a.unit for a in answers))) or None
+    return answer
+
+
+def _side(part: Question, answer: Answer) -> dict[str, Any]:
+    first = answer.groups[0].passages[0].text if answer.found and answer.groups[0].passages else None
+    return {"label": _side_label(part), "found": answer.found, "lead": answer.lead, "passage": first}
+
+
+def _side_intent(question: Question) -> str:
+    return "figure" if question.measure or "bao nhieu" in question.folded else "achievement"
+
+
+def _side_label(question: Question) -> str:
+    if question.units:
+        return question.units[0].label
+    p = question.period
+    return str(p.year) if p and p.year else ""
+
+
+# -- directive follow-up ---------------------------------------------------------------------
+
+
+def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
+    """A report's directives, and for each the items of the unit's later reports that act on
+    it (by wording), so officials can see what was taken up."""
+    allowed, of_units = allowed_reports(question, catalog)
+    reports = sorted(allowed if allowed is not None else [], key=lambda r: r.sort_key)
+    directives = store.items_of(engine, [r.id for r in reports], kind="directive")
+    if not directives:
+        return not_found(question, Retrieved([], allowed, of_units), "no_match")
+    source_id = directives[0]["report_id"]
+    source = catalog.reports[source_id]
+    later = [r for r in sorted(of_units, key=lambda r: r.sort_key) if r.sort_key > source.sort_key]
+    later_items = store.items_of(engine, [r.id for r in later])
+    rows = []
+    for directive in [d for d in directives if d["report_id"] == source_id][:8]:
+        line = " ".join(syllables(directive["text"]))
+        acted = [
+            {"report_id": i["report_id"], "text": i["text"]}
+            for i in later_items
+            if fuzz.token_set_ratio(line, " ".join(syllables(i["text"]))) >= FOLLOW_RATIO
+        ][:2]
+        rows.append({"text": directive["text"], "by": directive["by"], "followed": acted})
+    lead = {"kind": "followup", "rows": rows, "later_reports": len(later)}
+    groups = [Group(Source.of(source), period_of(source), [Passage(r["text"], "directive", r["by"]) for r in rows[:3]])]
+    groups += [Group(Source.of(r), period_of(r)) for r in later if any(a["report_id"] == r.id for row in rows for a in row["followed"])]
+    return _answer(question, lead, groups)

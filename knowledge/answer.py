@@ -1,0 +1,373 @@
+"""Answer stage: ranked passages → the direct answer, supporting passages and citations.
+
+Plain data only; handlers/render.py turns it into the Vietnamese a reader sees. The direct
+answer comes first (the figure with its unit and qualifier, the person with their role, the
+date), then a few supporting passages grouped by report, each report cited (unit, meeting
+date, source). When nothing fits, ``found`` is false, nothing is cited, and ``suggestions``
+say what the collection does hold for that unit or period.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import Engine
+
+from knowledge import store
+from knowledge.catalog import ReportInfo
+from knowledge.extract.dates import explicit_dates
+from knowledge.retrieve import Retrieved, Scored
+from knowledge.terms import syllables
+from knowledge.text import fold
+from knowledge.understand import Question
+
+MIN_COVERAGE = 0.5  # share of the question's content words a passage must hold (no unit given)
+MIN_COVERAGE_IN_UNIT = 0.25  # when the unit (and period) already narrowed the reports
+PER_REPORT = 4
+MAX_REPORTS = 3
+
+
+@dataclass(slots=True)
+class Source:
+    report_id: int
+    source: str
+    title: str
+    unit: str | None
+    meeting_date: str | None
+
+    @classmethod
+    def of(cls, report: ReportInfo) -> Source:
+        when = report.when
+        return cls(
+            report.id,
+            report.source,
+            report.title,
+            report.unit.label if report.unit else None,
+            when.isoformat() if when else None,
+        )
+
+
+@dataclass(slots=True)
+class Passage:
+    text: str
+    kind: str
+    by: str | None = None
+    heading: str = ""
+
+
+@dataclass(slots=True)
+class Group:
+    """One report's contribution to an answer."""
+
+    source: Source
+    period: dict[str, Any] | None
+    passages: list[Passage] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Answer:
+    found: bool
+    intent: str
+    question: str
+    unit: str | None = None
+    period: dict[str, Any] | None = None
+    lead: dict[str, Any] | None = None  # the direct answer; "kind" says which shape
+    groups: list[Group] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    suggestions: list[dict[str, Any]] = field(default_factory=list)  # reports close to the ask
+    reason: str | None = None  # why nothing was found: unknown_unit | no_period | no_match | empty
+    context: dict[str, Any] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    @property
+    def sources(self) -> list[Source]:
+        return [g.source for g in self.groups] if self.found else []
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = [asdict(s) for s in self.sources]
+        return data
+
+
+def period_of(report: ReportInfo) -> dict[str, Any] | None:
+    return {"year": report.year, "part": report.part} if report.year else None
+
+
+def period_asked(question: Question) -> dict[str, Any] | None:
+    p = question.period
+    return {"year": p.year, "part": p.part, "term": p.term} if p else None
+
+
+def unit_asked(question: Question) -> str | None:
+    if question.units:
+        return question.units[0].label
+    return question.unknown_unit
+
+
+def not_found(question: Question, retrieved: Retrieved | None, reason: str) -> Answer:
+    """Nothing fits: say what is close (the unit's reports, other periods), cite nothing."""
+    answer = Answer(False, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer.reason = reason
+    close = retrieved.unit_reports if retrieved else []
+    answer.suggestions = [describe(r) for r in close[:5]]
+    answer.choices = list(dict.fromkeys(s["unit"] for s in answer.suggestions if s["unit"]))
+    return answer
+
+
+def describe(report: ReportInfo) -> dict[str, Any]:
+    """Data for 'Có báo cáo của …' (the renderer phrases it)."""
+    return {
+        "report_id": report.id,
+        "unit": report.unit.label if report.unit else None,
+        "title": report.title,
+        "period": period_of(report),
+        "date": report.when.isoformat() if report.when else None,
+    }
+
+
+def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answer:
+    passages = retrieved.passages
+    if not passages:
+        reason = "no_period" if retrieved.unit_reports else "no_match"
+        return not_found(question, retrieved, reason)
+    best = passages[0]
+    if not _fits(question, best, narrowed=retrieved.allowed is not None):
+        return not_found(question, retrieved, "no_match")
+    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    if question.item_kind:
+        groups = kind_groups(question, passages, retrieved, engine)
+        if not groups:
+            return not_found(question, retrieved, "no_kind")
+        answer.groups = groups
+    else:
+        answer.groups = _groups(question, passages, engine)
+    answer.unit = answer.unit or (best.report.unit.label if best.report.unit else None)
+    answer.period = answer.period or period_of(best.report)
+    answer.lead = _lead(question, passages, answer.groups, engine)
+    if len({u.label for u in question.units}) > 1:
+        answer.choices = sorted({u.label for u in question.units})
+    return answer
+
+
+def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine) -> list[Group]:
+    """Items of the kind asked (limitations, directions...) from the best matching reports,
+    those carrying figures first, then by relevance, then in document order."""
+    wanted = question.item_kind
+    # With nothing to match but the kind ("Phường 2 đạt được gì?"), scores say nothing.
+    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind == wanted and question.tokens}
+    ranked = list(dict.fromkeys(s.report.id for s in passages if s.hit.kind == wanted))
+    if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
+        ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:MAX_REPORTS]
+    reports = {s.report.id: s.report for s in passages} | {r.id: r for r in retrieved.allowed or []}
+    items = store.items_of(engine, ranked[: MAX_REPORTS * 2], kind=wanted)
+    if not items and wanted in _RELATED:  # "đề nghị ... thời gian tới": either list will do
+        items = store.items_of(engine, ranked[: MAX_REPORTS * 2], kind=_RELATED[wanted])
+    figures = _figure_raws(engine, ranked[: MAX_REPORTS * 2])
+    groups: list[Group] = []
+    for report_id in ranked[: MAX_REPORTS * 2]:
+        own = [i for i in items if i["report_id"] == report_id]
+        if not own:
+            continue
+        own.sort(key=lambda i: (-_item_rank(i, relevance, figures), i["position"]))
+        report = reports[report_id]
+        limit = PER_REPORT + 1 if not groups else 2
+        passages_ = [Passage(i["text"], i["kind"], i["by"], i["heading"] or "") for i in own[:limit]]
+        groups.append(Group(Source.of(report), period_of(report), passages_))
+        if len(groups) >= (1 if retrieved.allowed is not None and question.units else MAX_REPORTS):
+            break
+    return groups
+
+
+_RELATED = {"directive": "direction", "direction": "directive"}
+
+
+def _figure_raws(engine: Engine, report_ids: list[int]) -> dict[int, set[tuple[str, float]]]:
+    """Each report's figures as (raw, value): "77 cuộc/2288 lượt" is two, "6 khu phố" written
+    in two items is one."""
+    raws: dict[int, set[tuple[str, float]]] = {}
+    for figure in store.figures_of(engine, report_ids):
+        raws.setdefault(int(figure["report_id"]), set()).add((figure["raw"], figure["value"]))
+    return raws
+
+
+def _item_rank(
+    item: dict[str, Any], relevance: dict[int, float], figures: dict[int, set[tuple[str, float]]]
+) -> float:
+    """Relevance to the question, plus a lift for items that carry figures (figure first)."""
+    count = sum(raw in item["text"] for raw, _ in figures.get(int(item["report_id"]), set()))
+    return relevance.get(int(item["id"]), 0.0) + 0.15 * min(count, 4)
+
+
+def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
+    """Whether the best passage answers the question at all. Once the unit or period has
+    narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
+    if narrowed and (question.item_kind or question.intent in {"people", "date", "event"}):
+        return True  # the kind of item (or the person, the date) is then what matters
+    if not question.tokens:
+        return narrowed
+    return best.coverage >= (MIN_COVERAGE_IN_UNIT if narrowed else MIN_COVERAGE)
+
+
+def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[Group]:
+    """The best report first, then the others that also match, newest first."""
+    best = passages[0]
+    threshold = best.score - 0.35
+    chosen: dict[int, list[Scored]] = {}
+    wanted = question.item_kind
+    for scored in passages:
+        if scored.score < threshold or scored.hit.kind == "title":
+            continue
+        if wanted and best.hit.kind == wanted and scored.hit.kind != wanted:
+            continue  # a list of limitations, not limitations and whatever else matched
+        if len(chosen) >= MAX_REPORTS and scored.report.id not in chosen:
+            continue
+        chosen.setdefault(scored.report.id, []).append(scored)
+    if not chosen:
+        chosen[best.report.id] = [best]
+    rows = store.items_by_id(engine, [s.hit.item_id for v in chosen.values() for s in v])
+    order = [best.report.id] + sorted(
+        (i for i in chosen if i != best.report.id),
+        key=lambda i: chosen[i][0].report.sort_key,
+        reverse=True,
+    )
+    groups = []
+    for report_id in order:
+        report = chosen[report_id][0].report
+        group = Group(Source.of(report), period_of(report))
+        for scored in chosen[report_id][:PER_REPORT]:
+            row = rows.get(scored.hit.item_id, {})
+            group.passages.append(
+                Passage(scored.hit.text, scored.hit.kind, row.get("by"), row.get("heading") or "")
+            )
+        groups.append(group)
+    return groups
+
+
+def _lead(question: Question, passages: list[Scored], groups: list[Group], engine: Engine) -> dict[str, Any] | None:
+    best = passages[0]
+    if question.intent in {"figure", "aggregate"}:
+        return figure_lead(question, best, engine)
+    if question.intent == "people":
+        return person_lead(question, best.report.id, engine) or _passage_lead(best)
+    if question.intent == "date":
+        return date_lead(best)
+    if question.item_kind:
+        return {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
+    return _passage_lead(best)
+
+
+def _passage_lead(best: Scored) -> dict[str, Any]:
+    return {"kind": "passage", "text": best.hit.text}
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def figure_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
+    figures = [f for f in store.figures_of(engine, [best.report.id]) if _in_passage(f, best.hit.text)]
+    if not figures:
+        return _passage_lead(best)
+    figure = pick_figure(question, figures)
+    lead = {"kind": "figure", **_figure_data(figure)}
+    if figure["grp"] is not None:  # "77 cuộc/2288 lượt", "8.000.000/21.000.000": read together
+        lead["together"] = [
+            _figure_data(f) for f in figures if f["grp"] == figure["grp"] and f is not figure
+        ]
+    lead["passage"] = best.hit.text
+    return lead
+
+
+def _in_passage(figure: dict[str, Any], passage: str) -> bool:
+    return figure["raw"] in passage or fold(figure["raw"]) in fold(passage)
+
+
+def pick_figure(question: Question, figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figure whose unit of measure is the one asked, else the one whose phrase best
+    matches the question; an achieved value before its target."""
+    wanted = question.measure
+
+    def score(figure: dict[str, Any]) -> float:
+        value = fuzz.partial_ratio(" ".join(question.tokens), " ".join(syllables(figure["text"]))) / 100
+        if wanted and _unit_matches(figure["unit"], wanted):
+            value += 1.0
+        if figure["role"] in {"target", "max"}:
+            value -= 0.2
+        return value
+
+    return max(figures, key=score)
+
+
+def _unit_matches(unit: str, wanted: str) -> bool:
+    have, want = fold(unit), fold(wanted)
+    return have == want or have.startswith(want) or want.startswith(have) or have.split()[-1] == want.split()[-1]
+
+
+def _figure_data(figure: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "value": figure["value"],
+        "unit": figure["unit"],
+        "qualifier": figure["qualifier"],
+        "raw": figure["raw"],
+        "role": figure["role"],
+        "text": figure["text"],
+    }
+
+
+# -- people ----------------------------------------------------------------------------------
+
+_RELATIONS = {
+    "chaired": r"chu tri|chu toa",
+    "directed": r"chi dao|ket luan|phat bieu chi dao",
+    "attended": r"du|tham du|dai bieu",
+    "spoke": r"phat bieu",
+    "reported": r"bao cao|trinh bay",
+}
+
+
+def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str, Any] | None:
+    people = store.people_of(engine, [report_id])
+    if not people:
+        return None
+    folded = question.folded
+
+    def score(person: dict[str, Any]) -> float:
+        role = fold(person["role"] or "")
+        value = fuzz.partial_ratio(role, folded) / 100 if role else 0.0
+        value += _role_head_bonus(role, folded)
+        pattern = _RELATIONS.get(person["relation"])
+        if pattern and re.search(rf"\b({pattern})\b", folded):
+            value += 0.3
+        return value
+
+    person = max(people, key=score)
+    return {
+        "kind": "person",
+        "name": person["name"],
+        "role": person["role"],
+        "relation": person["relation"],
+        "passage": person["sentence"],
+    }
+
+
+def _role_head_bonus(role: str, folded: str) -> float:
+    """'Phó Chủ tịch' and 'Chủ tịch' differ in one word that matters: match the head exactly."""
+    heads = ("pho chu tich", "chu tich", "pho bi thu", "bi thu", "truong ban", "uy vien")
+    asked = next((h for h in heads if h in folded), None)
+    have = next((h for h in heads if role.startswith(h) or f" {h}" in role[:20]), None)
+    if asked is None or have is None:
+        return 0.0
+    return 0.5 if asked == have else -0.5
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+def date_lead(best: Scored) -> dict[str, Any]:
+    dates = explicit_dates(best.hit.text)
+    when = best.report.when
+    if dates and best.hit.kind != "title":
+        return {"kind": "date", "date": dates[0], "passage": best.hit.text}
+    return {"kind": "date", "date": when.isoformat() if when else None, "passage": best.hit.text}

@@ -1,0 +1,125 @@
+"""The question-answering pipeline end to end: understand → retrieve → compose.
+
+One Assistant a process: it opens the database, the persistent index and the catalog once,
+then answers any number of questions (thread-safe: the bot calls it from worker threads).
+Before a question it catches up with reports stored by other processes (at most once a
+second), so several bot instances sharing one database all see a new report without a
+restart. No input raises: an empty, huge or odd question gets an Answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from knowledge import analyze, store
+from knowledge.answer import Answer, describe, compose, not_found
+from knowledge.catalog import Catalog
+from knowledge.index import PassageIndex, index_path
+from knowledge.retrieve import retrieve
+from knowledge.understand import Question, context_of, merge, understand
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Assistant:
+    engine: Engine
+    index: PassageIndex
+    catalog: Catalog
+
+    @classmethod
+    def open(cls, database_url: str, *, index_dir: str | None = None, engine: Engine | None = None) -> Assistant:
+        engine = engine or store.connect(database_url)
+        index = PassageIndex(engine, index_path(database_url, index_dir))
+        catalog = Catalog(engine)
+        assistant = cls(engine, index, catalog)
+        assistant.refresh(force=True)
+        return assistant
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Catch up with the change log (index and catalog)."""
+        self.index.sync(force=force)
+        self.catalog.refresh(force=force)
+
+    def ask(self, text: str, *, context: dict[str, Any] | None = None, today: date | None = None) -> Answer:
+        started = time.perf_counter()
+        try:
+            self.refresh()
+            answer = self._ask(text, context, today)
+        except Exception:  # an answer must never take the caller down
+            log.exception("answering %r failed", text[:200])
+            answer = Answer(False, "error", text[:200], reason="error")
+        answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+        return answer
+
+    def _ask(self, text: str, context: dict[str, Any] | None, today: date | None) -> Answer:
+        question = understand(text, catalog=self.catalog, today=today)
+        if not question.tokens and not question.units and not question.codes:
+            answer = Answer(False, "none", question.text, reason="empty")
+            answer.context = context or {}
+            return answer
+        if context and question.follow_up:
+            question = merge(question, context, self.catalog)
+        answer = self._dispatch(question)
+        answer.context = context_of(question, [s.report_id for s in answer.sources])
+        return answer
+
+    def _dispatch(self, question: Question) -> Answer:
+        if question.unknown_unit and not question.units:
+            return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
+        if question.codes:
+            found = analyze.document(question, engine=self.engine, catalog=self.catalog)
+            if found is not None:
+                return found
+        special = self._special(question)
+        if special is not None:
+            return special
+        return self._search(question)
+
+    def _special(self, question: Question) -> Answer | None:
+        if question.intent == "coverage":
+            return analyze.coverage(question, catalog=self.catalog)
+        if question.intent == "timeline":
+            return analyze.timeline(question, engine=self.engine, catalog=self.catalog)
+        if question.intent == "aggregate":
+            return analyze.aggregate(question, engine=self.engine, index=self.index, catalog=self.catalog)
+        if question.intent == "followup":
+            return analyze.follow_up(question, engine=self.engine, catalog=self.catalog)
+        if question.intent == "compare":
+            return analyze.compare(question, self._search)
+        return None
+
+    def _search(self, question: Question) -> Answer:
+        retrieved = retrieve(question, index=self.index, catalog=self.catalog)
+        return compose(question, retrieved, engine=self.engine)
+
+    def overview(self) -> dict[str, Any]:
+        """What the collection holds (for /start and the console's greeting)."""
+        self.refresh()
+        reports = self.catalog.reports.values()
+        return {
+            "reports": len(self.catalog.reports),
+            "units": len(self.catalog.by_unit),
+            "periods": self.catalog.periods()[:6],
+            "newest": [
+                {"unit": r.unit.label if r.unit else None, "year": r.year, "part": r.part}
+                for r in sorted(reports, key=lambda r: r.sort_key, reverse=True)
+                if r.unit and r.doc_type != "tin tức"
+            ][:3],
+        }
+
+
+def _with_close_units(answer: Answer, question: Question, catalog: Catalog) -> Answer:
+    """For a unit nothing is stored about, suggest stored units of the same level."""
+    level = (question.unknown_unit or "").split(" ")[0]
+    same = {u for u in catalog.by_unit if u.level.startswith(level)}
+    reports = catalog.reports_of(same)[:5]
+    answer.suggestions = [describe(r) for r in reports]
+    answer.choices = list(dict.fromkeys(r.unit.label for r in reports if r.unit))
+    return answer

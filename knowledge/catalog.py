@@ -1,0 +1,190 @@
+"""What is stored, in memory: one small row a report (unit, period, dates, title, source).
+
+Question understanding matches unit names against the units actually stored, and retrieval
+filters candidates by unit and period without a database round trip. Like the index, the
+catalog follows the change log, so a report stored by another process (an admin's upload on
+another bot instance) is known at the next refresh; nothing is rebuilt at start-up beyond
+reading these rows (~0.1 s for 35k reports).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine, func, select
+
+from knowledge.models import Report, ReportChange
+from knowledge.text import fold
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    level: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}|{fold(self.name)}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.level} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A stored unit with the parents its reports named (same name, other parents: another unit)."""
+
+    level: str
+    name: str
+    parents: tuple[Place, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}|{fold(self.name)}"
+
+    @property
+    def label(self) -> str:
+        """'Phường 2, thị xã Kiến Tường' — how a reader tells same-named units apart."""
+        head = f"{self.level.capitalize()} {self.name}"
+        return ", ".join([head, *(p.label for p in self.parents)])
+
+    def within(self, place: Place) -> bool:
+        return any(p.key == place.key for p in self.parents)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInfo:
+    id: int
+    source: str
+    title: str
+    doc_type: str
+    unit: Unit | None
+    meeting_date: date | None
+    published_date: date | None
+    year: int | None
+    part: str | None
+    meeting_kind: str | None
+    term: str | None
+
+    @property
+    def when(self) -> date | None:
+        return self.meeting_date or self.published_date
+
+    @property
+    def sort_key(self) -> tuple[date, int]:
+        """Newest first: the meeting (or publication) date, else the period's end."""
+        when = self.when or (date(self.year, 12, 31) if self.year else date.min)
+        return (when, self.id)
+
+
+@dataclass(slots=True)
+class Catalog:
+    engine: Engine
+    refresh_seconds: float = 1.0
+    reports: dict[int, ReportInfo] = field(default_factory=dict)
+    by_name: dict[str, set[Unit]] = field(default_factory=lambda: defaultdict(set))
+    by_unit: dict[Unit, set[int]] = field(default_factory=lambda: defaultdict(set))
+    seq: int = 0
+    _checked: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Read the reports changed since the last refresh; True when anything changed."""
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_seconds:
+            return False
+        with self._lock:
+            self._checked = now
+            with self.engine.connect() as connection:
+                newest = connection.execute(select(func.max(ReportChange.seq))).scalar() or 0
+                if newest <= self.seq:
+                    return False
+                changed = (
+                    connection.execute(
+                        select(ReportChange.report_id).where(  # type: ignore[call-overload]
+                            ReportChange.seq > self.seq, ReportChange.seq <= newest
+                        )
+                    )
+                    .scalars()
+                    .all()
+                    if self.seq
+                    else None
+                )
+                rows = connection.execute(_columns(changed)).all()
+            for report_id in changed or []:
+                self._forget(int(report_id))
+            for row in rows:
+                self._add(_info(row))
+            self.seq = newest
+            return True
+
+    def _forget(self, report_id: int) -> None:
+        info = self.reports.pop(report_id, None)
+        if info is not None and info.unit is not None:
+            self.by_unit[info.unit].discard(report_id)
+            if not self.by_unit[info.unit]:
+                del self.by_unit[info.unit]
+                self.by_name[fold(info.unit.name)].discard(info.unit)
+
+    def _add(self, info: ReportInfo) -> None:
+        self.reports[info.id] = info
+        if info.unit is not None:
+            self.by_unit[info.unit].add(info.id)
+            self.by_name[fold(info.unit.name)].add(info.unit)
+
+    def units_named(self, name: str) -> set[Unit]:
+        return self.by_name.get(fold(name), set())
+
+    def reports_of(self, units: set[Unit] | frozenset[Unit]) -> list[ReportInfo]:
+        """Reports of these units, newest first."""
+        ids = {i for u in units for i in self.by_unit.get(u, ())}
+        return sorted((self.reports[i] for i in ids), key=lambda r: r.sort_key, reverse=True)
+
+    def periods(self) -> list[tuple[int, str]]:
+        found = {(r.year, r.part) for r in self.reports.values() if r.year and r.part}
+        return sorted(found, reverse=True)  # type: ignore[arg-type]
+
+
+def _columns(changed: list[int] | None):  # type: ignore[no-untyped-def]
+    query = select(  # type: ignore[call-overload]
+        Report.id,
+        Report.source,
+        Report.title,
+        Report.doc_type,
+        Report.unit_level,
+        Report.unit_name,
+        Report.unit_parents,
+        Report.meeting_date,
+        Report.published_date,
+        Report.period_year,
+        Report.period_part,
+        Report.meeting_kind,
+        Report.term,
+    )
+    return query if changed is None else query.where(Report.id.in_(changed))  # type: ignore[union-attr]
+
+
+def _info(row: object) -> ReportInfo:
+    r = row  # a SQLAlchemy Row: attribute access by column name
+    unit = None
+    if r.unit_level and r.unit_name:  # type: ignore[attr-defined]
+        parents = tuple(Place(p["level"], p["name"]) for p in r.unit_parents or [])  # type: ignore[attr-defined]
+        unit = Unit(r.unit_level, r.unit_name, parents)  # type: ignore[attr-defined]
+    return ReportInfo(
+        id=int(r.id),  # type: ignore[attr-defined]
+        source=r.source,  # type: ignore[attr-defined]
+        title=r.title,  # type: ignore[attr-defined]
+        doc_type=r.doc_type,  # type: ignore[attr-defined]
+        unit=unit,
+        meeting_date=r.meeting_date,  # type: ignore[attr-defined]
+        published_date=r.published_date,  # type: ignore[attr-defined]
+        year=r.period_year,  # type: ignore[attr-defined]
+        part=r.period_part,  # type: ignore[attr-defined]
+        meeting_kind=r.meeting_kind,  # type: ignore[attr-defined]
+        term=r.term,  # type: ignore[attr-defined]
+    )

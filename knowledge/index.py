@@ -1,0 +1,272 @@
+"""Index stage: a persistent lexical index (tantivy) over every stored passage.
+
+A passage is one extracted item (a sentence or ';' clause with its kind) or a report's head
+(title, unit, period). The index lives on disk next to the SQLite file (or in a cache folder
+for PostgreSQL) and follows the database's append-only change log (``reportchange``): each
+process applies only the changes after the last sequence number written in the index folder,
+so start-up never rebuilds, and every bot instance sharing one PostgreSQL catches up with new
+reports on its next question. Replaying a change is harmless (a report's passages are
+deleted before they are added again), so a crash between commit and bookkeeping costs
+nothing but a repeat.
+
+Why tantivy: measured on this machine it answers OR queries over a million passages in tens
+of milliseconds where SQLite FTS5 takes seconds, opens instantly from disk (mmap), and a
+pure-Python BM25 would have to be rebuilt or unpickled at every start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+
+from knowledge.models import Item, Report, ReportChange
+from knowledge.terms import terms
+from knowledge.text import fold
+
+log = logging.getLogger(__name__)
+
+VERSION = 1  # bump when the schema or the terms change: the index is then rebuilt once
+_STATE = "state.json"
+_BATCH = 500
+
+
+def unit_key(level: str, name: str) -> str:
+    return f"{level}|{fold(name)}"
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("item", stored=True)
+    builder.add_integer_field("report", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("year", indexed=True, fast=True)
+    builder.add_text_field("kind", stored=True, tokenizer_name="raw")
+    builder.add_text_field("unit", tokenizer_name="raw")
+    builder.add_text_field("place", tokenizer_name="raw")
+    builder.add_text_field("text", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("f", stored=True, tokenizer_name="whitespace")
+    builder.add_text_field("b", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("d", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    score: float
+    item_id: int  # 0 for a report's head passage
+    report_id: int
+    kind: str
+    text: str
+    line: str  # pre-folded tokens, for reranking
+
+
+def index_path(database_url: str, configured: str | None = None) -> Path | None:
+    """Where the index of a database lives; None keeps it in memory (in-memory SQLite)."""
+    if configured:
+        return Path(configured)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        return None if database in {"", ":memory:"} else Path(f"{database}.index")
+    import hashlib
+
+    digest = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    return Path("data") / f"index-{digest}"
+
+
+class PassageIndex:
+    """The persistent index of one database; thread-safe for many readers."""
+
+    def __init__(self, engine: Engine, path: Path | None, *, refresh_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.path = path
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._index = self._open()
+        self._searcher = self._index.searcher()
+
+    # -- opening and bookkeeping ---------------------------------------------------------
+
+    def _open(self) -> tantivy.Index:
+        if self.path is None:
+            self._memory_seq = 0
+            return tantivy.Index(SCHEMA)
+        state = self._read_state()
+        if state.get("version") != VERSION and self.path.exists():
+            log.warning("index at %s has another version: rebuilding it once", self.path)
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+
+    def _read_state(self) -> dict[str, Any]:
+        if self.path is None:
+            return {"version": VERSION, "seq": self._memory_seq}
+        try:
+            return dict(json.loads((self.path / _STATE).read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, seq: int) -> None:
+        if self.path is None:
+            self._memory_seq = seq
+            return
+        temporary = self.path / f"{_STATE}.tmp"
+        temporary.write_text(json.dumps({"version": VERSION, "seq": seq}))
+        temporary.replace(self.path / _STATE)  # atomic: readers never see half a file
+
+    @property
+    def applied(self) -> int:
+        return int(self._read_state().get("seq", 0))
+
+    # -- following the database ----------------------------------------------------------
+
+    def sync(self, *, force: bool = False) -> int:
+        """Apply the database changes this index has not seen; returns how many reports.
+
+        Throttled to one database look-up per ``refresh_seconds`` unless forced. When another
+        process holds the writer (an ingest, another bot on the same folder), this one only
+        reloads what that process committed.
+        """
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_seconds:
+            return 0
+        with self._lock:
+            self._checked = now
+            with self.engine.connect() as connection:
+                newest = connection.execute(select(func.max(ReportChange.seq))).scalar() or 0
+            applied = self.applied
+            if newest <= applied:
+                self._reload()
+                return 0
+            try:
+                writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError:
+                log.info("index writer busy in another process; reloading its commits")
+                self._reload()
+                return 0
+            try:
+                count = self._apply(writer, applied, newest)
+            finally:
+                writer.wait_merging_threads()
+            self._write_state(newest)
+            self._reload()
+            return count
+
+    def _reload(self) -> None:
+        self._index.reload()
+        self._searcher = self._index.searcher()
+
+    def _apply(self, writer: tantivy.IndexWriter, after: int, upto: int) -> int:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ReportChange.report_id)  # type: ignore[call-overload]
+                .where(ReportChange.seq > after, ReportChange.seq <= upto)
+                .order_by(ReportChange.seq)
+            ).all()
+        touched = list(dict.fromkeys(int(r.report_id) for r in rows))
+        for start in range(0, len(touched), _BATCH):
+            batch = touched[start : start + _BATCH]
+            for report_id in batch:
+                writer.delete_documents_by_term("report", report_id)
+            for document in self._documents(batch):
+                writer.add_document(document)
+            writer.commit()
+        return len(touched)
+
+    def _documents(self, report_ids: list[int]) -> Iterator[tantivy.Document]:
+        """Passages of the reports that still exist (a deleted one yields none)."""
+        with self.engine.connect() as connection:
+            reports = connection.execute(
+                select(  # type: ignore[call-overload]
+                    Report.id,
+                    Report.title,
+                    Report.unit_level,
+                    Report.unit_name,
+                    Report.unit_parents,
+                    Report.period_year,
+                ).where(Report.id.in_(report_ids))  # type: ignore[union-attr]
+            ).all()
+            items = connection.execute(
+                select(Item.id, Item.report_id, Item.kind, Item.text, Item.heading)  # type: ignore[call-overload]
+                .where(Item.report_id.in_(report_ids))  # type: ignore[attr-defined]
+                .order_by(Item.id)
+            ).all()
+        heads = {int(r.id): r for r in reports}
+        for report in heads.values():
+            yield _document(report, item_id=0, kind="title", text=report.title)
+        for item in items:
+            report = heads.get(int(item.report_id))
+            if report is not None:
+                yield _document(report, item_id=int(item.id), kind=item.kind, text=item.text)
+
+    # -- searching -------------------------------------------------------------------------
+
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        return self._searcher
+
+    def doc_freq(self, field: str, term: str) -> int:
+        return int(self._searcher.doc_freq(field, term))
+
+    def search(self, query: tantivy.Query, *, limit: int) -> list[Hit]:
+        searcher = self._searcher
+        found = searcher.search(query, limit=limit, count=False)
+        hits = []
+        for score, address in found.hits:
+            document = searcher.doc(address)
+            hits.append(
+                Hit(
+                    score=float(score),
+                    item_id=int(document.get_first("item")),
+                    report_id=int(document.get_first("report")),
+                    kind=str(document.get_first("kind")),
+                    text=str(document.get_first("text")),
+                    line=str(document.get_first("f")),
+                )
+            )
+        return hits
+
+    @property
+    def size(self) -> int:
+        return int(self._searcher.num_docs)
+
+
+def _document(report: Any, *, item_id: int, kind: str, text: str) -> tantivy.Document:
+    found = terms(text)
+    places = _places(report)
+    return tantivy.Document(
+        item=item_id,
+        report=int(report.id),
+        year=int(report.period_year or 0),
+        kind=kind,
+        unit=places[:1] or [""],
+        place=places or [""],
+        text=text,
+        f=found.line,
+        b=" ".join(found.pairs),
+        d=" ".join(found.exact),
+    )
+
+
+def _places(report: Any) -> list[str]:
+    """The report's unit key first, then its parents' keys."""
+    if not report.unit_level:
+        return []
+    keys = [unit_key(report.unit_level, report.unit_name)]
+    parents: Iterable[dict[str, str]] = report.unit_parents or []
+    keys += [unit_key(p["level"], p["name"]) for p in parents]
+    return keys

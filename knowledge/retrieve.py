@@ -1,0 +1,158 @@
+"""Retrieve stage: candidates from the index, filtered by the question's facets, reranked.
+
+BM25 (tantivy) over folded syllables and syllable pairs finds ~150 candidate passages inside
+the reports the facets allow (unit, period); rapidfuzz and the answer type then rerank those
+short passages only, never whole documents: a "bao nhiêu" question prefers the passage whose
+figure carries the measure asked for, a "hạn chế" question the limitation items, and a
+number the user typed must be in the passage as a whole token ("62" never matches "162").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import tantivy
+from rapidfuzz import fuzz
+
+from knowledge.catalog import Catalog, ReportInfo
+from knowledge.index import SCHEMA, Hit, PassageIndex
+from knowledge.terms import accented, bigrams, syllables
+from knowledge.understand import Question
+
+CANDIDATES = 150
+_FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    hit: Hit
+    score: float
+    coverage: float  # share of the question's content matched by the passage
+    report: ReportInfo
+
+
+@dataclass(slots=True)
+class Retrieved:
+    passages: list[Scored]
+    allowed: list[ReportInfo] | None  # reports the facets allow (None: no facet given)
+    unit_reports: list[ReportInfo]  # reports of the named units, whatever the period
+
+
+def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportInfo] | None, list[ReportInfo]]:
+    """Reports the unit and period facets allow, newest first (None when neither is given)."""
+    of_units = catalog.reports_of(set(question.units)) if question.units else []
+    if not question.units and question.period is None:
+        return None, of_units
+    pool = of_units if question.units else list(catalog.reports.values())
+    if question.period is not None:
+        ahead = question.intent == "direction"
+        pool = [r for r in pool if question.period.covers(r, ahead=ahead)]
+    return sorted(pool, key=lambda r: r.sort_key, reverse=True), of_units
+
+
+def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit: int = CANDIDATES) -> Retrieved:
+    allowed, of_units = allowed_reports(question, catalog)
+    if allowed is not None and not allowed:
+        return Retrieved([], allowed, of_units)
+    query = _query(question, index, allowed)
+    hits = index.search(query, limit=limit)
+    scored = rerank(question, hits, catalog)
+    return Retrieved(scored, allowed, of_units)
+
+
+def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | None) -> tantivy.Query:
+    should: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for token in dict.fromkeys(question.tokens):
+        clause = tantivy.Query.term_query(SCHEMA, "f", token)
+        if not token.isdigit() and len(token) >= 4 and index.doc_freq("f", token) == 0:
+            # A word the index has never seen: probably a typo; numbers are never fuzzy.
+            clause = tantivy.Query.boost_query(
+                tantivy.Query.fuzzy_term_query(SCHEMA, "f", token, distance=1), 0.7
+            )
+        should.append((tantivy.Occur.Should, clause))
+    for pair in dict.fromkeys(bigrams(question.tokens)):
+        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "b", pair), 1.5)
+        should.append((tantivy.Occur.Should, clause))
+    for word in dict.fromkeys(question.exact):
+        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "d", word), 0.3)
+        should.append((tantivy.Occur.Should, clause))
+    if not should:
+        should.append((tantivy.Occur.Should, tantivy.Query.all_query()))
+    content = tantivy.Query.boolean_query(should)
+    if allowed is None:
+        return content
+    if len(allowed) <= _FILTER_BY_IDS:
+        scope = tantivy.Query.term_set_query(SCHEMA, "report", [r.id for r in allowed])
+    else:
+        keys = sorted({r.unit.key for r in allowed if r.unit}) or [""]
+        scope = tantivy.Query.term_set_query(SCHEMA, "unit", keys)
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, content), (tantivy.Occur.Must, scope)]
+    )
+
+
+def rerank(question: Question, hits: list[Hit], catalog: Catalog) -> list[Scored]:
+    if not hits:
+        return []
+    top = max(h.score for h in hits) or 1.0
+    wanted = set(question.tokens)
+    qline = " ".join(question.tokens)
+    measure = syllables(question.measure) if question.measure else []
+    scored = []
+    for hit in hits:
+        report = catalog.reports.get(hit.report_id)
+        if report is None:  # deleted since the index was read
+            continue
+        tokens = hit.line.split()
+        coverage = _coverage(wanted, tokens)
+        score = 0.45 * hit.score / top + 0.35 * coverage
+        score += 0.2 * fuzz.token_set_ratio(qline, hit.line) / 100
+        score += _kind_bonus(question, hit.kind)
+        score += _figure_bonus(question, tokens, measure)
+        if question.numbers and not question.numbers <= set(tokens):
+            score -= 0.5
+        if question.exact:
+            present = set(accented(hit.text))
+            score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
+        if report.doc_type != "tin tức":
+            score += 0.05
+        scored.append(Scored(hit, score, coverage, report))
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return scored
+
+
+def _coverage(wanted: set[str], tokens: list[str]) -> float:
+    if not wanted:
+        return 0.0
+    present = set(tokens)
+    return sum(1 for t in wanted if t in present) / len(wanted)
+
+
+def _kind_bonus(question: Question, kind: str) -> float:
+    wanted = question.item_kind
+    if kind == "title":
+        return 0.1 if question.intent in {"coverage", "timeline", "date", "event"} else -0.25
+    if wanted is None:
+        return 0.0
+    if kind == wanted:
+        return 0.3
+    if wanted == "achievement" and kind == "other":
+        return -0.05
+    if wanted == "direction" and kind == "directive" or wanted == "directive" and kind == "direction":
+        return 0.1
+    return -0.15
+
+
+def _figure_bonus(question: Question, tokens: list[str], measure: list[str]) -> float:
+    if question.intent not in {"figure", "aggregate"}:
+        return 0.0
+    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit()]
+    if not numbers:
+        return -0.3
+    if measure:
+        size = len(measure)
+        for i in numbers:
+            if tokens[i + 1 : i + 1 + size] == measure:
+                return 0.4
+        return 0.0
+    return 0.1

@@ -1,0 +1,126 @@
+"""Index terms: the one tokenizer the index and the question share.
+
+A passage becomes folded syllables (no diacritics, đ → d), with abbreviations and their long
+forms brought to one spelling ("Mặt trận Tổ quốc" and "MTTQ" both give ``mttq``), numbers
+written one way ("8.000.000" → ``8000000``, "03" → ``3``) and Party document codes kept whole
+("05-CT/TW" → ``k05cttw``, beside its parts). Adjacent syllables also give a bigram (``dai_doan``), which
+stands in for Vietnamese words: nearly all are one or two syllables, and a bigram never
+depends on a word segmenter agreeing between the question and the page. The diacritic form
+(lower case, accents kept) is a second field, so a user who typed accents ranks exact words
+above folded look-alikes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.text import fold, nfc
+
+# Long form (folded) → the one spelling used in the index. Longest first when applied.
+ABBREVIATIONS: dict[str, str] = {
+    "uy ban mat tran to quoc viet nam": "ubmttq",
+    "uy ban mat tran to quoc": "ubmttq",
+    "uy ban mttq viet nam": "ubmttq",
+    "uy ban mttq vn": "ubmttq",
+    "uy ban mttq": "ubmttq",
+    "ub mttq vn": "ubmttq",
+    "ub mttq": "ubmttq",
+    "ubmttqvn": "ubmttq",
+    "mat tran to quoc viet nam": "mttq",
+    "mat tran to quoc": "mttq",
+    "mttq viet nam": "mttq",
+    "mttq vn": "mttq",
+    "mttqvn": "mttq",
+    "uy ban trung uong": "ubtu",
+    "uy ban nhan dan": "ubnd",
+    "hoi dong nhan dan": "hdnd",
+    "ban thuong truc": "btt",
+    "ban thuong vu": "btv",
+    "ban chap hanh": "bch",
+    "cong tac mat tran": "ctmt",
+    "thanh tra nhan dan": "ttnd",
+    "nong thon moi": "ntm",
+    "do thi van minh": "dtvm",
+    "cuu chien binh": "ccb",
+    "nguoi cao tuoi": "nct",
+    "hoi lien hiep phu nu": "lhpn",
+    "lien hiep phu nu": "lhpn",
+    "hoi phu nu": "lhpn",
+    "doan thanh nien": "dtn",
+    "bao hiem y te": "bhyt",
+    "bao hiem xa hoi": "bhxh",
+    "dai doan ket": "ddk",
+    "dong chi": "dc",
+    "d/c": "dc",
+}
+_ABBREVIATION = re.compile(
+    r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/])"
+)
+# Party/State document codes: 05-CT/TW, 124-QĐ/TW, 15-NQ/TU, 35/2021/NĐ-CP.
+DOC_CODE = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-zĐđ]{1,6})?\b")
+_NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:,\d+)?)")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"\w+")
+
+
+def _number(match: re.Match[str]) -> str:
+    raw = match.group()
+    if "," in raw:  # decimal comma: 12,5 % → 12.5 kept as one token
+        whole, _, frac = raw.partition(",")
+        return f" {int(whole)}p{frac} "
+    return f" {int(raw.replace('.', ''))} "
+
+
+def code_token(code: str) -> str:
+    """One index token for a whole document code: "05-CT/TW" → ``k05cttw``."""
+    return "k" + "".join(_TOKEN.findall(fold(code)))
+
+
+def _code(match: re.Match[str]) -> str:
+    return f" {code_token(match.group())} {match.group()} "
+
+
+def canonical(text: str) -> str:
+    """Folded text in index spelling: abbreviations merged, numbers and codes normalised."""
+    folded = fold(text).replace("%", " phantram ")
+    folded = DOC_CODE.sub(_code, folded)
+    folded = _NUMBER.sub(_number, folded)
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group()], folded)
+
+
+def syllables(text: str) -> list[str]:
+    """Index tokens of a text: folded syllables, numbers and whole document codes."""
+    return _TOKEN.findall(canonical(text))
+
+
+def bigrams(tokens: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def accented(text: str) -> list[str]:
+    """Lower-case words with their diacritics, for the exact-spelling field."""
+    return [w for w in _WORD.findall(nfc(text).lower()) if not w.isdigit()]
+
+
+def has_diacritics(text: str) -> bool:
+    return any(ord(c) > 127 and c.isalpha() for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What the index stores for one passage (and the question sends)."""
+
+    tokens: tuple[str, ...]
+    pairs: tuple[str, ...]
+    exact: tuple[str, ...]
+
+    @property
+    def line(self) -> str:
+        """The pre-folded passage text kept for reranking (no folding at question time)."""
+        return " ".join(self.tokens)
+
+
+def terms(text: str) -> Terms:
+    tokens = syllables(text)
+    return Terms(tuple(tokens), tuple(bigrams(tokens)), tuple(accented(text)))

@@ -1,0 +1,440 @@
+"""Understand stage: a Vietnamese question → facets (unit, period, intent, measure, codes).
+
+Everything is matched on the folded form, so "phuong 2 dat duoc gi 6 thang dau nam" and
+"Phường 2 đạt được gì trong 6 tháng đầu năm" give the same facets. Units are matched
+against the units actually stored (the catalog): exact names first, then a typo-tolerant
+match (rapidfuzz) for written-out names — never for numbered ones, so "Phường 2" can only
+be Phường 2, not Phường 12.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from knowledge.catalog import Catalog, Place, ReportInfo, Unit
+from knowledge.terms import DOC_CODE, code_token, has_diacritics, syllables
+from knowledge.text import fold, normalize, squash
+
+MAX_QUESTION = 1000  # characters looked at; a pasted page is cut, never an error
+
+_LEVELS = {
+    "thanh pho": "thành phố",
+    "tp": "thành phố",
+    "tinh": "tỉnh",
+    "huyen": "huyện",
+    "quan": "quận",
+    "thi xa": "thị xã",
+    "tx": "thị xã",
+    "thi tran": "thị trấn",
+    "tt": "thị trấn",
+    "xa": "xã",
+    "phuong": "phường",
+    "p": "phường",
+}
+_LEVEL_RE = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(k) for k in _LEVELS), key=len, reverse=True)) + r")\.?\s+"
+)
+# Words that follow a level word without naming a unit ("huyện ủy", "xã hội", "phường đã").
+_NOT_NAMES = {
+    "uy", "hoi", "nha", "ta", "minh", "da", "se", "dang", "co", "va", "cung", "nay", "do",
+    "doi", "trong", "duoc", "toi", "khu", "ban", "nao", "thuoc", "cac", "cua", "mien", "vung",
+    "xa", "ho", "thon",
+}  # fmt: skip
+_COMMITTEES = {"thi uy": "thị xã", "huyen uy": "huyện", "tinh uy": "tỉnh", "thanh uy": "thành phố",
+               "quan uy": "quận"}  # fmt: skip
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+# Intent cues on the folded question, most specific first.
+_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("coverage", r"\b(nhung|cac|danh sach|liet ke) (bao cao|hoi nghi|van ban)\b|\bco (nhung )?bao cao nao\b|\bbao cao nao\b"),
+        ("timeline", r"\b(qua cac (nam|ky)|theo thoi gian|dien bien|tien trinh|cac ky|tung ky|tung nam)\b"),
+        ("compare", r"\b(so sanh|so voi|doi chieu|khac nhau)\b"),
+        ("followup", r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien) (cac |nhung )?(chi dao|y kien chi dao|yeu cau|de nghi)|\b(chi dao|yeu cau).{0,40}\b(thuc hien chua|da lam chua|den dau)\b"),
+        ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
+        ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
+        ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
+        ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
+        ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet|chi thi|nghi quyet|quy dinh)\b"),
+        ("direction", r"\b(phuong huong|nhiem vu (trong tam|thoi gian toi|sap toi)|can lam gi|se lam gi|lam gi tiep|ke hoach (thoi gian toi|sap toi)|chuong trinh (cong tac|hanh dong)|thoi gian toi|sap toi)\b"),
+        ("date", r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b"),
+        ("place", r"\b(o dau|tai dau|dia diem|noi nao)\b"),
+        ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b"),
+        ("achievement", r"\b(dat duoc|ket qua|thanh tich|lam duoc|noi bat|thanh tuu|dat gi)\b"),
+    )
+)
+_ITEM_KIND = {"limitation": "limitation", "direction": "direction", "directive": "directive",
+              "achievement": "achievement"}  # fmt: skip
+# Measure asked for by "bao nhiêu X" / "mấy X" → the figure unit it should have.
+_MEASURE = re.compile(r"\b(?:bao nhieu|may|so)\s+((?:[a-z]+\s?){1,2})")
+_MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)\b")
+_PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
+_MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
+_FOLLOW = re.compile(r"\b(thi sao|con .* thi|the con|con gi nua|con nua|vay con)\b|^(con|the|vay) ")
+# Words that say what kind of question it is, not what it is about: left out of the query.
+# Folded words that are also content ("hội", "ban", "thị", "thể", "Đảng", "Minh") stay.
+STOPWORDS = frozenset(
+    """la gi ai nao bao nhieu may duoc co khong sao nhu nhung cac cua cho trong voi va o
+    dau khi nay vay con hay biet toi xin oi a nhe u ha ve viec roi chua da se muon""".split()
+)
+_PUNCTUATION = re.compile(r"[^\w\s/%.,–—-]|[.,](?=\s|$)|(?<=\s)[.,–—-]+(?=\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    year: int | None = None
+    part: str | None = None  # H1 H2 Y Q1..Q4 M1..M12; None: any part of the year
+    term: str | None = None  # "2024-2029"
+
+    def months(self) -> range:
+        part = self.part or "Y"
+        if part == "H1":
+            return range(1, 7)
+        if part == "H2":
+            return range(7, 13)
+        if part.startswith("Q"):
+            start = 3 * (int(part[1]) - 1) + 1
+            return range(start, start + 3)
+        if part.startswith("M"):
+            return range(int(part[1:]), int(part[1:]) + 1)
+        return range(1, 13)
+
+    def covers(self, report: ReportInfo, *, ahead: bool = False) -> bool:
+        """Whether a report speaks of this period. ``ahead``: its directions do too (a
+        mid-year review plans the second half; a year review plans the next year)."""
+        if self.term:
+            return report.term == self.term or (
+                report.year is not None and _in_term(report.year, self.term)
+            )
+        if self.year is None:
+            return self.part is None or report.part == self.part or report.part == "Y"
+        when = report.when
+        if when is not None and when.year == self.year and when.month in self.months():
+            return True  # the meeting itself falls in the period asked
+        if report.year is not None:
+            spans = [(report.year, Period(report.year, report.part).months())]
+            if ahead:
+                spans.append(_next(report.year, report.part))
+            return any(y == self.year and set(m) & set(self.months()) for y, m in spans)
+        return False
+
+
+def _next(year: int, part: str | None) -> tuple[int, range]:
+    if part == "H1":
+        return year, range(7, 13)
+    if part and part.startswith("Q") and part != "Q4":
+        return year, Period(year, f"Q{int(part[1]) + 1}").months()
+    return year + 1, range(1, 13)
+
+
+def _in_term(year: int, term: str) -> bool:
+    start, _, end = term.partition("-")
+    return start.isdigit() and end.isdigit() and int(start) <= year <= int(end)
+
+
+@dataclass(slots=True)
+class Question:
+    text: str
+    folded: str
+    tokens: list[str]  # content tokens in index spelling
+    exact: list[str]  # accented words, when the user typed accents
+    numbers: set[str]  # numbers that must appear in an answer passage
+    intent: str = "achievement"
+    units: list[Unit] = field(default_factory=list)
+    mentions: list[frozenset[Unit]] = field(default_factory=list)  # each unit name written
+    unknown_unit: str | None = None  # named, but nothing of it is stored
+    places: list[Place] = field(default_factory=list)
+    period: Period | None = None
+    measure: str | None = None
+    codes: list[str] = field(default_factory=list)
+    follow_up: bool = False
+    explicit: set[str] = field(default_factory=set)  # facets the question itself gave
+
+    @property
+    def item_kind(self) -> str | None:
+        return _ITEM_KIND.get(self.intent)
+
+
+def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Question:
+    text = normalize(squash(text[:MAX_QUESTION]))
+    folded = squash(_PUNCTUATION.sub(" ", fold(text)))
+    question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set())
+    question.intent = intent(folded)
+    question.codes = [m.group() for m in DOC_CODE.finditer(text)]
+    question.period = period(folded, today=today or date.today())
+    spans = _resolve_units(question, catalog)
+    question.measure = measure(folded) if question.intent in {"figure", "aggregate"} else None
+    question.follow_up = bool(_FOLLOW.search(folded)) or (
+        len(folded.split()) <= 4 and not question.units and not question.unknown_unit
+    )
+    question.explicit = {
+        name
+        for name, present in (
+            ("unit", bool(question.units or question.unknown_unit)),
+            ("period", question.period is not None),
+            ("intent", question.intent != "achievement" or _said_achievement(folded)),
+        )
+        if present
+    }
+    _content(question, spans + _facet_spans(question))
+    return question
+
+
+# Intents whose cue words only say what kind of item is wanted ("hạn chế", "phương hướng"):
+# the items themselves rarely repeat them, so they are not searched for.
+_CUE_ONLY = {"limitation", "direction", "achievement", "people", "date", "figure", "event", "place"}
+
+
+def _facet_spans(question: Question) -> list[tuple[int, int]]:
+    folded = question.folded
+    spans: list[tuple[int, int]] = []
+    if question.period is not None:
+        for pattern in (_P_TERM, _P_HALF, _P_QUARTER, _P_MONTH, _P_YEAR):
+            spans += [m.span() for m in pattern.finditer(folded)]
+        spans += [m.span() for k in _P_RELATIVE for m in re.finditer(k, folded)]
+    if question.intent in _CUE_ONLY:
+        spans += [m.span() for m in dict(_INTENTS)[question.intent].finditer(folded)]
+    return spans
+
+
+def _said_achievement(folded: str) -> bool:
+    return bool(dict(_INTENTS)["achievement"].search(folded))
+
+
+def intent(folded: str) -> str:
+    for name, pattern in _INTENTS:
+        if pattern.search(folded):
+            if name == "directive" and re.search(r"\b(noi ve gi|ve van de gi|noi dung gi)\b", folded):
+                return "directive"
+            return name
+    return "achievement"
+
+
+def measure(folded: str) -> str | None:
+    if _PERCENT.search(folded):
+        return "%"
+    found = _MEASURE.search(folded)
+    if found:
+        words = found.group(1).split()
+        head = " ".join(w for w in words if w not in STOPWORDS)
+        if head and head not in _MEASURE_NOT and head.split()[0] not in {"tien"}:
+            return head
+    return "đồng" if _MONEY.search(folded) and "bao nhieu" in folded else None
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+_P_HALF = re.compile(r"\b(6 thang|sau thang|nua) (dau|cuoi) nam(?: (\d{4}))?")
+_P_QUARTER = re.compile(r"\bquy (iv|iii|ii|i|[1-4])(?: (?:nam )?(\d{4}))?")
+_P_MONTH = re.compile(r"\bthang (1[0-2]|0?[1-9])(?:(?: nam |/)(\d{4}))")
+_P_TERM = re.compile(r"\b(?:nhiem ky|khoa) (\d{4}) ?[-–—] ?(\d{4})")
+_P_YEAR = re.compile(r"\b(?:nam )?((?:19[5-9]|20[0-9])\d)\b")
+_P_RELATIVE = {"nam ngoai": -1, "nam truoc": -1, "nam nay": 0, "nam sau": 1, "nam toi": 1}
+
+
+def period(folded: str, *, today: date) -> Period | None:
+    if found := _P_TERM.search(folded):
+        return Period(term=f"{found[1]}-{found[2]}")
+    relative = next((today.year + d for k, d in _P_RELATIVE.items() if k in folded), None)
+    if found := _P_HALF.search(folded):
+        year = int(found[3]) if found[3] else relative or _bare_year(folded)
+        return Period(year, "H1" if found[2] == "dau" else "H2")
+    if found := _P_QUARTER.search(folded):
+        year = int(found[2]) if found[2] else relative or _bare_year(folded)
+        return Period(year, f"Q{_ROMAN[found[1]]}")
+    if found := _P_MONTH.search(folded):
+        return Period(int(found[2]), f"M{int(found[1])}")
+    year = relative or _bare_year(folded)
+    return Period(year, "Y") if year else None
+
+
+def _bare_year(folded: str) -> int | None:
+    cleaned = _P_TERM.sub(" ", DOC_CODE.sub(" ", folded))
+    found = _P_YEAR.search(re.sub(r"\d+/\d{4}", " ", cleaned))  # 15/5/2016 is a date, not a period
+    return int(found[1]) if found else None
+
+
+# -- units -----------------------------------------------------------------------------------
+
+
+def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]:
+    """Fill units/places/unknown_unit; returns the character spans the unit names used."""
+    folded = question.folded
+    mentions: list[tuple[set[Unit], tuple[int, int]]] = []
+    unknown: str | None = None
+    for match in _LEVEL_RE.finditer(folded):
+        level = _LEVELS[match[1]]
+        found, span, written = _named_after(folded, match.end(), level, catalog)
+        if found:
+            mentions.append((found, (match.start(), span)))
+        elif written and unknown is None and written.split()[0] not in _NOT_NAMES:
+            unknown = f"{level} {_written_name(question.text, written)}"
+    for committee, level in _COMMITTEES.items():
+        for match in re.finditer(rf"\b{committee}\s+", folded):
+            found, span, _ = _named_after(folded, match.end(), level, catalog)
+            if found:
+                mentions.append((found, (match.start(), span)))
+    used = [span for _, span in mentions]
+    mentions += _bare_names(folded, catalog, used)
+    units = _narrow(mentions)
+    question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
+    question.units = sorted(units, key=lambda u: u.label)
+    question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
+    if not units and unknown:
+        question.unknown_unit = unknown
+    return [span for _, span in mentions]
+
+
+def _named_after(
+    folded: str, start: int, level: str, catalog: Catalog
+) -> tuple[set[Unit], int, str]:
+    """Units of ``level`` whose name starts at ``start`` (longest first), the end of the
+    name, and the words written there (for an 'unknown unit' message)."""
+    words = folded[start:].split()[:4]
+    if not words:
+        return set(), start, ""
+    if words[0].isdigit():  # numbered units: exact only
+        found = {u for u in catalog.units_named(words[0]) if u.level == level}
+        return found, start + len(words[0]), words[0]
+    for size in range(min(4, len(words)), 0, -1):
+        name = " ".join(words[:size])
+        found = {u for u in catalog.units_named(name) if u.level == level}
+        if found:
+            return found, start + len(name), name
+    name = " ".join(w for w in words[:2] if not w.isdigit() and w not in STOPWORDS)
+    fuzzy = _fuzzy_unit(name, level, catalog) if len(name) >= 5 else set()
+    return fuzzy, start + len(name), name
+
+
+def _fuzzy_unit(name: str, level: str, catalog: Catalog) -> set[Unit]:
+    names = [n for n in catalog.by_name if not n.isdigit()]
+    best = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=84)
+    if best is None:
+        return set()
+    return {u for u in catalog.units_named(best[0]) if u.level == level}
+
+
+def _bare_names(
+    folded: str, catalog: Catalog, used: list[tuple[int, int]]
+) -> list[tuple[set[Unit], tuple[int, int]]]:
+    """Unit names written without a level word ("Đình Lập", "Hồng Lĩnh"): two syllables or
+    more, so ordinary words are not mistaken for places."""
+    found: list[tuple[set[Unit], tuple[int, int]]] = []
+    positions = [(m.start(), m.end()) for m in re.finditer(r"\S+", folded)]
+    taken = list(used)
+    for size in (4, 3, 2):
+        for i in range(len(positions) - size + 1):
+            start, end = positions[i][0], positions[i + size - 1][1]
+            if any(start < b and a < end for a, b in taken):
+                continue
+            units = catalog.units_named(folded[start:end])
+            if units:
+                found.append((set(units), (start, end)))
+                taken.append((start, end))
+    return found
+
+
+def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]]) -> set[Unit]:
+    """The units the question is about: the lowest-level mention, kept to the candidates
+    inside the other places it names ("Phường 2 Kiến Tường")."""
+    if not mentions:
+        return set()
+    ranked = sorted(mentions, key=lambda m: min(_RANK.get(u.level, 9) for u in m[0]))
+    target = set(ranked[0][0])
+    for others, _ in ranked[1:]:
+        inside = {u for u in target if any(u.within(Place(o.level, o.name)) for o in others)}
+        if inside:
+            target = inside
+    return target
+
+
+_RANK = {"xã": 0, "phường": 0, "thị trấn": 0, "huyện": 1, "quận": 1, "thị xã": 1, "thành phố": 2,
+         "tỉnh": 3}  # fmt: skip
+
+
+def _written_name(text: str, folded_name: str) -> str:
+    """The name as the user wrote it, found through the folded form."""
+    words = text.split()
+    count = len(folded_name.split())
+    for i in range(len(words) - count + 1):
+        chunk = " ".join(words[i : i + count])
+        if fold(chunk).strip("?.,!:;") == folded_name:
+            return chunk.strip("?.,!:;")
+    return folded_name
+
+
+# -- content ---------------------------------------------------------------------------------
+
+
+def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
+    """Content tokens: the question minus its question words and the text of the facets
+    already understood (unit names, the period, the intent's cue words). The numbers left
+    must appear in an answer passage as whole tokens."""
+    folded = question.folded
+    kept = "".join(
+        " " if any(a <= i < b for a, b in facet_spans) else ch for i, ch in enumerate(folded)
+    )
+    tokens = [t for t in syllables(kept) if t not in STOPWORDS]
+    question.tokens = tokens + [code_token(c) for c in question.codes]
+    question.numbers = {t for t in tokens if t.isdigit()}
+    if has_diacritics(question.text):
+        question.exact = [
+            w
+            for w in re.findall(r"\w+", kept_accented(question.text, folded, kept))
+            if not w.isdigit() and fold(w) not in STOPWORDS
+        ]
+
+
+def kept_accented(text: str, folded: str, kept: str) -> str:
+    """The user's own (accented, lower-case) words at the positions content was kept, when
+    folding kept the length (it does for NFC Vietnamese); else all of them."""
+    lowered = fold_aligned(text)
+    if len(lowered) != len(folded):
+        return text.lower()
+    return "".join(c if k != " " else " " for c, k in zip(lowered, kept, strict=True))
+
+
+def fold_aligned(text: str) -> str:
+    return squash(_PUNCTUATION.sub(" ", text.lower()))
+
+
+def merge(question: Question, previous: dict[str, object] | None, catalog: Catalog) -> Question:
+    """A follow-up ("còn hạn chế thì sao?", "năm 2023 thì sao?") keeps the facets the new
+    question does not give from the previous turn's context."""
+    if not previous:
+        return question
+    merged = replace(question)
+    if "unit" not in question.explicit:
+        keys = set(previous.get("unit_keys") or [])  # type: ignore[call-overload]
+        merged.units = sorted((u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label)
+    if "period" not in question.explicit and previous.get("period"):
+        merged.period = Period(**previous["period"])  # type: ignore[arg-type]
+    if "intent" not in question.explicit and previous.get("intent"):
+        merged.intent = str(previous["intent"])
+    if not question.tokens or question.follow_up:
+        merged.tokens = question.tokens + [
+            t for t in previous.get("tokens") or [] if t not in question.tokens  # type: ignore[attr-defined]
+        ]
+    return merged
+
+
+def _unit_id(unit: Unit) -> str:
+    return unit.key + "|" + ";".join(p.key for p in unit.parents)
+
+
+def context_of(question: Question, report_ids: list[int]) -> dict[str, object]:
+    """What a follow-up needs from this turn (JSON-safe; the bot keeps it per chat)."""
+    p = question.period
+    return {
+        "unit_keys": [_unit_id(u) for u in question.units],
+        "units": [u.label for u in question.units],
+        "period": {"year": p.year, "part": p.part, "term": p.term} if p else None,
+        "intent": question.intent,
+        "tokens": question.tokens[:12],
+        "report_ids": report_ids[:5],
+    }
