@@ -195,7 +195,8 @@ def answer(data: Mapping[str, Any]) -> str:
     if not data.get("found"):
         return _not_found(data)
     lines = [_lead(data)]
-    for group in data.get("groups", []):
+    lead_kind = (data.get("lead") or {}).get("kind")
+    for group in data.get("groups", []) if lead_kind not in {"reports", "timeline"} else []:
         passages = group.get("passages", [])
         lead_text = (data.get("lead") or {}).get("passage") or (data.get("lead") or {}).get("text")
         shown = [p for p in passages if p["text"] != lead_text][:_SUPPORT]
@@ -282,9 +283,15 @@ def _timeline(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     lines = [f"Diễn biến qua các kỳ của {data.get('unit') or 'đơn vị'}:"]
     for row in lead.get("rows", []):
         when = _period_text(row.get("period")) or format_date(row.get("date")) or "không rõ kỳ"
-        figures = "; ".join(f"{f['raw']} ({f['text'][-60:]})" for f in row.get("figures", []))
-        lines.append(f"  – {when}: {figures or 'không có số liệu'}")
+        figures = "; ".join(f"{f['raw']} ({_tail(f['text'])})" for f in row.get("figures", []))
+        lines.append(f"  – {when}: {figures or 'không có số liệu'} [{row.get('source', '')}]")
     return "\n".join(lines)
+
+
+def _tail(phrase: str, words: int = 8) -> str:
+    """The last words of a figure's phrase: what it counts ("vận động Quỹ Vì người nghèo")."""
+    kept = phrase.split()[-words:]
+    return ("…" if len(phrase.split()) > words else "") + " ".join(kept).rstrip(" ,;:")
 
 
 def _sum(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
@@ -309,7 +316,7 @@ def _compare(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 
 def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    lines = ["Các ý kiến chỉ đạo và việc thực hiện ở các báo cáo sau:"]
+    lines = ["Các ý kiến chỉ đạo, nhiệm vụ đề ra và việc thực hiện ở các báo cáo sau:"]
     for row in lead.get("rows", []):
         by = f" (đ/c {row['by']})" if row.get("by") else ""
         lines.append(f"  – {row['text']}{by}")

@@ -27,11 +27,11 @@ from knowledge.answer import (
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex
 from knowledge.retrieve import Retrieved, allowed_reports, retrieve
-from knowledge.terms import code_token, syllables
+from knowledge.terms import bigrams, code_token, syllables
 from knowledge.text import fold
 from knowledge.understand import Period, Question
 
-FOLLOW_RATIO = 62  # token_set_ratio from which a later item counts as acting on a directive
+FOLLOWED = 0.4  # shared syllable pairs from which a later item counts as acting on a directive
 
 
 def _answer(question: Question, lead: dict[str, Any], groups: list[Group]) -> Answer:
@@ -102,12 +102,13 @@ def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
     figures = store.figures_of(engine, [r.id for r in reports])
     rows = []
     for report in reports:
-        own = [f for f in figures if f["report_id"] == report.id]
+        own = list({f["raw"]: f for f in figures if f["report_id"] == report.id}.values())
         if question.tokens:
             own.sort(key=lambda f: -fuzz.partial_ratio(" ".join(question.tokens), " ".join(syllables(f["text"]))))
         rows.append(
             {
                 "report_id": report.id,
+                "source": report.source,
                 "period": period_of(report),
                 "date": report.when.isoformat() if report.when else None,
                 "figures": [{"value": f["value"], "unit": f["unit"], "raw": f["raw"], "text": f["text"]} for f in own[:3]],
@@ -143,7 +144,7 @@ def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalo
             per_report[scored.report.id] = (scored, pick_figure(asked, own))
     if not per_report:
         return not_found(question, retrieved, "no_match")
-    parts = sorted(per_report.values(), key=lambda p: p[0].report.sort_key, reverse=True)[:20]
+    parts = _one_per_unit(sorted(per_report.values(), key=lambda p: p[0].report.sort_key, reverse=True))[:20]
     lead = {
         "kind": "sum",
         "total": sum(f["value"] for _, f in parts),
@@ -156,6 +157,19 @@ def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalo
     }
     groups = [Group(Source.of(s.report), period_of(s.report), [Passage(s.hit.text, s.hit.kind)]) for s, _ in parts]
     return _answer(question, lead, groups)
+
+
+def _one_per_unit(parts: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, dict[str, Any]]]:
+    """A unit's year review repeats its half-year figures: count each unit once, from its
+    newest report (parts come newest first)."""
+    seen: set[object] = set()
+    kept = []
+    for scored, figure in parts:
+        unit = scored.report.unit or scored.report.id
+        if unit not in seen:
+            seen.add(unit)
+            kept.append((scored, figure))
+    return kept
 
 
 # -- comparison ------------------------------------------------------------------------------
@@ -184,54 +198,74 @@ def compare(question: Question, answer_side: Callable[[Question], Answer]) -> An
         return None
     lead = {
         "kind": "compare",
-        "sides": [_side(p, a) for p, a in zip(parts, answers, strict=True)],
+        "sides": [_side(p, a, by_year=len(question.mentions) < 2) for p, a in zip(parts, answers, strict=True)],
     }
-    answer = _answer(question, lead, [a.groups[0] for a in found if a.groups])
+    groups = [replace(a.groups[0], passages=a.groups[0].passages[:1]) for a in found if a.groups]
+    answer = _answer(question, lead, groups)
     answer.unit = " / ".join(filter(None, (a.unit for a in answers))) or None
     return answer
 
 
-def _side(part: Question, answer: Answer) -> dict[str, Any]:
+def _side(part: Question, answer: Answer, *, by_year: bool) -> dict[str, Any]:
     first = answer.groups[0].passages[0].text if answer.found and answer.groups[0].passages else None
-    return {"label": _side_label(part), "found": answer.found, "lead": answer.lead, "passage": first}
+    label = _side_label(part, by_year=by_year)
+    return {"label": label, "found": answer.found, "lead": answer.lead, "passage": first}
 
 
 def _side_intent(question: Question) -> str:
-    return "figure" if question.measure or "bao nhieu" in question.folded else "achievement"
+    """A comparison about a topic ("về vận động Quỹ …") compares its figures."""
+    return "figure" if question.tokens or question.measure else "achievement"
 
 
-def _side_label(question: Question) -> str:
-    if question.units:
-        return question.units[0].label
+def _side_label(question: Question, *, by_year: bool) -> str:
+    unit = question.units[0].label if question.units else ""
     p = question.period
-    return str(p.year) if p and p.year else ""
+    if by_year and p and p.year:
+        return f"{unit} ({p.year})" if unit else str(p.year)
+    return unit
 
 
 # -- directive follow-up ---------------------------------------------------------------------
 
 
+def _shared(asked: set[str], done: set[str]) -> float:
+    """How much two items say the same thing, as shared syllable pairs (either way round:
+    a long directive and a short report line, or the reverse)."""
+    if len(asked) < 3 or len(done) < 3:
+        return 0.0
+    common = len(asked & done)
+    return max(common / len(asked), common / len(done))
+
+
 def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
-    """A report's directives, and for each the items of the unit's later reports that act on
-    it (by wording), so officials can see what was taken up."""
+    """A report's directives (and the directions it set), and for each the items of the
+    unit's later reports that act on it (by wording), so officials can see what was taken up.
+    The report followed is the newest one that later reports can answer, else the newest."""
     allowed, of_units = allowed_reports(question, catalog)
-    reports = sorted(allowed if allowed is not None else [], key=lambda r: r.sort_key)
-    directives = store.items_of(engine, [r.id for r in reports], kind="directive")
-    if not directives:
+    reports = sorted(allowed or [], key=lambda r: r.sort_key)
+    asked = store.items_of(engine, [r.id for r in reports], kind="directive")
+    asked += store.items_of(engine, [r.id for r in reports], kind="direction")
+    having = [r for r in reports if any(i["report_id"] == r.id for i in asked)]
+    if not having:
         return not_found(question, Retrieved([], allowed, of_units), "no_match")
-    source_id = directives[0]["report_id"]
-    source = catalog.reports[source_id]
-    later = [r for r in sorted(of_units, key=lambda r: r.sort_key) if r.sort_key > source.sort_key]
+    units = sorted(of_units or reports, key=lambda r: r.sort_key)
+    answered = [r for r in having if any(u.sort_key > r.sort_key for u in units)]
+    source = (answered or having)[-1]
+    later = [r for r in units if r.sort_key > source.sort_key]
     later_items = store.items_of(engine, [r.id for r in later])
-    rows = []
-    for directive in [d for d in directives if d["report_id"] == source_id][:8]:
-        line = " ".join(syllables(directive["text"]))
-        acted = [
-            {"report_id": i["report_id"], "text": i["text"]}
-            for i in later_items
-            if fuzz.token_set_ratio(line, " ".join(syllables(i["text"]))) >= FOLLOW_RATIO
-        ][:2]
-        rows.append({"text": directive["text"], "by": directive["by"], "followed": acted})
+    rows = [_followed(item, later_items) for item in asked if item["report_id"] == source.id][:8]
     lead = {"kind": "followup", "rows": rows, "later_reports": len(later)}
-    groups = [Group(Source.of(source), period_of(source), [Passage(r["text"], "directive", r["by"]) for r in rows[:3]])]
-    groups += [Group(Source.of(r), period_of(r)) for r in later if any(a["report_id"] == r.id for row in rows for a in row["followed"])]
+    groups = [Group(Source.of(source), period_of(source))]
+    acted = {a["report_id"] for row in rows for a in row["followed"]}
+    groups += [Group(Source.of(r), period_of(r)) for r in later if r.id in acted]
     return _answer(question, lead, groups)
+
+
+def _followed(item: dict[str, Any], later_items: list[dict[str, Any]]) -> dict[str, Any]:
+    asked = set(bigrams(syllables(item["text"])))
+    acted = [
+        {"report_id": i["report_id"], "text": i["text"]}
+        for i in later_items
+        if _shared(asked, set(bigrams(syllables(i["text"])))) >= FOLLOWED
+    ]
+    return {"text": item["text"], "by": item["by"], "kind": item["kind"], "followed": acted[:2]}

@@ -204,6 +204,8 @@ def _item_rank(
 def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     """Whether the best passage answers the question at all. Once the unit or period has
     narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
+    if question.numbers and not question.numbers <= set(best.hit.line.split()):
+        return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
     if narrowed and (question.item_kind or question.intent in {"people", "date", "event"}):
         return True  # the kind of item (or the person, the date) is then what matters
     if not question.tokens:
@@ -228,11 +230,7 @@ def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[
     if not chosen:
         chosen[best.report.id] = [best]
     rows = store.items_by_id(engine, [s.hit.item_id for v in chosen.values() for s in v])
-    order = [best.report.id] + sorted(
-        (i for i in chosen if i != best.report.id),
-        key=lambda i: chosen[i][0].report.sort_key,
-        reverse=True,
-    )
+    order = [best.report.id, *sorted((i for i in chosen if i != best.report.id), key=lambda i: chosen[i][0].report.sort_key, reverse=True)]
     groups = []
     for report_id in order:
         report = chosen[report_id][0].report

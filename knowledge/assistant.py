@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from knowledge import analyze, store
-from knowledge.answer import Answer, describe, compose, not_found
+from knowledge.answer import Answer, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve

@@ -116,6 +116,7 @@ def rerank(question: Question, hits: list[Hit], catalog: Catalog) -> list[Scored
             score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
         if report.doc_type != "tin tức":
             score += 0.05
+        score += _period_bonus(question, report) + _recency(report, per_year=0.04 if question.units else 0.01)
         scored.append(Scored(hit, score, coverage, report))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
@@ -128,8 +129,14 @@ def _coverage(wanted: set[str], tokens: list[str]) -> float:
     return sum(1 for t in wanted if t in present) / len(wanted)
 
 
+_TARGET_WORDS = ("chi tieu", "phan dau", "ke hoach", "muc tieu", "nam toi", "sap toi", "de ra")
+
+
 def _kind_bonus(question: Question, kind: str) -> float:
     wanted = question.item_kind
+    if question.intent in {"figure", "aggregate"} and kind in {"directive", "direction"}:
+        # A figure asked for is one achieved, unless the question is about targets.
+        return 0.0 if any(w in question.folded for w in _TARGET_WORDS) else -0.15
     if kind == "title":
         return 0.1 if question.intent in {"coverage", "timeline", "date", "event"} else -0.25
     if wanted is None:
@@ -138,7 +145,7 @@ def _kind_bonus(question: Question, kind: str) -> float:
         return 0.3
     if wanted == "achievement" and kind == "other":
         return -0.05
-    if wanted == "direction" and kind == "directive" or wanted == "directive" and kind == "direction":
+    if (wanted == "direction" and kind == "directive") or (wanted == "directive" and kind == "direction"):
         return 0.1
     return -0.15
 
@@ -156,3 +163,18 @@ def _figure_bonus(question: Question, tokens: list[str], measure: list[str]) -> 
                 return 0.4
         return 0.0
     return 0.1
+
+
+def _period_bonus(question: Question, report: ReportInfo) -> float:
+    """'năm 2024' is best answered by the year review, '6 tháng đầu năm' by the half-year one."""
+    p = question.period
+    if p is None or p.part is None or p.part != report.part:
+        return 0.0
+    return 0.1 if p.year in {None, report.year} else 0.0
+
+
+def _recency(report: ReportInfo, *, per_year: float) -> float:
+    """A tie-breaker: of two equally good passages, the newer report's. Stronger once the
+    unit is named: a unit's latest report is what its members usually mean."""
+    when = report.when
+    return (when.toordinal() - 730_000) * per_year / 365 if when else 0.0

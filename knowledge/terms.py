@@ -12,6 +12,7 @@ above folded look-alikes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -95,7 +96,7 @@ def syllables(text: str) -> list[str]:
 
 
 def bigrams(tokens: list[str]) -> list[str]:
-    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
 def accented(text: str) -> list[str]:

@@ -71,7 +71,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ITEM_KIND = {"limitation": "limitation", "direction": "direction", "directive": "directive",
               "achievement": "achievement"}  # fmt: skip
 # Measure asked for by "bao nhiêu X" / "mấy X" → the figure unit it should have.
-_MEASURE = re.compile(r"\b(?:bao nhieu|may|so)\s+((?:[a-z]+\s?){1,2})")
+_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong|so(?! sanh| voi))\s+((?:[a-z]+\s?){1,2})")
 _MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)\b")
 _PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
@@ -79,8 +79,7 @@ _FOLLOW = re.compile(r"\b(thi sao|con .* thi|the con|con gi nua|con nua|vay con)
 # Words that say what kind of question it is, not what it is about: left out of the query.
 # Folded words that are also content ("hội", "ban", "thị", "thể", "Đảng", "Minh") stay.
 STOPWORDS = frozenset(
-    """la gi ai nao bao nhieu may duoc co khong sao nhu nhung cac cua cho trong voi va o
-    dau khi nay vay con hay biet toi xin oi a nhe u ha ve viec roi chua da se muon""".split()
+    ["la", "gi", "ai", "nao", "bao", "nhieu", "may", "duoc", "co", "khong", "sao", "nhu", "nhung", "cac", "cua", "cho", "trong", "voi", "va", "o", "dau", "khi", "nay", "vay", "con", "hay", "biet", "toi", "xin", "oi", "a", "nhe", "u", "ha", "ve", "viec", "roi", "chua", "da", "se", "muon"]
 )
 _PUNCTUATION = re.compile(r"[^\w\s/%.,–—-]|[.,](?=\s|$)|(?<=\s)[.,–—-]+(?=\s)")
 
@@ -168,7 +167,7 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())
     spans = _resolve_units(question, catalog)
-    question.measure = measure(folded) if question.intent in {"figure", "aggregate"} else None
+    question.measure = measure(folded)
     question.follow_up = bool(_FOLLOW.search(folded)) or (
         len(folded.split()) <= 4 and not question.units and not question.unknown_unit
     )
@@ -187,7 +186,10 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
 
 # Intents whose cue words only say what kind of item is wanted ("hạn chế", "phương hướng"):
 # the items themselves rarely repeat them, so they are not searched for.
-_CUE_ONLY = {"limitation", "direction", "achievement", "people", "date", "figure", "event", "place"}
+_CUE_ONLY = {
+    "limitation", "direction", "achievement", "people", "date", "figure", "event", "place",
+    "compare", "timeline", "coverage", "followup", "aggregate",
+}  # fmt: skip
 
 
 def _facet_spans(question: Question) -> list[tuple[int, int]]:
@@ -224,7 +226,7 @@ def measure(folded: str) -> str | None:
         head = " ".join(w for w in words if w not in STOPWORDS)
         if head and head not in _MEASURE_NOT and head.split()[0] not in {"tien"}:
             return head
-    return "đồng" if _MONEY.search(folded) and "bao nhieu" in folded else None
+    return "đồng" if _MONEY.search(folded) else None
 
 
 # -- periods ---------------------------------------------------------------------------------
