@@ -239,9 +239,10 @@ def _amount(figure: Mapping[str, Any]) -> str:
 
 
 def _person(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    role = f", {lead['role']}" if lead.get("role") else ""
+    people = [lead, *(lead.get("others") or [])]
+    names = "; ".join(p["name"] + (f", {p['role']}" if p.get("role") else "") for p in people)
     verb = RELATIONS.get(str(lead.get("relation")), "")
-    return f"{lead['name']}{role}" + (f" ({verb})" if verb else "")
+    return names + (f" ({verb})" if verb else "")
 
 
 def _date(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:

@@ -24,6 +24,10 @@ from knowledge.terms import syllables
 from knowledge.text import fold
 from knowledge.understand import Question
 
+# Words of every Front report: they say nothing about which of a report's items is meant.
+GENERIC = frozenset(
+    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban"]
+)
 MIN_COVERAGE = 0.5  # share of the question's content words a passage must hold (no unit given)
 MIN_COVERAGE_IN_UNIT = 0.25  # when the unit (and period) already narrowed the reports
 PER_REPORT = 4
@@ -156,8 +160,10 @@ def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved
     """Items of the kind asked (limitations, directions...) from the best matching reports,
     those carrying figures first, then by relevance, then in document order."""
     wanted = question.item_kind
-    # With nothing to match but the kind ("Phường 2 đạt được gì?"), scores say nothing.
-    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind == wanted and question.tokens}
+    # With nothing to match but the kind and words every report uses ("chương trình công tác
+    # Mặt trận"), scores say nothing: keep the report's own order, figures first.
+    specific = any(t not in GENERIC for t in question.tokens)
+    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind == wanted and specific}
     ranked = list(dict.fromkeys(s.report.id for s in passages if s.hit.kind == wanted))
     if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
         ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:MAX_REPORTS]
@@ -341,12 +347,20 @@ def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str,
         return value
 
     person = max(people, key=score)
+    pattern = _RELATIONS.get(person["relation"])
+    if pattern and re.search(rf"\b({pattern})\b", folded):
+        # "Ai chủ trì?" when two co-chaired: name them all, in the report's order.
+        fellows = [p for p in people if p["relation"] == person["relation"]]
+        person, others = fellows[0], fellows[1:4]
+    else:
+        others = []
     return {
         "kind": "person",
         "name": person["name"],
         "role": person["role"],
         "relation": person["relation"],
         "passage": person["sentence"],
+        "others": [{"name": p["name"], "role": p["role"]} for p in others],
     }
 
 

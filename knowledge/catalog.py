@@ -14,9 +14,12 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
+from knowledge import store
 from knowledge.models import Report, ReportChange
 from knowledge.text import fold
 
@@ -89,7 +92,9 @@ class Catalog:
     reports: dict[int, ReportInfo] = field(default_factory=dict)
     by_name: dict[str, set[Unit]] = field(default_factory=lambda: defaultdict(set))
     by_unit: dict[Unit, set[int]] = field(default_factory=lambda: defaultdict(set))
+    parents: dict[str, set[Place]] = field(default_factory=lambda: defaultdict(set))
     seq: int = 0
+    database: str = ""  # the database identity the rows were read from
     _checked: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,21 +105,18 @@ class Catalog:
             return False
         with self._lock:
             self._checked = now
+            database = store.identity(self.engine)
             with self.engine.connect() as connection:
-                newest = connection.execute(select(func.max(ReportChange.seq))).scalar() or 0
+                newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar() or 0
+                if database != self.database or newest < self.seq:
+                    self._clear(database)  # a recreated database: read it all again
                 if newest <= self.seq:
                     return False
-                changed = (
-                    connection.execute(
-                        select(ReportChange.report_id).where(  # type: ignore[call-overload]
-                            ReportChange.seq > self.seq, ReportChange.seq <= newest
-                        )
-                    )
-                    .scalars()
-                    .all()
-                    if self.seq
-                    else None
-                )
+                changed: list[int] | None = None
+                if self.seq:
+                    seq = col(ReportChange.seq)
+                    found = select(col(ReportChange.report_id)).where(seq > self.seq, seq <= newest)
+                    changed = [int(i) for i in connection.execute(found).scalars()]
                 rows = connection.execute(_columns(changed)).all()
             for report_id in changed or []:
                 self._forget(int(report_id))
@@ -122,6 +124,14 @@ class Catalog:
                 self._add(_info(row))
             self.seq = newest
             return True
+
+    def _clear(self, database: str) -> None:
+        self.reports.clear()
+        self.by_name.clear()
+        self.by_unit.clear()
+        self.parents.clear()
+        self.seq = 0
+        self.database = database
 
     def _forget(self, report_id: int) -> None:
         info = self.reports.pop(report_id, None)
@@ -136,9 +146,15 @@ class Catalog:
         if info.unit is not None:
             self.by_unit[info.unit].add(info.id)
             self.by_name[fold(info.unit.name)].add(info.unit)
+            for place in info.unit.parents:
+                self.parents[fold(place.name)].add(place)
 
     def units_named(self, name: str) -> set[Unit]:
         return self.by_name.get(fold(name), set())
+
+    def places_named(self, name: str) -> set[Place]:
+        """Parent places (huyện, thị xã, tỉnh…) reports named, by folded name."""
+        return self.parents.get(fold(name), set())
 
     def reports_of(self, units: set[Unit] | frozenset[Unit]) -> list[ReportInfo]:
         """Reports of these units, newest first."""
@@ -147,44 +163,36 @@ class Catalog:
 
     def periods(self) -> list[tuple[int, str]]:
         found = {(r.year, r.part) for r in self.reports.values() if r.year and r.part}
-        return sorted(found, reverse=True)  # type: ignore[arg-type]
+        return sorted(found, reverse=True)
 
 
-def _columns(changed: list[int] | None):  # type: ignore[no-untyped-def]
-    query = select(  # type: ignore[call-overload]
-        Report.id,
-        Report.source,
-        Report.title,
-        Report.doc_type,
-        Report.unit_level,
-        Report.unit_name,
-        Report.unit_parents,
-        Report.meeting_date,
-        Report.published_date,
-        Report.period_year,
-        Report.period_part,
-        Report.meeting_kind,
-        Report.term,
-    )
-    return query if changed is None else query.where(Report.id.in_(changed))  # type: ignore[union-attr]
+_COLUMNS = (
+    "id", "source", "title", "doc_type", "unit_level", "unit_name", "unit_parents",
+    "meeting_date", "published_date", "period_year", "period_part", "meeting_kind", "term",
+)  # fmt: skip
 
 
-def _info(row: object) -> ReportInfo:
-    r = row  # a SQLAlchemy Row: attribute access by column name
+def _columns(changed: list[int] | None) -> Any:
+    query = select(*(col(getattr(Report, name)) for name in _COLUMNS))
+    return query if changed is None else query.where(col(Report.id).in_(changed))
+
+
+def _info(r: Any) -> ReportInfo:
+    """One catalog row from a SQLAlchemy Row (attribute access by column name)."""
     unit = None
-    if r.unit_level and r.unit_name:  # type: ignore[attr-defined]
-        parents = tuple(Place(p["level"], p["name"]) for p in r.unit_parents or [])  # type: ignore[attr-defined]
-        unit = Unit(r.unit_level, r.unit_name, parents)  # type: ignore[attr-defined]
+    if r.unit_level and r.unit_name:
+        parents = tuple(Place(p["level"], p["name"]) for p in r.unit_parents or [])
+        unit = Unit(r.unit_level, r.unit_name, parents)
     return ReportInfo(
-        id=int(r.id),  # type: ignore[attr-defined]
-        source=r.source,  # type: ignore[attr-defined]
-        title=r.title,  # type: ignore[attr-defined]
-        doc_type=r.doc_type,  # type: ignore[attr-defined]
+        id=int(r.id),
+        source=r.source,
+        title=r.title,
+        doc_type=r.doc_type,
         unit=unit,
-        meeting_date=r.meeting_date,  # type: ignore[attr-defined]
-        published_date=r.published_date,  # type: ignore[attr-defined]
-        year=r.period_year,  # type: ignore[attr-defined]
-        part=r.period_part,  # type: ignore[attr-defined]
-        meeting_kind=r.meeting_kind,  # type: ignore[attr-defined]
-        term=r.term,  # type: ignore[attr-defined]
+        meeting_date=r.meeting_date,
+        published_date=r.published_date,
+        year=r.period_year,
+        part=r.period_part,
+        meeting_kind=r.meeting_kind,
+        term=r.term,
     )

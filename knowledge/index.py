@@ -29,14 +29,16 @@ from typing import Any
 import tantivy
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
+from knowledge import store
 from knowledge.models import Item, Report, ReportChange
 from knowledge.terms import terms
 from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 1  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 2  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 
@@ -103,7 +105,7 @@ class PassageIndex:
 
     def _open(self) -> tantivy.Index:
         if self.path is None:
-            self._memory_seq = 0
+            self._memory_seq, self._memory_db = 0, ""
             return tantivy.Index(SCHEMA)
         state = self._read_state()
         if state.get("version") != VERSION and self.path.exists():
@@ -114,18 +116,18 @@ class PassageIndex:
 
     def _read_state(self) -> dict[str, Any]:
         if self.path is None:
-            return {"version": VERSION, "seq": self._memory_seq}
+            return {"version": VERSION, "seq": self._memory_seq, "db": self._memory_db}
         try:
             return dict(json.loads((self.path / _STATE).read_text()))
         except (OSError, ValueError):
             return {}
 
-    def _write_state(self, seq: int) -> None:
+    def _write_state(self, seq: int, database: str) -> None:
         if self.path is None:
-            self._memory_seq = seq
+            self._memory_seq, self._memory_db = seq, database
             return
         temporary = self.path / f"{_STATE}.tmp"
-        temporary.write_text(json.dumps({"version": VERSION, "seq": seq}))
+        temporary.write_text(json.dumps({"version": VERSION, "seq": seq, "db": database}))
         temporary.replace(self.path / _STATE)  # atomic: readers never see half a file
 
     @property
@@ -147,9 +149,13 @@ class PassageIndex:
         with self._lock:
             self._checked = now
             with self.engine.connect() as connection:
-                newest = connection.execute(select(func.max(ReportChange.seq))).scalar() or 0
-            applied = self.applied
-            if newest <= applied:
+                newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar() or 0
+            database = store.identity(self.engine)
+            state = self._read_state()
+            applied = int(state.get("seq", 0))
+            # Another database (recreated since, or another URL on the same folder): start over.
+            stale = state.get("db") not in {None, "", database} or newest < applied
+            if newest <= applied and not stale:
                 self._reload()
                 return 0
             try:
@@ -159,10 +165,14 @@ class PassageIndex:
                 self._reload()
                 return 0
             try:
+                if stale:
+                    log.warning("index at %s belongs to another database: rebuilding", self.path)
+                    writer.delete_all_documents()
+                    applied = 0
                 count = self._apply(writer, applied, newest)
             finally:
                 writer.wait_merging_threads()
-            self._write_state(newest)
+            self._write_state(newest, database)
             self._reload()
             return count
 
@@ -172,12 +182,11 @@ class PassageIndex:
 
     def _apply(self, writer: tantivy.IndexWriter, after: int, upto: int) -> int:
         with self.engine.connect() as connection:
+            seq = col(ReportChange.seq)
             rows = connection.execute(
-                select(ReportChange.report_id)  # type: ignore[call-overload]
-                .where(ReportChange.seq > after, ReportChange.seq <= upto)
-                .order_by(ReportChange.seq)
-            ).all()
-        touched = list(dict.fromkeys(int(r.report_id) for r in rows))
+                select(col(ReportChange.report_id)).where(seq > after, seq <= upto).order_by(seq)
+            ).scalars()
+            touched = list(dict.fromkeys(int(r) for r in rows))
         for start in range(0, len(touched), _BATCH):
             batch = touched[start : start + _BATCH]
             for report_id in batch:
@@ -185,6 +194,8 @@ class PassageIndex:
             for document in self._documents(batch):
                 writer.add_document(document)
             writer.commit()
+        if not touched:
+            writer.commit()  # a start-over with nothing to add still drops the old passages
         return len(touched)
 
     def _documents(self, report_ids: list[int]) -> Iterator[tantivy.Document]:
@@ -209,9 +220,9 @@ class PassageIndex:
         for report in heads.values():
             yield _document(report, item_id=0, kind="title", text=report.title)
         for item in items:
-            report = heads.get(int(item.report_id))
-            if report is not None:
-                yield _document(report, item_id=int(item.id), kind=item.kind, text=item.text)
+            owner = heads.get(int(item.report_id))
+            if owner is not None:
+                yield _document(owner, item_id=int(item.id), kind=item.kind, text=item.text)
 
     # -- searching -------------------------------------------------------------------------
 
@@ -231,8 +242,8 @@ class PassageIndex:
             hits.append(
                 Hit(
                     score=float(score),
-                    item_id=int(document.get_first("item")),
-                    report_id=int(document.get_first("report")),
+                    item_id=int(document.get_first("item") or 0),
+                    report_id=int(document.get_first("report") or 0),
                     kind=str(document.get_first("kind")),
                     text=str(document.get_first("text")),
                     line=str(document.get_first("f")),

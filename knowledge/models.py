@@ -116,4 +116,11 @@ class ReportChange(SQLModel, table=True):
     op: str = Field(max_length=8)
 
 
+class DbInfo(SQLModel, table=True):
+    """Facts about the database itself; 'identity' tells a recreated database from the old."""
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
 CHILD_TABLES: tuple[type[SQLModel], ...] = (Person, Item, Figure, DocRef, Campaign)

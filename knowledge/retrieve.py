@@ -86,8 +86,10 @@ def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | 
     else:
         keys = sorted({r.unit.key for r in allowed if r.unit}) or [""]
         scope = tantivy.Query.term_set_query(SCHEMA, "unit", keys)
+    # Inside the reports the facets allow, every passage is a candidate: the content words
+    # only rank them (a limitation need not repeat the question's words).
     return tantivy.Query.boolean_query(
-        [(tantivy.Occur.Must, content), (tantivy.Occur.Must, scope)]
+        [(tantivy.Occur.Should, content), (tantivy.Occur.Must, scope)]
     )
 
 

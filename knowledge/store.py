@@ -17,12 +17,14 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
+from sqlmodel import col
 
 from knowledge.errors import StoreError
 from knowledge.extract.record import Record
 from knowledge.models import (
     CHILD_TABLES,
     Campaign,
+    DbInfo,
     DocRef,
     Figure,
     Item,
@@ -85,6 +87,13 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def identity(engine: Engine) -> str:
+    """The random id this database was given when created (indexes check it)."""
+    with engine.connect() as connection:
+        value = connection.execute(select(col(DbInfo.value)).where(col(DbInfo.key) == "identity")).scalar()
+    return str(value or "")
 
 
 def known_sources(engine: Engine) -> dict[str, str]:
@@ -361,7 +370,7 @@ def items_by_id(engine: Engine, item_ids: list[int]) -> dict[int, dict[str, Any]
     if not item_ids:
         return {}
     with engine.connect() as connection:
-        rows = connection.execute(select(Item).where(Item.id.in_(item_ids))).mappings().all()  # type: ignore[arg-type,union-attr]
+        rows = connection.execute(select(Item).where(col(Item.id).in_(item_ids))).mappings().all()
     return {int(r["id"]): dict(r) for r in rows}
 
 
@@ -369,11 +378,12 @@ def items_of(engine: Engine, report_ids: list[int], *, kind: str | None = None) 
     """Items of these reports in document order (optionally of one kind)."""
     if not report_ids:
         return []
-    query = select(Item).where(Item.report_id.in_(report_ids))  # type: ignore[attr-defined]
+    query = select(Item).where(col(Item.report_id).in_(report_ids))
     if kind:
-        query = query.where(Item.kind == kind)
+        query = query.where(col(Item.kind) == kind)
+    order = (col(Item.report_id), col(Item.position), col(Item.id))
     with engine.connect() as connection:
-        rows = connection.execute(query.order_by(Item.report_id, Item.position, Item.id)).mappings().all()  # type: ignore[arg-type]
+        rows = connection.execute(query.order_by(*order)).mappings().all()
     return [dict(r) for r in rows]
 
 
@@ -382,7 +392,7 @@ def figures_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
         return []
     with engine.connect() as connection:
         rows = connection.execute(
-            select(Figure).where(Figure.report_id.in_(report_ids)).order_by(Figure.id)  # type: ignore[attr-defined,arg-type]
+            select(Figure).where(col(Figure.report_id).in_(report_ids)).order_by(col(Figure.id))
         ).mappings().all()
     return [dict(r) for r in rows]
 
@@ -392,7 +402,7 @@ def people_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
         return []
     with engine.connect() as connection:
         rows = connection.execute(
-            select(Person).where(Person.report_id.in_(report_ids)).order_by(Person.id)  # type: ignore[attr-defined,arg-type]
+            select(Person).where(col(Person.report_id).in_(report_ids)).order_by(col(Person.id))
         ).mappings().all()
     return [dict(r) for r in rows]
 
@@ -401,6 +411,6 @@ def doc_refs_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
     """References whose code starts with this document number ("05" → 05-CT/TW, 05/CT...)."""
     with engine.connect() as connection:
         rows = connection.execute(
-            select(DocRef).where(DocRef.code.startswith(number)).order_by(DocRef.id)  # type: ignore[attr-defined,arg-type]
+            select(DocRef).where(col(DocRef.code).startswith(number)).order_by(col(DocRef.id))
         ).mappings().all()
     return [dict(r) for r in rows]

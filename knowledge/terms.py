@@ -28,11 +28,13 @@ ABBREVIATIONS: dict[str, str] = {
     "ub mttq vn": "ubmttq",
     "ub mttq": "ubmttq",
     "ubmttqvn": "ubmttq",
+    "uy ban mat tran": "ubmttq",
     "mat tran to quoc viet nam": "mttq",
     "mat tran to quoc": "mttq",
     "mttq viet nam": "mttq",
     "mttq vn": "mttq",
     "mttqvn": "mttq",
+    "mat tran": "mttq",  # in these reports "Mặt trận" alone is the Front
     "uy ban trung uong": "ubtu",
     "uy ban nhan dan": "ubnd",
     "hoi dong nhan dan": "hdnd",

@@ -35,9 +35,9 @@ _LEVELS = {
     "phuong": "phường",
     "p": "phường",
 }
-_LEVEL_RE = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(k) for k in _LEVELS), key=len, reverse=True)) + r")\.?\s+"
-)
+_LEVEL_WORDS = "|".join(sorted((re.escape(k) for k in _LEVELS), key=len, reverse=True))
+_LEVEL_RE = re.compile(rf"\b({_LEVEL_WORDS})\.?\s+")
+_LEVEL_BEFORE = re.compile(rf"(?:^|\s)({_LEVEL_WORDS})\.?\s+$")
 # Words that follow a level word without naming a unit ("huyện ủy", "xã hội", "phường đã").
 _NOT_NAMES = {
     "uy", "hoi", "nha", "ta", "minh", "da", "se", "dang", "co", "va", "cung", "nay", "do",
@@ -143,7 +143,7 @@ class Question:
     tokens: list[str]  # content tokens in index spelling
     exact: list[str]  # accented words, when the user typed accents
     numbers: set[str]  # numbers that must appear in an answer passage
-    intent: str = "achievement"
+    intent: str = "search"
     units: list[Unit] = field(default_factory=list)
     mentions: list[frozenset[Unit]] = field(default_factory=list)  # each unit name written
     unknown_unit: str | None = None  # named, but nothing of it is stored
@@ -176,11 +176,13 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
         for name, present in (
             ("unit", bool(question.units or question.unknown_unit)),
             ("period", question.period is not None),
-            ("intent", question.intent != "achievement" or _said_achievement(folded)),
+            ("intent", question.intent != "search"),
         )
         if present
     }
     _content(question, spans + _facet_spans(question))
+    if question.intent == "search" and not question.tokens:
+        question.intent = "achievement"  # only a unit or a period: what did it achieve?
     return question
 
 
@@ -204,17 +206,13 @@ def _facet_spans(question: Question) -> list[tuple[int, int]]:
     return spans
 
 
-def _said_achievement(folded: str) -> bool:
-    return bool(dict(_INTENTS)["achievement"].search(folded))
-
-
 def intent(folded: str) -> str:
     for name, pattern in _INTENTS:
         if pattern.search(folded):
             if name == "directive" and re.search(r"\b(noi ve gi|ve van de gi|noi dung gi)\b", folded):
                 return "directive"
             return name
-    return "achievement"
+    return "search"
 
 
 def measure(folded: str) -> str | None:
@@ -274,7 +272,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
         found, span, written = _named_after(folded, match.end(), level, catalog)
         if found:
             mentions.append((found, (match.start(), span)))
-        elif written and unknown is None and written.split()[0] not in _NOT_NAMES:
+        elif unknown is None and _names_a_unit(question.text, written):
             unknown = f"{level} {_written_name(question.text, written)}"
     for committee, level in _COMMITTEES.items():
         for match in re.finditer(rf"\b{committee}\s+", folded):
@@ -283,13 +281,43 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
                 mentions.append((found, (match.start(), span)))
     used = [span for _, span in mentions]
     mentions += _bare_names(folded, catalog, used)
-    units = _narrow(mentions)
+    used = [span for _, span in mentions]
+    within = _parent_names(folded, catalog, used)
+    units = _narrow(mentions, [p for p, _ in within])
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
+    question.places += [p for p, _ in within]
     if not units and unknown:
         question.unknown_unit = unknown
-    return [span for _, span in mentions]
+    return [span for _, span in mentions] + [span for _, span in within]
+
+
+def _parent_names(
+    folded: str, catalog: Catalog, used: list[tuple[int, int]]
+) -> list[tuple[Place, tuple[int, int]]]:
+    """Parent places written in the question ("Phường 2 Sóc Trăng", "thị xã Kiến Tường"),
+    with or without their level word, two syllables or more."""
+    found: list[tuple[Place, tuple[int, int]]] = []
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", folded)]
+    for size in (4, 3, 2):
+        for i in range(len(words) - size + 1):
+            start, end = words[i][0], words[i + size - 1][1]
+            if any(start < b and a < end for a, b in used):
+                continue
+            places = catalog.places_named(folded[start:end])
+            if places:
+                level = _level_before(folded, start)
+                found += [(p, (level[0] if level else start, end)) for p in places
+                          if level is None or p.level == level[1]]
+                used.append((start, end))
+    return found
+
+
+def _level_before(folded: str, start: int) -> tuple[int, str] | None:
+    """The level word just before a name, if any: (its start, the level)."""
+    match = _LEVEL_BEFORE.search(folded[:start])
+    return (match.start(1), _LEVELS[match[1]]) if match else None
 
 
 def _named_after(
@@ -311,6 +339,17 @@ def _named_after(
     name = " ".join(w for w in words[:2] if not w.isdigit() and w not in STOPWORDS)
     fuzzy = _fuzzy_unit(name, level, catalog) if len(name) >= 5 else set()
     return fuzzy, start + len(name), name
+
+
+def _names_a_unit(text: str, written: str) -> bool:
+    """Whether the words after a level word name a unit: a number ("Phường 5") or a
+    capitalised name ("xã Liêm Sơn"); "phương hướng" (folded like "phường") names none."""
+    if not written or written.split()[0] in _NOT_NAMES:
+        return False
+    if written.split()[0].isdigit():
+        return True
+    shown = _written_name(text, written)
+    return shown != written and shown[:1].isupper()
 
 
 def _fuzzy_unit(name: str, level: str, catalog: Catalog) -> set[Unit]:
@@ -341,15 +380,16 @@ def _bare_names(
     return found
 
 
-def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]]) -> set[Unit]:
+def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Place]) -> set[Unit]:
     """The units the question is about: the lowest-level mention, kept to the candidates
     inside the other places it names ("Phường 2 Kiến Tường")."""
     if not mentions:
         return set()
     ranked = sorted(mentions, key=lambda m: min(_RANK.get(u.level, 9) for u in m[0]))
     target = set(ranked[0][0])
-    for others, _ in ranked[1:]:
-        inside = {u for u in target if any(u.within(Place(o.level, o.name)) for o in others)}
+    around = [[Place(o.level, o.name) for o in others] for others, _ in ranked[1:]]
+    for group in [*around, places]:
+        inside = {u for u in target if any(u.within(p) for p in group)}
         if inside:
             target = inside
     return target
@@ -413,7 +453,9 @@ def merge(question: Question, previous: dict[str, object] | None, catalog: Catal
     merged = replace(question)
     if "unit" not in question.explicit:
         keys = set(previous.get("unit_keys") or [])  # type: ignore[call-overload]
-        merged.units = sorted((u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label)
+        merged.units = sorted(
+            (u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label
+        )
     if "period" not in question.explicit and previous.get("period"):
         merged.period = Period(**previous["period"])  # type: ignore[arg-type]
     if "intent" not in question.explicit and previous.get("intent"):

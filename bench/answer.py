@@ -1,0 +1,745 @@
+"""Answer benchmark: the question-answering pipeline against a plain baseline, side by side.
+
+    python bench/answer.py [--db PATH] [--rebuild] [--questions FILE ...] [--passes N]
+                           [--baseline-scorer partial|wratio|token_set] [--json] [-v]
+
+The database holds the 35,440 real articles of ``../shared/data/baomoi-2017.jsonl.gz`` plus the
+bundled seed reports (cited by file name). It is cached in ``bench/out/answer.sqlite`` (with its
+search index next to it) and built (ingest + index, as ``mttq ingest`` does) only when missing
+or with ``--rebuild``.
+
+Questions: ``../shared/eval/dev_questions.tsv`` and every ``tests/fixtures/questions/*.tsv``
+unless ``--questions`` names the files (columns id, question, expected_source, must_match;
+expected_source '-' means nothing should be cited). Sources are compared by their last path
+component, as ``mttq eval`` does.
+
+Each pipeline runs in its own freshly spawned process, so its peak RSS (RUSAGE_SELF) and its
+start-up belong to it alone. "ready" is the time from the parent starting that process to the
+first answer returned: interpreter start, imports, opening (ours) or building (baseline), and
+the first question. Then every question is asked ``--passes`` times; latency percentiles are
+over all calls (time.perf_counter around the call), accuracy is from the first pass.
+
+The baseline is deliberately plain: every non-empty line of every stored report's text is a
+paragraph; paragraphs and questions are lower-cased and folded to ASCII (so unaccented
+questions can match), split on [a-z0-9]+, indexed with bm25s (BM25, Lucene variant); a
+question takes the top 200 paragraphs by BM25, reranked by rapidfuzz score × BM25 score, and
+the best paragraph is the answer, cited with its report's source. It answers nothing when the
+best paragraph's rapidfuzz score is under ``--baseline-threshold``. It must build its index at
+every start (nothing is persisted), and that build counts in its start-up.
+
+Page cache: both pipelines read a database the build (or a previous run) has just read, so
+start-up figures are warm-cache figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import math
+import multiprocessing
+import queue as queue_module
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+import unicodedata
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Only light standard-library modules at the top: a spawned child re-imports this file before
+# it starts measuring, and each pipeline's heavy imports must count in its own start-up.
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = ROOT / "bench/out/answer.sqlite"
+DEFAULT_INPUT = ROOT.parent / "shared/data/baomoi-2017.jsonl.gz"
+DEV_QUESTIONS = ROOT.parent / "shared/eval/dev_questions.tsv"
+FIXTURE_QUESTIONS = ROOT / "tests/fixtures/questions"
+
+GOAL_P95_MS = 30.0
+GOAL_LATENCY_RATIO = 1.0  # ours / baseline, p95
+GOAL_READY_S = 2.0
+GOAL_RSS_MB = 500.0
+# "Accuracy far above the baseline" read as: at least this many points more on hit@1 and on
+# must_match over all questions, and no fewer correct no-answers.
+GOAL_ACCURACY_MARGIN = 0.20
+
+CANDIDATES = 200
+DEFAULT_THRESHOLD = 75.0
+SCORERS = ("partial", "wratio", "token_set")
+OURS, BASELINE = "ours", "baseline"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(slots=True)
+class Question:
+    file: str
+    id: str
+    text: str
+    expected: str
+    must_match: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One question's first-pass result, scored like ``mttq eval`` scores it."""
+
+    file: str
+    id: str
+    question: str
+    expected: str
+    got: str
+    hit: bool
+    must_match: bool | None
+    ms: float
+    answer: str
+
+
+@dataclass(slots=True)
+class Startup:
+    spawn_s: float  # parent's start() to this process running our code
+    imports_s: float
+    open_s: float  # ours: Assistant.open; baseline: load + tokenise + index
+    first_s: float  # the first question
+
+    @property
+    def ready_s(self) -> float:
+        return self.spawn_s + self.imports_s + self.open_s + self.first_s
+
+
+@dataclass(slots=True)
+class Measured:
+    """One pipeline, measured inside the process that ran it (picklable)."""
+
+    pipeline: str
+    startup: Startup
+    latencies_ms: list[float]
+    outcomes: list[Outcome]
+    rss_mb: float
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies_ms, 0.95)
+
+
+@dataclass(slots=True)
+class Reply:
+    sources: list[str]
+    text: str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rss_mb() -> float:
+    """Peak RSS of this process in MB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank on the sorted values, the rule ``mttq eval`` uses."""
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else 0.0
+
+
+def fraction(values: Iterable[bool]) -> float | None:
+    found = list(values)
+    return sum(found) / len(found) if found else None
+
+
+def note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def read_questions(path: Path) -> list[Question]:
+    """A question TSV, read like ``bot.answering.read_questions`` (kept here so the parent
+    process stays free of the pipeline's imports)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    if rows and "question" not in rows[0]:
+        raise ValueError(f"{path}: no 'question' column")
+    return [
+        Question(
+            path.name,
+            (row.get("id") or str(number)).strip(),
+            row["question"],
+            (row.get("expected_source") or "-").strip(),
+            (row.get("must_match") or "").strip(),
+        )
+        for number, row in enumerate(rows, 1)
+    ]
+
+
+def default_question_files() -> list[Path]:
+    return [DEV_QUESTIONS, *sorted(FIXTURE_QUESTIONS.glob("*.tsv"))]
+
+
+def score(question: Question, reply: Reply, ms: float) -> Outcome:
+    """hit@1 on the source's last path component, must_match on the answer text, and for '-'
+    rows a hit only when nothing is cited; the rules of ``bot.answering.evaluate``."""
+    names = [Path(s).name for s in reply.sources]
+    expected = Path(question.expected).name
+    hit = not names if question.expected == "-" else names[:1] == [expected]
+    matched = None
+    if question.must_match and question.expected != "-":
+        matched = bool(re.search(question.must_match, reply.text))
+    got = names[0] if names else "-"
+    return Outcome(
+        question.file,
+        question.id,
+        question.text,
+        question.expected,
+        got,
+        hit,
+        matched,
+        ms,
+        reply.text[:300],
+    )
+
+
+def ask_all(
+    call: Callable[[str], Any],
+    reply_of: Callable[[Any], Reply],
+    questions: list[Question],
+    passes: int,
+) -> tuple[list[float], list[Outcome]]:
+    """Every question ``passes`` times; only ``call`` is timed (``reply_of`` turns its result
+    into sources and text for scoring); outcomes from the first pass."""
+    latencies: list[float] = []
+    outcomes: list[Outcome] = []
+    for number in range(passes):
+        for question in questions:
+            start = time.perf_counter()
+            result = call(question.text)
+            ms = (time.perf_counter() - start) * 1000
+            latencies.append(ms)
+            if number == 0:
+                outcomes.append(score(question, reply_of(result), ms))
+    return latencies, outcomes
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def index_dir(path: Path) -> Path:
+    return Path(f"{path}.index")  # where knowledge.index.index_path puts it for SQLite
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(index_dir(path), ignore_errors=True)
+
+
+def build_db(path: Path, input_path: Path) -> dict[str, float]:
+    """Seeds (cited by file name) and the articles, then the index: what ``mttq ingest
+    --samples FILE`` does."""
+    from knowledge import store
+    from knowledge.ingest import documents, ingest, sample_paths
+    from knowledge.read import iter_path
+
+    remove_db(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = store.connect(sqlite_url(path))
+    seeds = sample_paths()
+    inputs = itertools.chain(
+        documents(seeds, sources={p: p.name for p in seeds}), iter_path(input_path)
+    )
+    start = time.perf_counter()
+    summary = ingest(engine, inputs, workers=2, on_progress=ticker("ingest"))
+    ingest_s = time.perf_counter() - start
+    clear_ticker()
+    counts = summary.as_dict()["counts"]
+    note(f"ingested in {ingest_s:.1f} s: {counts}")
+    _count, index_s = sync_index(path, engine)
+    note(f"indexed in {index_s:.1f} s")
+    engine.dispose()
+    return {"ingest_s": ingest_s, "index_s": index_s}
+
+
+def sync_index(path: Path, engine: Any = None) -> tuple[int, float]:
+    """Bring the index up to date with the pipeline's own rule (a no-op when it is), so the
+    measured start-up never pays a rebuild (a missing index, a bumped index version).
+    Returns the reports applied and the seconds it took."""
+    from knowledge import store
+    from knowledge.index import PassageIndex, index_path
+
+    url = sqlite_url(path)
+    engine = engine or store.connect(url)
+    start = time.perf_counter()
+    count = PassageIndex(engine, index_path(url)).sync(force=True)
+    return count, time.perf_counter() - start
+
+
+def ticker(label: str, every: int = 1000) -> Callable[[str], None]:
+    """An on_progress callback showing the live count on a terminal only."""
+    count = [0]
+    start = time.perf_counter()
+    live = sys.stderr.isatty()
+
+    def tick(_source: str) -> None:
+        count[0] += 1
+        if live and count[0] % every == 0:
+            rate = count[0] / (time.perf_counter() - start)
+            print(f"\r  {label}: {count[0]:>6} articles, {rate:6.1f}/s", end="", file=sys.stderr)
+
+    return tick
+
+
+def clear_ticker() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
+
+
+def ensure_db(path: Path, input_path: Path, rebuild: bool) -> dict[str, float]:
+    """Build only what is missing; returns the build timings (empty when nothing was built)."""
+    if rebuild or not path.exists():
+        if not input_path.is_file():
+            raise SystemExit(f"input not found: {input_path}")
+        note(f"building {path} from the seeds and {input_path} ...")
+        return build_db(path, input_path)
+    count, seconds = sync_index(path)
+    if count == 0:
+        return {}
+    note(
+        f"index of {path} was missing, stale or behind: {count} reports indexed in {seconds:.1f} s"
+    )
+    return {"index_s": seconds}
+
+
+# --------------------------------------------------------------------------- our pipeline
+
+
+def run_ours(spawned: float, db: Path, questions: list[Question], passes: int) -> Measured:
+    """Runs in a spawned process. ``spawned`` is the parent's time.monotonic() at start():
+    CLOCK_MONOTONIC is system-wide, so the difference is the process's own start-up."""
+    begun = time.monotonic()
+    from bot.answering import as_json
+    from knowledge.assistant import Assistant
+
+    imported = time.monotonic()
+    assistant = Assistant.open(sqlite_url(db))
+    opened = time.monotonic()
+
+    def reply_of(answer: Any) -> Reply:
+        data = as_json(answer)
+        return Reply([str(s["source"]) for s in data["sources"]], str(data["answer"]))
+
+    # The first answer is timed for start-up only; the passes then ask it again.
+    reply_of(assistant.ask(questions[0].text))
+    first = time.monotonic()
+    startup = Startup(begun - spawned, imported - begun, opened - imported, first - opened)
+    latencies, outcomes = ask_all(assistant.ask, reply_of, questions, passes)
+    notes = {"passages": assistant.index.size, "reports": len(assistant.catalog.reports)}
+    return Measured(OURS, startup, latencies, outcomes, rss_mb(), notes)
+
+
+# --------------------------------------------------------------------------- the baseline
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII: NFD drops the tone and vowel marks, đ has no decomposition."""
+    lowered = text.lower().replace("đ", "d")
+    return unicodedata.normalize("NFD", lowered).encode("ascii", "ignore").decode("ascii")
+
+
+def load_paragraphs(db: Path) -> tuple[list[str], array[int], list[str]]:
+    """Every non-empty line of every report's text, the report each belongs to (index into
+    the sources list) and the reports' sources."""
+    paragraphs: list[str] = []
+    owners: array[int] = array("i")
+    sources: list[str] = []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        for source, text in connection.execute("SELECT source, text FROM report ORDER BY id"):
+            for line in text.split("\n"):
+                line = line.strip()
+                if line:
+                    paragraphs.append(line)
+                    owners.append(len(sources))
+            sources.append(source)
+    return paragraphs, owners, sources
+
+
+def tokenise(paragraphs: list[str]) -> tuple[list[array[int]], dict[str, int]]:
+    """Token ids a paragraph (4-byte arrays: lists of ints would double the build's peak)."""
+    vocab: dict[str, int] = {}
+    ids = [
+        array("i", [vocab.setdefault(w, len(vocab)) for w in WORD.findall(fold(p))])
+        for p in paragraphs
+    ]
+    return ids, vocab
+
+
+def scorer(name: str) -> Callable[..., float]:
+    from rapidfuzz import fuzz
+
+    return {
+        "partial": fuzz.partial_ratio,
+        "wratio": fuzz.WRatio,
+        "token_set": fuzz.token_set_ratio,
+    }[name]
+
+
+class Baseline:
+    """bm25s over paragraphs, top CANDIDATES reranked by rapidfuzz score × BM25 score."""
+
+    def __init__(self, db: Path, scorer_name: str, threshold: float) -> None:
+        import bm25s
+
+        self.paragraphs, self.owners, self.sources = load_paragraphs(db)
+        ids, self.vocab = tokenise(self.paragraphs)
+        self.bm25 = bm25s.BM25()
+        self.bm25.index((ids, self.vocab), show_progress=False)
+        self.scorer = scorer(scorer_name)
+        self.threshold = threshold
+
+    def ask(self, text: str) -> Reply:
+        import numpy as np
+        from rapidfuzz import process
+
+        question = fold(unicodedata.normalize("NFC", text))
+        ids = [self.vocab[w] for w in WORD.findall(question) if w in self.vocab]
+        if not ids:
+            return Reply([], "")
+        bm25 = self.bm25.get_scores_from_ids(ids)
+        k = min(CANDIDATES, len(bm25) - 1)
+        top = np.argpartition(bm25, -k)[-k:]
+        candidates = [fold(self.paragraphs[i]) for i in top]
+        fuzzy = process.cdist([question], candidates, scorer=self.scorer)[0]
+        # The plain fuzzy score alone saturates on long paragraphs (WRatio gives every one
+        # that contains the question's words the same 85.5); weighting by BM25 breaks the ties.
+        best = int(np.argmax(fuzzy * bm25[top]))
+        if fuzzy[best] < self.threshold:
+            return Reply([], "")
+        paragraph = int(top[best])
+        return Reply([self.sources[self.owners[paragraph]]], self.paragraphs[paragraph])
+
+
+def run_baseline(
+    spawned: float,
+    db: Path,
+    questions: list[Question],
+    passes: int,
+    scorer_name: str,
+    threshold: float,
+) -> Measured:
+    """Runs in a spawned process; see run_ours for ``spawned``."""
+    begun = time.monotonic()
+    import bm25s  # noqa: F401  (timed here: the build below would otherwise pay it)
+    import numpy  # noqa: F401
+    import rapidfuzz  # noqa: F401
+
+    imported = time.monotonic()
+    baseline = Baseline(db, scorer_name, threshold)
+    opened = time.monotonic()
+    baseline.ask(questions[0].text)
+    first = time.monotonic()
+    startup = Startup(begun - spawned, imported - begun, opened - imported, first - opened)
+    latencies, outcomes = ask_all(baseline.ask, lambda reply: reply, questions, passes)
+    notes = {
+        "paragraphs": len(baseline.paragraphs),
+        "vocabulary": len(baseline.vocab),
+        "scorer": scorer_name,
+        "threshold": threshold,
+    }
+    return Measured(BASELINE, startup, latencies, outcomes, rss_mb(), notes)
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def _child(results: multiprocessing.Queue, target: Callable[..., Measured], *args: Any) -> None:
+    results.put(target(*args))
+
+
+def run_isolated(target: Callable[..., Measured], *args: Any) -> Measured:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    spawned = time.monotonic()
+    child = context.Process(target=_child, args=(results, target, spawned, *args))
+    child.start()
+    while True:
+        try:
+            measured: Measured = results.get(timeout=1.0)
+            break
+        except queue_module.Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"{target.__name__} died (exit code {child.exitcode})") from None
+    child.join()
+    return measured
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def accuracy(outcomes: list[Outcome]) -> dict[str, float | int | None]:
+    """The shares ``mttq eval`` reports; None when a file has no row of that kind."""
+    answerable = [o for o in outcomes if o.expected != "-"]
+    return {
+        "questions": len(outcomes),
+        "hit_at_1": fraction(o.hit for o in answerable),
+        "must_match": fraction(o.must_match for o in answerable if o.must_match is not None),
+        "no_answer": fraction(o.hit for o in outcomes if o.expected == "-"),
+    }
+
+
+def by_file(outcomes: list[Outcome]) -> dict[str, dict[str, float | int | None]]:
+    files = dict.fromkeys(o.file for o in outcomes)
+    return {name: accuracy([o for o in outcomes if o.file == name]) for name in files}
+
+
+def summary(m: Measured) -> dict[str, Any]:
+    return {
+        "ready_s": m.startup.ready_s,
+        "startup": asdict(m.startup),
+        "p50_ms": m.p50,
+        "p95_ms": m.p95,
+        "calls": len(m.latencies_ms),
+        "peak_rss_mb": m.rss_mb,
+        "accuracy": accuracy(m.outcomes),
+        "by_file": by_file(m.outcomes),
+        "notes": m.notes,
+    }
+
+
+def ratio(ours: float, baseline: float) -> float:
+    return ours / baseline if baseline > 0 else math.inf
+
+
+def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
+    """(goal, measured, met) for each of the issue's goals."""
+    mine, theirs = accuracy(ours.outcomes), accuracy(baseline.outcomes)
+
+    def gain(key: str) -> float:
+        return (mine[key] or 0.0) - (theirs[key] or 0.0)
+
+    far_above = (
+        gain("hit_at_1") >= GOAL_ACCURACY_MARGIN
+        and gain("must_match") >= GOAL_ACCURACY_MARGIN
+        and gain("no_answer") >= 0
+    )
+    margin = f"+{100 * GOAL_ACCURACY_MARGIN:.0f} points"
+    return [
+        (f"p95 ≤ {GOAL_P95_MS:.0f} ms", f"{ours.p95:.1f} ms", ours.p95 <= GOAL_P95_MS),
+        (
+            f"p95 ≤ {GOAL_LATENCY_RATIO:.1f}× the baseline's",
+            f"{ratio(ours.p95, baseline.p95):.2f}×",
+            ratio(ours.p95, baseline.p95) <= GOAL_LATENCY_RATIO,
+        ),
+        (
+            f"ready ≤ {GOAL_READY_S:.0f} s",
+            f"{ours.startup.ready_s:.2f} s",
+            ours.startup.ready_s <= GOAL_READY_S,
+        ),
+        (f"peak RSS ≤ {GOAL_RSS_MB:.0f} MB", f"{ours.rss_mb:.0f} MB", ours.rss_mb <= GOAL_RSS_MB),
+        (
+            f"accuracy far above the baseline ({margin} hit@1 and must_match, no-answer ≥)",
+            " / ".join(f"{100 * gain(k):+.0f}" for k in ("hit_at_1", "must_match", "no_answer")),
+            far_above,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def pct(value: float | int | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def print_table(ours: Measured, baseline: Measured) -> None:
+    header = ("ready s", "p50 ms", "p95 ms", "RSS MB", "hit@1", "must_match", "no-answer")
+    print(f"\n{'pipeline':<10}" + "".join(f"{h:>11}" for h in header))
+    for m in (ours, baseline):
+        a = accuracy(m.outcomes)
+        cells = (
+            f"{m.startup.ready_s:.2f}",
+            f"{m.p50:.1f}",
+            f"{m.p95:.1f}",
+            f"{m.rss_mb:.0f}",
+            pct(a["hit_at_1"]),
+            pct(a["must_match"]),
+            pct(a["no_answer"]),
+        )
+        print(f"{m.pipeline:<10}" + "".join(f"{c:>11}" for c in cells))
+    ratios = (
+        ratio(ours.startup.ready_s, baseline.startup.ready_s),
+        ratio(ours.p50, baseline.p50),
+        ratio(ours.p95, baseline.p95),
+        ratio(ours.rss_mb, baseline.rss_mb),
+    )
+    print(f"{'ours/base':<10}" + "".join(f"{f'{r:.2f}×':>11}" for r in ratios))
+    calls = len(ours.latencies_ms)
+    print(f"  latency over {calls} calls each; accuracy from the first pass; RSS = peak.")
+    for m in (ours, baseline):
+        s = m.startup
+        opened = "open" if m.pipeline == OURS else "load+tokenise+index"
+        print(
+            f"  {m.pipeline} start-up: process {s.spawn_s:.2f} s + imports {s.imports_s:.2f} s"
+            f" + {opened} {s.open_s:.2f} s + first answer {s.first_s:.3f} s"
+        )
+
+
+def print_files(ours: Measured, baseline: Measured) -> None:
+    mine, theirs = by_file(ours.outcomes), by_file(baseline.outcomes)
+    labels = {name: f"{name} ({a['questions']})" for name, a in mine.items()}
+    width = max(len("questions file (n)"), *(len(label) for label in labels.values()))
+    header = ("hit@1 ours/base", "must_match ours/base", "no-answer ours/base")
+    print(f"\n{'questions file (n)':<{width}}" + "".join(f"{h:>22}" for h in header))
+    for name, a in mine.items():
+        b = theirs[name]
+        cells = [f"{pct(a[k])} / {pct(b[k])}" for k in ("hit_at_1", "must_match", "no_answer")]
+        print(f"{labels[name]:<{width}}" + "".join(f"{c:>22}" for c in cells))
+
+
+def print_goals(ours: Measured, baseline: Measured) -> None:
+    print("\ngoals (ours):")
+    for goal, measured, met in goals(ours, baseline):
+        print(f"  {'✓' if met else '✗'} {goal}: {measured}")
+
+
+def print_failures(measured: Measured) -> None:
+    wrong = [o for o in measured.outcomes if not o.hit or o.must_match is False]
+    print(f"\n{measured.pipeline}: {len(wrong)} of {len(measured.outcomes)} questions wrong")
+    for o in wrong:
+        matched = {None: "", True: " must_match ✓", False: " must_match ✗"}[o.must_match]
+        answer = " | ".join(o.answer.splitlines())[:160]
+        print(f"  {o.file}:{o.id} {o.question}")
+        print(f"    expected {o.expected}, got {o.got}{matched}: {answer}")
+
+
+def report(
+    ours: Measured, baseline: Measured, build: dict[str, float], args: argparse.Namespace
+) -> dict[str, Any]:
+    return {
+        "database": str(args.db),
+        "build": build,
+        "question_files": [str(p) for p in args.questions],
+        "passes": args.passes,
+        "pipelines": {m.pipeline: summary(m) for m in (ours, baseline)},
+        "ratios": {
+            "ready": ratio(ours.startup.ready_s, baseline.startup.ready_s),
+            "p50": ratio(ours.p50, baseline.p50),
+            "p95": ratio(ours.p95, baseline.p95),
+            "peak_rss": ratio(ours.rss_mb, baseline.rss_mb),
+        },
+        "goals": [{"goal": g, "measured": v, "met": ok} for g, v, ok in goals(ours, baseline)],
+        "outcomes": {m.pipeline: [asdict(o) for o in m.outcomes] for m in (ours, baseline)},
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="cached SQLite database")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the database first")
+    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="bulk articles file")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="question TSV files (default: the dev set and tests/fixtures/questions/*.tsv)",
+    )
+    parser.add_argument("--passes", type=int, default=3, help="passes over the questions")
+    parser.add_argument(
+        "--baseline-scorer",
+        choices=SCORERS,
+        default=SCORERS[0],
+        help="rapidfuzz scorer of the baseline's rerank (default: partial = partial_ratio)",
+    )
+    parser.add_argument(
+        "--baseline-threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"baseline answers nothing under this rapidfuzz score (default {DEFAULT_THRESHOLD})",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every wrong answer")
+    args = parser.parse_args(argv)
+    args.db = args.db.resolve()
+    args.questions = args.questions or default_question_files()
+    if args.passes < 1:
+        parser.error("--passes must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        questions = [q for path in args.questions for q in read_questions(path)]
+    except (OSError, ValueError) as error:
+        print(f"bad questions file: {error}", file=sys.stderr)
+        return 2
+    if not questions:
+        print("no questions", file=sys.stderr)
+        return 2
+    build = ensure_db(args.db, args.input, args.rebuild)
+    note(f"{len(questions)} questions from {len(args.questions)} files; measuring ours ...")
+    ours = run_isolated(run_ours, args.db, questions, args.passes)
+    note("measuring the baseline ...")
+    baseline = run_isolated(
+        run_baseline,
+        args.db,
+        questions,
+        args.passes,
+        args.baseline_scorer,
+        args.baseline_threshold,
+    )
+    if args.json:
+        print(json.dumps(report(ours, baseline, build, args), ensure_ascii=False, indent=2))
+        return 0
+    print_header(args, build, questions, ours, baseline)
+    print_table(ours, baseline)
+    print_files(ours, baseline)
+    print_goals(ours, baseline)
+    if args.verbose:
+        print_failures(ours)
+        print_failures(baseline)
+    return 0
+
+
+def print_header(
+    args: argparse.Namespace,
+    build: dict[str, float],
+    questions: list[Question],
+    ours: Measured,
+    baseline: Measured,
+) -> None:
+    print(f"database: {args.db}")
+    if build:
+        parts = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in build.items())
+        print(f"built this run: {parts}")
+    files = ", ".join(p.name for p in args.questions)
+    print(f"questions: {len(questions)} ({files}), {args.passes} passes")
+    print(f"ours: {ours.notes}")
+    print(f"baseline: {baseline.notes}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

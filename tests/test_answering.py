@@ -1,0 +1,300 @@
+"""Question answering by feature, against real databases (SQLite and PostgreSQL) and the real
+persistent index: the public dev questions, facets, numbers that are never fuzzy, diacritics,
+follow-ups, cross-report analyses, and a collection that changes under a running assistant."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.answering import as_json, evaluate, read_questions
+from knowledge import store
+from knowledge.assistant import Assistant
+from knowledge.ingest import ingest
+from knowledge.read import RawDocument, iter_path
+
+SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.tsv"
+FIXTURES = Path(__file__).parent / "fixtures"
+DEV = FIXTURES / "dev_questions.tsv"
+REPORTS = FIXTURES / "reports"
+
+
+def open_assistant(engine: Engine, index: Path) -> Assistant:
+    assistant = Assistant.open(str(engine.url), index_dir=str(index), engine=engine)
+    assistant.index.refresh_seconds = assistant.catalog.refresh_seconds = 0.0
+    return assistant
+
+
+@pytest.fixture
+def assistant(seeded: Engine, tmp_path: Path) -> Assistant:
+    return open_assistant(seeded, tmp_path / "index")
+
+
+@pytest.fixture
+def grown(assistant: Assistant) -> Iterator[Assistant]:
+    """The samples plus two reports of our own: Phường 2's year review (a later report of the
+    same unit) and Phường 12 of another town (a name one digit away)."""
+    paths = [REPORTS / "phuong2_kien_tuong_2024_nam.txt", REPORTS / "phuong12_kien_tuong_2024.txt"]
+    documents = [d for p in paths for d in iter_path(p)]
+    summary = ingest(assistant.engine, documents, workers=1)
+    assert len(summary.added) == 2, summary.failed
+    yield assistant
+
+
+def ask(assistant: Assistant, question: str, **options: object) -> dict[str, object]:
+    return as_json(assistant.ask(question, **options))  # type: ignore[arg-type]
+
+
+def cited(answer: dict[str, object]) -> list[str]:
+    return [Path(s["source"]).name for s in answer["sources"]]  # type: ignore[attr-defined,index]
+
+
+# -- the public dev set ----------------------------------------------------------------------
+
+
+def test_dev_fixture_is_the_shared_file() -> None:
+    if SHARED_DEV.exists():
+        assert DEV.read_text(encoding="utf-8") == SHARED_DEV.read_text(encoding="utf-8")
+
+
+def test_dev_questions_all_pass(assistant: Assistant) -> None:
+    result = evaluate(assistant, read_questions(DEV))
+    failures = [(f["id"], f["got"], f["answer"][:120]) for f in result["failures"]]
+    assert result["hit_at_1"] == 1.0, failures
+    assert result["must_match"] == 1.0, failures
+    assert result["no_answer"] == 1.0, failures
+
+
+def test_json_contract(assistant: Assistant) -> None:
+    answer = ask(assistant, "MTTQ Phường 2 vận động Quỹ Vì người nghèo được bao nhiêu tiền?")
+    assert set(answer) >= {
+        "found", "answer", "intent", "unit", "period", "sources", "choices", "context", "elapsed_ms",
+    }  # fmt: skip
+    assert answer["found"] is True and answer["intent"] == "figure"
+    assert answer["unit"] == "Phường 2, thị xã Kiến Tường"
+    source = answer["sources"][0]  # type: ignore[index]
+    assert source == {
+        "report_id": source["report_id"],
+        "source": "002_0c8cf19a6beb1e4d.txt",
+        "title": "HỘI NGHỊ ỦY BAN MTTQ PHƯỜNG 2 LẦN THỨ II NHIỆM KỲ 2024 - 2029",
+        "unit": "Phường 2, thị xã Kiến Tường",
+        "meeting_date": "2024-07-08",
+    }
+    # The figure comes first, as Vietnamese readers write it, then the citation.
+    text = str(answer["answer"])
+    assert text.startswith("8.000.000 đồng (chỉ tiêu 21.000.000 đồng)")
+    assert "ngày 08/07/2024" in text and "[002_0c8cf19a6beb1e4d.txt]" in text
+
+
+# -- understanding ---------------------------------------------------------------------------
+
+
+def test_without_diacritics_same_answer(assistant: Assistant) -> None:
+    accented = ask(assistant, "Quảng Nghiệp hòa giải thành bao nhiêu vụ việc?")
+    folded = ask(assistant, "quang nghiep hoa giai thanh bao nhieu vu viec")
+    assert cited(accented)[:1] == cited(folded)[:1] == ["004_ad35e0de605a32a0.txt"]
+    assert "14 vụ việc" in str(accented["answer"]) and "14 vụ việc" in str(folded["answer"])
+
+
+def test_abbreviations_both_ways(assistant: Assistant) -> None:
+    long_form = ask(assistant, "Chủ tịch Ủy ban Mặt trận Tổ quốc thị xã Hồng Lĩnh là ai?")
+    short_form = ask(assistant, "Chủ tịch UBMTTQ TX Hồng Lĩnh là ai?")
+    assert "Đặng Ngọc Sơn" in str(long_form["answer"]) and "Đặng Ngọc Sơn" in str(short_form["answer"])
+
+
+def test_typos_are_tolerated(assistant: Assistant) -> None:
+    answer = ask(assistant, "xã Quảng Nghiêp vân động quỹ ung hộ covid được bao nhiêu tiền")
+    assert cited(answer)[:1] == ["004_ad35e0de605a32a0.txt"]
+    assert "120.390.000" in str(answer["answer"])
+
+
+def test_exact_diacritics_rank_above_folded_lookalikes(assistant: Assistant) -> None:
+    documents = [
+        RawDocument("de.txt", "Xã Tân An tổ chức hội nghị bàn về đê điều ven sông mùa lũ.", "txt"),
+        RawDocument("de2.txt", "Xã Tân Phú tổ chức hội nghị bàn về đề điều tra dân số.", "txt"),
+    ]
+    ingest(assistant.engine, documents, workers=1)
+    assert cited(ask(assistant, "hội nghị bàn về đê điều"))[:1] == ["de.txt"]
+    assert cited(ask(assistant, "hội nghị bàn về đề điều"))[:1] == ["de2.txt"]
+
+
+def test_numbers_are_never_fuzzy(grown: Assistant) -> None:
+    answer = ask(grown, "Phường 2 đạt được gì trong 6 tháng đầu năm 2024?")
+    assert "phuong12_kien_tuong_2024.txt" not in cited(answer)
+    answer = ask(grown, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu tiền?")
+    assert cited(answer)[:1] == ["phuong12_kien_tuong_2024.txt"]
+    assert "45.000.000 đồng" in str(answer["answer"])
+    # Phường 2 gave no "162 suất quà": that number must not be matched to anything else.
+    assert ask(grown, "Phường 2 tặng 162 suất quà cho ai?")["found"] is False
+    assert ask(grown, "Phường 12 tặng 62 suất quà cho ai?")["found"] is False
+
+
+def test_unknown_unit_is_not_found_and_suggests(assistant: Assistant) -> None:
+    answer = ask(assistant, "UBMTTQ Phường 5 đạt được gì trong 6 tháng đầu năm 2024?")
+    assert answer["found"] is False and answer["sources"] == []
+    assert "Chưa có báo cáo nào của phường 5" in str(answer["answer"])
+    assert "Phường 2, thị xã Kiến Tường" in answer["choices"]  # type: ignore[operator]
+
+
+def test_period_not_covered_says_what_exists(assistant: Assistant) -> None:
+    answer = ask(assistant, "Sơ kết công tác Mặt trận xã Liêm Hải năm 2019")
+    assert answer["found"] is False and answer["sources"] == []
+    text = str(answer["answer"])
+    assert "Chưa có báo cáo của Xã Liêm Hải" in text and "năm 2019" in text
+    assert "6 tháng đầu năm 2023" in text
+
+
+def test_relative_period(assistant: Assistant) -> None:
+    answer = as_json(assistant.ask("Phường 2 năm ngoái đạt được gì?", today=date(2025, 3, 1)))
+    assert answer["period"] == {"year": 2024, "part": "Y", "term": None}
+    assert cited(answer) == ["002_0c8cf19a6beb1e4d.txt"]
+    answer = as_json(assistant.ask("Phường 2 năm ngoái đạt được gì?", today=date(2026, 3, 1)))
+    assert answer["found"] is False
+
+
+def test_ambiguous_unit_returns_choices(grown: Assistant) -> None:
+    other = "Ngày 5/7/2024, Ủy ban MTTQ Phường 2, thành phố Sóc Trăng tổ chức hội nghị sơ kết 6 tháng đầu năm 2024. Trong 6 tháng, Ủy ban MTTQ Phường 2 trao 95 suất quà cho hộ nghèo."
+    ingest(grown.engine, [RawDocument("soctrang.txt", other, "txt")], workers=1)
+    answer = ask(grown, "Phường 2 tặng bao nhiêu suất quà cho hộ nghèo?")
+    assert set(answer["choices"]) >= {  # type: ignore[arg-type]
+        "Phường 2, thị xã Kiến Tường",
+        "Phường 2, thành phố Sóc Trăng",
+    }
+    narrowed = ask(grown, "Phường 2 Sóc Trăng tặng bao nhiêu suất quà cho hộ nghèo?")
+    assert cited(narrowed)[:1] == ["soctrang.txt"] and "95 suất quà" in str(narrowed["answer"])
+    assert narrowed["choices"] == []
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def test_people_with_role(assistant: Assistant) -> None:
+    answer = ask(assistant, "Ai chủ trì hội nghị giao ban ở Hồng Lĩnh?")
+    assert str(answer["answer"]).startswith("Đặng Thanh Hải")
+
+
+def test_limitations_listed_from_the_unit_report(assistant: Assistant) -> None:
+    answer = ask(assistant, "han che cua mat tran hong linh 6 thang dau nam 2022")
+    assert answer["intent"] == "limitation"
+    assert "Các hạn chế chính của Thị xã Hồng Lĩnh" in str(answer["answer"])
+    assert "chưa kịp thời" in str(answer["answer"])
+
+
+def test_document_code(assistant: Assistant) -> None:
+    answer = ask(assistant, "Quy định 124-QĐ/TW được nhắc đến ở đâu?")
+    assert answer["intent"] == "document" and cited(answer) == ["002_0c8cf19a6beb1e4d.txt"]
+    assert str(answer["answer"]).startswith("Quy định 124-QĐ/TW của Ban Bí thư Trung ương Đảng")
+
+
+def test_follow_up_reuses_facets(assistant: Assistant) -> None:
+    first = assistant.ask("Phường 2 đạt được gì trong 6 tháng đầu năm 2024?")
+    then = as_json(assistant.ask("còn phương hướng thì sao?", context=first.context))
+    assert then["intent"] == "direction" and cited(then) == ["002_0c8cf19a6beb1e4d.txt"]
+    assert "chỉ tiêu thi đua" in str(then["answer"])
+    # A follow-up naming another unit keeps the period: Đình Lập has no 2024 report.
+    other = as_json(assistant.ask("còn Đình Lập thì sao?", context=then["context"]))  # type: ignore[arg-type]
+    assert other["found"] is False and other["unit"] == "Huyện Đình Lập, tỉnh Lạng Sơn"
+    assert "6 tháng đầu năm 2020" in str(other["answer"])
+
+
+def test_coverage_of_a_unit(grown: Assistant) -> None:
+    answer = ask(grown, "Có những báo cáo nào của Phường 2?")
+    assert answer["found"] is True
+    assert cited(answer) == ["phuong2_kien_tuong_2024_nam.txt", "002_0c8cf19a6beb1e4d.txt"]
+    assert "có 2 báo cáo" in str(answer["answer"])
+
+
+def test_timeline_oldest_first(grown: Assistant) -> None:
+    answer = ask(grown, "Phường 2 qua các kỳ")
+    text = str(answer["answer"])
+    assert text.index("6 tháng đầu năm 2024") < text.index("năm 2024: 25.000.000 đồng")
+
+
+def test_aggregate_sums_one_figure_per_unit(grown: Assistant) -> None:
+    answer = ask(grown, "Tổng số tiền vận động Quỹ Vì người nghèo năm 2024")
+    lead = answer["lead"]
+    assert lead["kind"] == "sum"  # type: ignore[index]
+    # Phường 2's year review (25M) supersedes its half-year figure; Phường 12 gave 45M.
+    assert lead["total"] == 70_000_000  # type: ignore[index]
+    assert "Tổng cộng: 70.000.000 đồng từ 2 báo cáo" in str(answer["answer"])
+
+
+def test_compare_two_units(grown: Assistant) -> None:
+    answer = ask(grown, "So sánh Phường 2 và Phường 12 về vận động Quỹ Vì người nghèo")
+    sides = answer["lead"]["sides"]  # type: ignore[index]
+    assert [s["label"] for s in sides] == ["Phường 2, thị xã Kiến Tường", "Phường 12, thành phố Vũng Tàu"]
+    assert "45.000.000 đồng" in str(answer["answer"])
+
+
+def test_directive_follow_up(grown: Assistant) -> None:
+    answer = ask(grown, "Các ý kiến chỉ đạo của Phường 2 đã được thực hiện chưa?")
+    rows = answer["lead"]["rows"]  # type: ignore[index]
+    festival = next(r for r in rows if "Ngày hội Đại đoàn kết" in r["text"])
+    assert festival["followed"] and "6/6 khu phố" in festival["followed"][0]["text"]
+    assert any(not r["followed"] for r in rows)
+
+
+# -- a collection that changes -----------------------------------------------------------------
+
+
+def test_index_persists_and_is_not_rebuilt(seeded: Engine, tmp_path: Path) -> None:
+    first = open_assistant(seeded, tmp_path / "index")
+    applied = first.index.applied
+    assert applied > 0 and first.index.size > 100
+    again = open_assistant(seeded, tmp_path / "index")
+    assert again.index.sync(force=True) == 0  # nothing re-applied at start-up
+    assert again.index.size == first.index.size
+    assert ask(again, "Bí thư Huyện ủy Đình Lập là ai?")["found"] is True
+
+
+def test_another_instance_sees_new_and_deleted_reports(seeded: Engine, tmp_path: Path) -> None:
+    """Two bot instances on one database, each with its own index folder: a report stored or
+    deleted through one is answered (or no longer cited) by the other without a restart."""
+    one = open_assistant(seeded, tmp_path / "one")
+    two = open_assistant(seeded, tmp_path / "two")
+    assert ask(two, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")["found"] is False
+    documents = list(iter_path(REPORTS / "phuong12_kien_tuong_2024.txt"))
+    saved = ingest(one.engine, documents, workers=1).added[0]
+    answer = ask(two, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")
+    assert cited(answer) == ["phuong12_kien_tuong_2024.txt"]
+    store.delete_report(one.engine, saved.report_id)
+    assert ask(two, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")["found"] is False
+
+
+def test_replaced_report_is_reindexed(assistant: Assistant) -> None:
+    first = RawDocument("thay.txt", "Ngày 3/3/2024, Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", "txt")
+    ingest(assistant.engine, [first], workers=1)
+    assert "41 suất quà" in str(ask(assistant, "xã Tân Hòa trao bao nhiêu suất quà?")["answer"])
+    second = RawDocument("thay.txt", "Ngày 3/3/2024, Ủy ban MTTQ xã Tân Hòa trao 57 suất quà cho hộ nghèo.", "txt")
+    ingest(assistant.engine, [second], workers=1)
+    text = str(ask(assistant, "xã Tân Hòa trao bao nhiêu suất quà?")["answer"])
+    assert "57 suất quà" in text and "41 suất quà" not in text
+
+
+def test_recreated_database_rebuilds_a_stale_index(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    engine = store.connect(url)
+    index = tmp_path / "index"
+    ingest(engine, [RawDocument("x.txt", "Ủy ban MTTQ xã Tân Hòa trao 41 suất quà.", "txt")], workers=1)
+    ingest(engine, [RawDocument("y.txt", "Ủy ban MTTQ xã Tân Lập trao 12 suất quà.", "txt")], workers=1)
+    assert open_assistant(engine, index).index.size > 0
+    engine.dispose()
+    (tmp_path / "a.db").unlink()
+    fresh = store.connect(url)
+    ingest(fresh, [RawDocument("z.txt", "Ủy ban MTTQ xã Tân Phú trao 9 suất quà.", "txt")], workers=1)
+    reopened = open_assistant(fresh, index)
+    assert cited(ask(reopened, "xã Tân Hòa trao bao nhiêu suất quà?")) == []
+    assert cited(ask(reopened, "xã Tân Phú trao bao nhiêu suất quà?")) == ["z.txt"]
+
+
+def test_questions_file_reads_the_dev_format(tmp_path: Path) -> None:
+    path = tmp_path / "q.tsv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows([["id", "text"], ["1", "x"]])
+    with pytest.raises(ValueError, match="no 'question' column"):
+        read_questions(path)
