@@ -39,6 +39,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import queue as queue_module
 import re
 import resource
@@ -72,7 +73,7 @@ GOAL_RSS_MB = 500.0
 GOAL_ACCURACY_MARGIN = 0.20
 
 CANDIDATES = 200
-DEFAULT_THRESHOLD = 75.0
+DEFAULT_THRESHOLD = 50.0  # under half the question aligned with the paragraph
 SCORERS = ("partial", "wratio", "token_set")
 OURS, BASELINE = "ours", "baseline"
 
@@ -100,7 +101,7 @@ class Outcome:
     got: str
     hit: bool
     must_match: bool | None
-    ms: float
+    ms: float  # median over the passes
     answer: str
 
 
@@ -219,18 +220,22 @@ def ask_all(
     passes: int,
 ) -> tuple[list[float], list[Outcome]]:
     """Every question ``passes`` times; only ``call`` is timed (``reply_of`` turns its result
-    into sources and text for scoring); outcomes from the first pass."""
-    latencies: list[float] = []
-    outcomes: list[Outcome] = []
+    into sources and text). Accuracy comes from the first pass, each outcome's ms is the
+    median of its question's calls."""
+    per_question: list[list[float]] = [[] for _ in questions]
+    replies: list[Reply] = []
     for number in range(passes):
-        for question in questions:
+        for position, question in enumerate(questions):
             start = time.perf_counter()
             result = call(question.text)
-            ms = (time.perf_counter() - start) * 1000
-            latencies.append(ms)
+            per_question[position].append((time.perf_counter() - start) * 1000)
             if number == 0:
-                outcomes.append(score(question, reply_of(result), ms))
-    return latencies, outcomes
+                replies.append(reply_of(result))
+    outcomes = [
+        score(question, reply, statistics.median(times))
+        for question, reply, times in zip(questions, replies, per_question, strict=True)
+    ]
+    return [ms for times in per_question for ms in times], outcomes
 
 
 # --------------------------------------------------------------------------- the database
@@ -629,12 +634,24 @@ def print_failures(measured: Measured) -> None:
         print(f"    expected {o.expected}, got {o.got}{matched}: {answer}")
 
 
+def print_slowest(measured: Measured, count: int = 5) -> None:
+    slowest = sorted(measured.outcomes, key=lambda o: o.ms, reverse=True)[:count]
+    print(f"\n{measured.pipeline}: slowest questions (median ms over the passes)")
+    for o in slowest:
+        print(f"  {o.ms:7.1f} ms  {o.file}:{o.id} {o.question}")
+
+
 def report(
-    ours: Measured, baseline: Measured, build: dict[str, float], args: argparse.Namespace
+    ours: Measured,
+    baseline: Measured,
+    build: dict[str, float],
+    load: tuple[float, float, float],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     return {
         "database": str(args.db),
         "build": build,
+        "load_average": list(load),
         "question_files": [str(p) for p in args.questions],
         "passes": args.passes,
         "pipelines": {m.pipeline: summary(m) for m in (ours, baseline)},
@@ -700,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no questions", file=sys.stderr)
         return 2
     build = ensure_db(args.db, args.input, args.rebuild)
+    load = os.getloadavg()
     note(f"{len(questions)} questions from {len(args.questions)} files; measuring ours ...")
     ours = run_isolated(run_ours, args.db, questions, args.passes)
     note("measuring the baseline ...")
@@ -712,21 +730,23 @@ def main(argv: list[str] | None = None) -> int:
         args.baseline_threshold,
     )
     if args.json:
-        print(json.dumps(report(ours, baseline, build, args), ensure_ascii=False, indent=2))
+        print(json.dumps(report(ours, baseline, build, load, args), ensure_ascii=False, indent=2))
         return 0
-    print_header(args, build, questions, ours, baseline)
+    print_header(args, build, load, questions, ours, baseline)
     print_table(ours, baseline)
     print_files(ours, baseline)
     print_goals(ours, baseline)
     if args.verbose:
-        print_failures(ours)
-        print_failures(baseline)
+        for measured in (ours, baseline):
+            print_failures(measured)
+            print_slowest(measured)
     return 0
 
 
 def print_header(
     args: argparse.Namespace,
     build: dict[str, float],
+    load: tuple[float, float, float],
     questions: list[Question],
     ours: Measured,
     baseline: Measured,
@@ -737,6 +757,8 @@ def print_header(
         print(f"built this run: {parts}")
     files = ", ".join(p.name for p in args.questions)
     print(f"questions: {len(questions)} ({files}), {args.passes} passes")
+    averages = ", ".join(f"{v:.2f}" for v in load)
+    print(f"load average before measuring: {averages} (other work on the machine skews latency)")
     print(f"ours: {ours.notes}")
     print(f"baseline: {baseline.notes}")
 

@@ -60,12 +60,12 @@ class Assistant:
 
     def _ask(self, text: str, context: dict[str, Any] | None, today: date | None) -> Answer:
         question = understand(text, catalog=self.catalog, today=today)
-        if not question.tokens and not question.units and not question.codes:
+        if context and question.follow_up:
+            question = merge(question, context, self.catalog)
+        if _says_nothing(question):
             answer = Answer(False, "none", question.text, reason="empty")
             answer.context = context or {}
             return answer
-        if context and question.follow_up:
-            question = merge(question, context, self.catalog)
         answer = self._dispatch(question)
         answer.context = context_of(question, [s.report_id for s in answer.sources])
         return answer
@@ -113,6 +113,14 @@ class Assistant:
                 if r.unit and r.doc_type != "tin tức"
             ][:3],
         }
+
+
+def _says_nothing(question: Question) -> bool:
+    """Nothing to search for: no words, unit, period, document or kind of answer."""
+    return not (
+        question.tokens or question.units or question.unknown_unit or question.codes
+        or question.period or question.explicit
+    )
 
 
 def _with_close_units(answer: Answer, question: Question, catalog: Catalog) -> Answer:

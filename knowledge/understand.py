@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process
 
 from knowledge.catalog import Catalog, Place, ReportInfo, Unit
@@ -76,6 +77,7 @@ _MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)
 _PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
 _FOLLOW = re.compile(r"\b(thi sao|con .* thi|the con|con gi nua|con nua|vay con)\b|^(con|the|vay) ")
+_FOLLOW_WORDS = re.compile(r"\b(thi sao|thi the nao|the con|con gi nua|con nua|vay con)\b|^(con|the|vay)\b")
 # Words that say what kind of question it is, not what it is about: left out of the query.
 # Folded words that are also content ("hội", "ban", "thị", "thể", "Đảng", "Minh") stay.
 STOPWORDS = frozenset(
@@ -203,6 +205,7 @@ def _facet_spans(question: Question) -> list[tuple[int, int]]:
         spans += [m.span() for k in _P_RELATIVE for m in re.finditer(k, folded)]
     if question.intent in _CUE_ONLY:
         spans += [m.span() for m in dict(_INTENTS)[question.intent].finditer(folded)]
+    spans += [m.span() for m in _FOLLOW_WORDS.finditer(folded)]
     return spans
 
 
@@ -445,26 +448,51 @@ def fold_aligned(text: str) -> str:
     return squash(_PUNCTUATION.sub(" ", text.lower()))
 
 
+class _Previous(BaseModel):
+    """The context a client hands back (the bot's database, `--context`): validated, since a
+    malformed one must be ignored rather than break the answer."""
+
+    unit_keys: list[str] = []
+    period: dict[str, int | str | None] | None = None
+    intent: str | None = None
+    tokens: list[str] = []
+
+
 def merge(question: Question, previous: dict[str, object] | None, catalog: Catalog) -> Question:
     """A follow-up ("còn hạn chế thì sao?", "năm 2023 thì sao?") keeps the facets the new
     question does not give from the previous turn's context."""
-    if not previous:
+    try:
+        before = _Previous.model_validate(previous or {})
+        period = _period_from(before.period)
+    except (ValidationError, TypeError, ValueError):
         return question
     merged = replace(question)
     if "unit" not in question.explicit:
-        keys = set(previous.get("unit_keys") or [])  # type: ignore[call-overload]
-        merged.units = sorted(
-            (u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label
-        )
-    if "period" not in question.explicit and previous.get("period"):
-        merged.period = Period(**previous["period"])  # type: ignore[arg-type]
-    if "intent" not in question.explicit and previous.get("intent"):
-        merged.intent = str(previous["intent"])
-    if not question.tokens or question.follow_up:
-        merged.tokens = question.tokens + [
-            t for t in previous.get("tokens") or [] if t not in question.tokens  # type: ignore[attr-defined]
-        ]
+        keys = set(before.unit_keys)
+        merged.units = sorted((u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label)
+    if "period" not in question.explicit and period is not None:
+        merged.period = period
+    if "intent" not in question.explicit and before.intent in _KNOWN_INTENTS:
+        merged.intent = before.intent
+    if not question.tokens:
+        merged.tokens = [t for t in before.tokens if isinstance(t, str)][:12]
     return merged
+
+
+def _period_from(raw: dict[str, int | str | None] | None) -> Period | None:
+    if not raw:
+        return None
+    year, part, term = raw.get("year"), raw.get("part"), raw.get("term")
+    return Period(
+        int(year) if year is not None else None,
+        str(part) if part in _PARTS else None,
+        str(term) if isinstance(term, str) and _P_TERM_TEXT.fullmatch(term) else None,
+    )
+
+
+_PARTS = {"H1", "H2", "Y", "Q1", "Q2", "Q3", "Q4", *(f"M{m}" for m in range(1, 13))}
+_P_TERM_TEXT = re.compile(r"\d{4}-\d{4}")
+_KNOWN_INTENTS = {name for name, _ in _INTENTS} | {"search", "document"}
 
 
 def _unit_id(unit: Unit) -> str:

@@ -1,0 +1,128 @@
+"""Bad and odd questions: every input gets an answer, never an exception (property tests)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answering import as_json
+from handlers import render
+from knowledge import store
+from knowledge.assistant import Assistant
+from knowledge.ingest import documents, ingest, sample_paths
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
+WORDS = st.sampled_from(
+    ["phường", "xã", "huyện", "2", "12", "Kiến", "Tường", "Đình", "Lập", "MTTQ", "UBMTTQ", "đạt", "được", "gì", "bao", "nhiêu", "ai", "là", "chủ", "trì", "năm", "2024", "6", "tháng", "đầu", "cuối", "quý", "III", "nhiệm", "kỳ", "2024-2029", "hạn", "chế", "phương", "hướng", "so", "sánh", "tổng", "số", "có", "những", "báo", "cáo", "nào", "05-CT/TW", "quỹ", "vì", "người", "nghèo", "thì", "sao", "còn", "năm", "ngoái"]
+)
+
+
+@pytest.fixture(scope="module")
+def assistant() -> Iterator[Assistant]:
+    engine = store.connect("sqlite:///:memory:")
+    paths = sample_paths()
+    ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
+    yield Assistant.open("sqlite:///:memory:", engine=engine)
+    engine.dispose()
+
+
+def check(assistant: Assistant, question: str) -> dict[str, object]:
+    answer = assistant.ask(question)
+    assert answer.intent != "error", question
+    data = as_json(answer)
+    json.dumps(data, ensure_ascii=False)  # serialisable as `ask --json` prints it
+    text = render.answer(answer.to_dict())
+    assert isinstance(text, str) and text.strip()
+    assert bool(data["sources"]) == bool(data["found"])  # found ⇔ something cited
+    return data
+
+
+ODD = [
+    "",
+    "   \n\t ",
+    "😀😀😀🙏",
+    "?",
+    "x" * 5000,
+    "Phường 2 " * 700,
+    "<b>Phường 2</b> đạt được gì? <script>alert(1)</script>",
+    "**Phường 2** _đạt được_ gì? [link](http://x) `code`",
+    "'; DROP TABLE report; --",
+    "phường 2' OR '1'='1",
+    'title:"Phường 2" AND (quỹ OR "vì người nghèo") NOT hạn~2 *',
+    "NEAR(phường 2) ^ : - + ( ) { } [ ]",
+    "\x00\x01\x02 phường \u200b 2",
+    "2",
+    "năm 2024",
+    "Phường",
+    "thì sao?",
+    "05-CT/TW",
+    "So sánh",
+    "tổng số",
+]
+
+
+@pytest.mark.parametrize("question", ODD)
+def test_odd_questions_get_answers(assistant: Assistant, question: str) -> None:
+    check(assistant, question)
+
+
+def test_junk_cites_nothing(assistant: Assistant) -> None:
+    for question in ["", "😀😀😀🙏", "'; DROP TABLE report; --", "?"]:
+        assert check(assistant, question)["found"] is False
+    assert store.count_reports(assistant.engine) == 5  # and nothing was harmed
+
+
+def test_empty_question_asks_for_one(assistant: Assistant) -> None:
+    data = check(assistant, "   ")
+    assert data["reason"] == "empty" and "Bạn hãy nhập câu hỏi" in str(data["answer"])
+
+
+def test_long_question_is_cut_not_refused(assistant: Assistant) -> None:
+    data = check(assistant, "Phường 2 vận động Quỹ Vì người nghèo được bao nhiêu tiền? " + "a " * 3000)
+    assert data["found"] is True
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400))
+def test_any_text(assistant: Assistant, question: str) -> None:
+    check(assistant, question)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(WORDS, max_size=14).map(" ".join))
+def test_any_mix_of_domain_words(assistant: Assistant, question: str) -> None:
+    check(assistant, question)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + "0123456789 /-.,%?", max_size=120))
+def test_any_vietnamese_letters(assistant: Assistant, question: str) -> None:
+    check(assistant, question)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(WORDS, min_size=1, max_size=8).map(" ".join), st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers() | st.none(), max_size=4))
+def test_follow_up_with_any_context(assistant: Assistant, question: str, context: dict[str, object]) -> None:
+    """The context comes back from a client (the bot's database, a --context flag): a
+    malformed one is ignored, never an error."""
+    answer = assistant.ask(question, context=context)
+    assert answer.intent != "error"
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"unit_keys": 5, "period": "x", "intent": 3},
+        {"period": {"year": "a", "bogus": 1}},
+        {"tokens": 7},
+        {"unit_keys": ["no|such|unit"], "period": None, "intent": "no-such-intent"},
+        {"period": {"year": 2024, "part": "H9", "term": "'; DROP"}},
+    ],
+)
+def test_malformed_context_is_ignored(assistant: Assistant, context: dict[str, object]) -> None:
+    answer = assistant.ask("còn hạn chế thì sao?", context=context)
+    assert answer.intent != "error"
