@@ -1,7 +1,8 @@
 """Answer benchmark: the question-answering pipeline against a plain baseline, side by side.
 
-    python bench/answer.py [--db PATH] [--rebuild] [--questions FILE ...] [--passes N]
-                           [--baseline-scorer partial|wratio|token_set] [--json] [-v]
+    python bench/answer.py [--db PATH] [--rebuild] [--input FILE] [--questions FILE ...]
+                           [--passes N] [--baseline-scorer partial|wratio|token_set]
+                           [--baseline-threshold SCORE] [--json] [-v]
 
 The database holds the 35,440 real articles of ``../shared/data/baomoi-2017.jsonl.gz`` plus the
 bundled seed reports (cited by file name). It is cached in ``bench/out/answer.sqlite`` (with its
@@ -423,7 +424,7 @@ class Baseline:
         import numpy as np
         from rapidfuzz import process
 
-        question = fold(unicodedata.normalize("NFC", text))
+        question = fold(text)
         ids = [self.vocab[w] for w in WORD.findall(question) if w in self.vocab]
         if not ids:
             return Reply([], "")
