@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from knowledge.catalog import Catalog, ReportInfo
 from knowledge.index import SCHEMA, Hit, PassageIndex
 from knowledge.terms import accented, bigrams, syllables
+from knowledge.text import fold
 from knowledge.understand import Question
 
 CANDIDATES = 150
@@ -119,6 +120,8 @@ def rerank(question: Question, hits: list[Hit], catalog: Catalog) -> list[Scored
         if report.doc_type != "tin tức":
             score += 0.05
         score += _period_bonus(question, report) + _recency(report, per_year=0.04 if question.units else 0.01)
+        if question.meeting_kind and report.meeting_kind and question.meeting_kind in fold(report.meeting_kind):
+            score += 0.1
         scored.append(Scored(hit, score, coverage, report))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored

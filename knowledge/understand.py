@@ -47,6 +47,7 @@ _NOT_NAMES = {
 }  # fmt: skip
 _COMMITTEES = {"thi uy": "thị xã", "huyen uy": "huyện", "tinh uy": "tỉnh", "thanh uy": "thành phố",
                "quan uy": "quận"}  # fmt: skip
+_MEETING_KINDS = ("so ket", "tong ket", "giao ban", "hiep thuong", "dai hoi", "hoi nghi uy ban")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 # Intent cues on the folded question, most specific first.
@@ -153,6 +154,7 @@ class Question:
     period: Period | None = None
     measure: str | None = None
     codes: list[str] = field(default_factory=list)
+    meeting_kind: str | None = None  # folded: "so ket", "tong ket", "giao ban", "hiep thuong"...
     follow_up: bool = False
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
 
@@ -169,6 +171,7 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())
     spans = _resolve_units(question, catalog)
+    question.meeting_kind = next((k for k in _MEETING_KINDS if k in folded), None)
     question.measure = measure(folded)
     question.follow_up = bool(_FOLLOW.search(folded)) or (
         len(folded.split()) <= 4 and not question.units and not question.unknown_unit
@@ -287,6 +290,8 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
     used = [span for _, span in mentions]
     within = _parent_names(folded, catalog, used)
     units = _narrow(mentions, [p for p, _ in within])
+    if not units and within:  # only a province or district named: the units inside it
+        units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within)}
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
