@@ -151,7 +151,8 @@ RELATIONS = {
     "attended": "dự",
     "spoke": "phát biểu",
     "reported": "trình bày báo cáo",
-    "author": "tác giả",
+    "author": "tác giả bài viết",
+    "editor": "chịu trách nhiệm nội dung trang",
 }
 _SUPPORT = 4
 

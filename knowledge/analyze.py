@@ -129,7 +129,12 @@ def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalo
     asked = replace(question, intent="figure", measure=measure)
     retrieved = retrieve(asked, index=index, catalog=catalog, limit=300)
     per_report: dict[int, tuple[Any, dict[str, Any]]] = {}
-    candidates = [s for s in retrieved.passages if s.coverage >= 0.5 and s.hit.kind != "title"]
+    period = question.period
+    candidates = [
+        s for s in retrieved.passages
+        if s.coverage >= 0.5 and s.hit.kind != "title"
+        and (period is None or period.covers(s.report))  # a total is of the period asked only
+    ]  # fmt: skip
     figures = store.figures_of(engine, list({s.report.id for s in candidates})[:200])
     for scored in candidates:
         if scored.report.id in per_report:

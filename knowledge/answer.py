@@ -26,7 +26,8 @@ from knowledge.understand import Question
 
 # Words of every Front report: they say nothing about which of a report's items is meant.
 GENERIC = frozenset(
-    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban"]
+    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban",
+     "lanh", "dao", "lam", "thoi", "gian", "toi", "sap", "can", "tinh", "huyen", "thi", "uy", "nhan", "dan"]
 )
 MIN_COVERAGE = 0.5  # share of the question's content words a passage must hold (no unit given)
 MIN_COVERAGE_IN_UNIT = 0.25  # when the unit (and period) already narrowed the reports
@@ -163,7 +164,8 @@ def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved
     # With nothing to match but the kind and words every report uses ("chương trình công tác
     # Mặt trận"), scores say nothing: keep the report's own order, figures first.
     specific = any(t not in GENERIC for t in question.tokens)
-    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind == wanted and specific}
+    kinds = {wanted, _RELATED.get(wanted or "")}
+    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind in kinds and specific}
     ranked = list(dict.fromkeys(s.report.id for s in passages if s.hit.kind == wanted))
     if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
         ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:MAX_REPORTS]
@@ -212,8 +214,11 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
     if question.numbers and not question.numbers <= set(best.hit.line.split()):
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
-    if narrowed and (question.item_kind or question.intent in {"people", "date", "event"}):
-        return True  # the kind of item (or the person, the date) is then what matters
+    specific = any(t not in GENERIC for t in question.tokens)
+    if narrowed and question.intent in {"people", "date", "event", "author"}:
+        return True  # the person or the date of the unit's report is then what matters
+    if narrowed and question.item_kind and not specific:
+        return True  # "Phường 2 có hạn chế gì?": the kind of item is all that is asked
     if not question.tokens:
         return narrowed
     return best.coverage >= (MIN_COVERAGE_IN_UNIT if narrowed else MIN_COVERAGE)
@@ -254,6 +259,8 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
     best = passages[0]
     if question.intent in {"figure", "aggregate"}:
         return figure_lead(question, best, engine)
+    if question.intent == "author":
+        return author_lead(question, best, engine) or _passage_lead(best)
     if question.intent == "people":
         return person_lead(question, best.report.id, engine) or _passage_lead(best)
     if question.intent == "date":
@@ -331,7 +338,15 @@ _RELATIONS = {
 }
 
 
+_EDITOR = re.compile(r"\b(bien tap|chiu trach nhiem (noi dung|xuat ban)|trang thong tin)\b")
+
+
 def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str, Any] | None:
+    if _EDITOR.search(question.folded):
+        editor = store.report_meta(engine, report_id).get("editor")
+        if editor:
+            return {"kind": "person", "name": editor, "role": None, "relation": "editor",
+                    "passage": None, "others": []}  # fmt: skip
     people = store.people_of(engine, [report_id])
     if not people:
         return None
@@ -362,6 +377,18 @@ def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str,
         "passage": person["sentence"],
         "others": [{"name": p["name"], "role": p["role"]} for p in others],
     }
+
+
+def author_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
+    """"Ai viết bài?": the byline, else the page's editor in charge (its footer)."""
+    if best.report.author:
+        return {"kind": "person", "name": best.report.author, "role": None, "relation": "author",
+                "passage": None, "others": []}  # fmt: skip
+    editor = store.report_meta(engine, best.report.id).get("editor")
+    if editor:
+        return {"kind": "person", "name": editor, "role": None, "relation": "editor",
+                "passage": None, "others": []}  # fmt: skip
+    return None
 
 
 def _role_head_bonus(role: str, folded: str) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -97,7 +97,16 @@ class Assistant:
 
     def _search(self, question: Question) -> Answer:
         retrieved = retrieve(question, index=self.index, catalog=self.catalog)
-        return compose(question, retrieved, engine=self.engine)
+        answer = compose(question, retrieved, engine=self.engine)
+        if answer.reason == "no_kind" and question.cues:
+            # No item was classed a limitation (say), but the text may still speak of them:
+            # search for the words themselves ("hạn chế, tồn tại") before saying none.
+            wider = replace(question, intent="search", tokens=question.tokens + question.cues)
+            found = compose(wider, retrieve(wider, index=self.index, catalog=self.catalog), engine=self.engine)
+            if found.found:
+                found.intent = question.intent
+                return found
+        return answer
 
     def overview(self) -> dict[str, Any]:
         """What the collection holds (for /start and the console's greeting)."""

@@ -73,6 +73,7 @@ class ReportInfo:
     part: str | None
     meeting_kind: str | None
     term: str | None
+    author: str | None = None
 
     @property
     def when(self) -> date | None:
@@ -169,6 +170,7 @@ class Catalog:
 _COLUMNS = (
     "id", "source", "title", "doc_type", "unit_level", "unit_name", "unit_parents",
     "meeting_date", "published_date", "period_year", "period_part", "meeting_kind", "term",
+    "author",
 )  # fmt: skip
 
 
@@ -195,4 +197,5 @@ def _info(r: Any) -> ReportInfo:
         part=r.period_part,
         meeting_kind=r.meeting_kind,
         term=r.term,
+        author=r.author,
     )

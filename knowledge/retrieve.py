@@ -9,10 +9,13 @@ number the user typed must be in the passage as a whole token ("62" never matche
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import tantivy
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from knowledge.catalog import Catalog, ReportInfo
 from knowledge.index import SCHEMA, Hit, PassageIndex
@@ -42,9 +45,11 @@ class Retrieved:
 def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportInfo] | None, list[ReportInfo]]:
     """Reports the unit and period facets allow, newest first (None when neither is given)."""
     of_units = catalog.reports_of(set(question.units)) if question.units else []
-    if not question.units and question.period is None:
+    if not question.units:
+        # A period alone ranks (see _period_bonus) but filters nothing: most pages, news
+        # above all, carry no period, and a year in the question is often about the content.
         return None, of_units
-    pool = of_units if question.units else list(catalog.reports.values())
+    pool = of_units
     if question.period is not None:
         ahead = question.intent == "direction"
         pool = [r for r in pool if question.period.covers(r, ahead=ahead)]
@@ -57,8 +62,23 @@ def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit
         return Retrieved([], allowed, of_units)
     query = _query(question, index, allowed)
     hits = index.search(query, limit=limit)
-    scored = rerank(question, hits, catalog)
+    weights, unseen = term_weights(question, index)
+    scored = rerank(question, hits, catalog, weights=weights, unseen=unseen)
     return Retrieved(scored, allowed, of_units)
+
+
+def term_weights(question: Question, index: PassageIndex) -> tuple[dict[str, float], set[str]]:
+    """IDF of each content token: a passage covering "Yagi" (rare) covers more of the
+    question than one covering "ủng hộ" (everywhere). A token the index has never seen
+    weighs the most: if no passage has it, the question is probably not answered here."""
+    total = max(index.size, 1)
+    weights, unseen = {}, set()
+    for token in dict.fromkeys(question.tokens):
+        seen = index.doc_freq("f", token)
+        weights[token] = math.log(1 + (total - seen + 0.5) / (seen + 0.5))
+        if not seen:
+            unseen.add(token)
+    return weights, unseen
 
 
 def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | None) -> tantivy.Query:
@@ -94,20 +114,30 @@ def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | 
     )
 
 
-def rerank(question: Question, hits: list[Hit], catalog: Catalog) -> list[Scored]:
+def rerank(
+    question: Question,
+    hits: list[Hit],
+    catalog: Catalog,
+    *,
+    weights: dict[str, float] | None = None,
+    unseen: set[str] | None = None,
+) -> list[Scored]:
     if not hits:
         return []
     top = max(h.score for h in hits) or 1.0
-    wanted = set(question.tokens)
+    wanted = weights or dict.fromkeys(question.tokens, 1.0)
     qline = " ".join(question.tokens)
     measure = syllables(question.measure) if question.measure else []
+    pairs = {f"{a}_{b}": wanted.get(a, 1.0) + wanted.get(b, 1.0) for a, b in itertools.pairwise(question.tokens)}
     scored = []
     for hit in hits:
         report = catalog.reports.get(hit.report_id)
         if report is None:  # deleted since the index was read
             continue
         tokens = hit.line.split()
-        coverage = _coverage(wanted, tokens)
+        coverage = _coverage(wanted, tokens, unseen or set())
+        if len(pairs) >= 2 and not _pair_coverage(pairs, tokens):
+            coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
         score = 0.45 * hit.score / top + 0.35 * coverage
         score += 0.2 * fuzz.token_set_ratio(qline, hit.line) / 100
         score += _kind_bonus(question, hit.kind)
@@ -127,11 +157,30 @@ def rerank(question: Question, hits: list[Hit], catalog: Catalog) -> list[Scored
     return scored
 
 
-def _coverage(wanted: set[str], tokens: list[str]) -> float:
-    if not wanted:
+def _coverage(wanted: dict[str, float], tokens: list[str], unseen: set[str]) -> float:
+    """Weighted share of the question's tokens the passage holds; a word with one typo
+    ("nghiêp" for "nghiệp" is fine folded, "hoaf" is not) still counts, never a number."""
+    total = sum(wanted.values())
+    if not total:
         return 0.0
     present = set(tokens)
-    return sum(1 for t in wanted if t in present) / len(wanted)
+    held = 0.0
+    for token, weight in wanted.items():
+        if token in present or (token in unseen and not token.isdigit() and _near(token, present)):
+            held += weight
+    return held / total
+
+
+def _pair_coverage(pairs: dict[str, float], tokens: list[str]) -> float:
+    present = set(bigrams(tokens))
+    return sum(w for p, w in pairs.items() if p in present) / (sum(pairs.values()) or 1.0)
+
+
+def _near(token: str, present: set[str]) -> bool:
+    return any(
+        abs(len(t) - len(token)) <= 1 and not t.isdigit() and Levenshtein.distance(token, t) <= 1
+        for t in present
+    )
 
 
 _TARGET_WORDS = ("chi tieu", "phan dau", "ke hoach", "muc tieu", "nam toi", "sap toi", "de ra")
@@ -171,11 +220,15 @@ def _figure_bonus(question: Question, tokens: list[str], measure: list[str]) -> 
 
 
 def _period_bonus(question: Question, report: ReportInfo) -> float:
-    """'năm 2024' is best answered by the year review, '6 tháng đầu năm' by the half-year one."""
+    """'năm 2024' is best answered by the year review, '6 tháng đầu năm' by the half-year one;
+    with no unit named, a report of the period asked ranks above one of another period."""
     p = question.period
-    if p is None or p.part is None or p.part != report.part:
+    if p is None:
         return 0.0
-    return 0.1 if p.year in {None, report.year} else 0.0
+    bonus = 0.1 if p.part is not None and p.part == report.part and p.year in {None, report.year} else 0.0
+    if not question.units and (report.year or report.when):
+        bonus += 0.1 if p.covers(report, ahead=question.intent == "direction") else -0.2
+    return bonus
 
 
 def _recency(report: ReportInfo, *, per_year: float) -> float:

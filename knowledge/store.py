@@ -407,6 +407,13 @@ def people_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def report_meta(engine: Engine, report_id: int) -> dict[str, str]:
+    """A report's page metadata (footer editor, site, banner...)."""
+    with engine.connect() as connection:
+        meta = connection.execute(select(col(Report.meta)).where(col(Report.id) == report_id)).scalar()
+    return dict(meta or {})
+
+
 def doc_refs_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
     """References whose code starts with this document number ("05" → 05-CT/TW, 05/CT...)."""
     with engine.connect() as connection:

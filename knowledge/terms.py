@@ -54,6 +54,7 @@ ABBREVIATIONS: dict[str, str] = {
     "bao hiem y te": "bhyt",
     "bao hiem xa hoi": "bhxh",
     "dai doan ket": "ddk",
+    "pho bien giao duc phap luat": "pbgdpl",
     "dong chi": "dc",
     "d/c": "dc",
 }
@@ -65,6 +66,12 @@ DOC_CODE = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-z�
 _NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:,\d+)?)")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"\w+")
+# "lần thứ ba", "lần thứ III" and "lần thứ 3" are one thing.
+_ORDINAL_WORDS = {"nhat": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8,
+                  "chin": 9, "muoi": 10}  # fmt: skip
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+_ORDINAL = re.compile(r"\bthu (nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi|[ivxl]{1,7})\b")
+_CENTRAL = re.compile(r"(?<=[/-])T(?:\u01af|\u01b0)(?=\b|$)")  # "QĐ/TƯ" is "QĐ/TW" (Trung ương)
 
 
 def _number(match: re.Match[str]) -> str:
@@ -76,8 +83,20 @@ def _number(match: re.Match[str]) -> str:
 
 
 def code_token(code: str) -> str:
-    """One index token for a whole document code: "05-CT/TW" → ``k05cttw``."""
-    return "k" + "".join(_TOKEN.findall(fold(code)))
+    """One index token for a whole document code: "05-CT/TW" → ``k05cttw`` ("TƯ" = "TW")."""
+    return "k" + "".join(_TOKEN.findall(fold(_CENTRAL.sub("TW", code))))
+
+
+def _roman(text: str) -> int | None:
+    values = [_ROMAN_VALUES[c] for c in text]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if 0 < total < 100 else None
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    word = match[1]
+    value = _ORDINAL_WORDS.get(word) or _roman(word)
+    return f"thu {value}" if value else match[0]
 
 
 def _code(match: re.Match[str]) -> str:
@@ -86,8 +105,9 @@ def _code(match: re.Match[str]) -> str:
 
 def canonical(text: str) -> str:
     """Folded text in index spelling: abbreviations merged, numbers and codes normalised."""
-    folded = fold(text).replace("%", " phantram ")
+    folded = fold(_CENTRAL.sub("TW", text)).replace("%", " phantram ")
     folded = DOC_CODE.sub(_code, folded)
+    folded = _ORDINAL.sub(_ordinal, folded)
     folded = _NUMBER.sub(_number, folded)
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group()], folded)
 

@@ -16,6 +16,7 @@ from datetime import date
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process
 
+from knowledge import gazetteer
 from knowledge.catalog import Catalog, Place, ReportInfo, Unit
 from knowledge.terms import DOC_CODE, code_token, has_diacritics, syllables
 from knowledge.text import fold, normalize, squash
@@ -35,9 +36,10 @@ _LEVELS = {
     "xa": "xã",
     "phuong": "phường",
     "p": "phường",
+    "q": "quận",
 }
 _LEVEL_WORDS = "|".join(sorted((re.escape(k) for k in _LEVELS), key=len, reverse=True))
-_LEVEL_RE = re.compile(rf"\b({_LEVEL_WORDS})\.?\s+")
+_LEVEL_RE = re.compile(rf"\b({_LEVEL_WORDS})(?:\.\s*|\s+)")  # "P.2", "Q. Long Biên", "TX Kiến Tường"
 _LEVEL_BEFORE = re.compile(rf"(?:^|\s)({_LEVEL_WORDS})\.?\s+$")
 # Words that follow a level word without naming a unit ("huyện ủy", "xã hội", "phường đã").
 _NOT_NAMES = {
@@ -47,6 +49,15 @@ _NOT_NAMES = {
 }  # fmt: skip
 _COMMITTEES = {"thi uy": "thị xã", "huyen uy": "huyện", "tinh uy": "tỉnh", "thanh uy": "thành phố",
                "quan uy": "quận"}  # fmt: skip
+# Chat shorthand, read as the words it stands for before anything else.
+_SHORTHAND = {
+    "kq": "ket qua", "bn": "bao nhieu", "ko": "khong", "hn": "hoi nghi", "dh": "dai hoi",
+    "nk": "nhiem ky", "nd": "nhan dan", "sl": "so luong", "pct": "pho chu tich", "ubmt": "ubmttq",
+    "mt": "mat tran", "cb": "can bo", "tphcm": "thanh pho ho chi minh", "hcm": "ho chi minh",
+    "tw": "trung uong",
+}  # fmt: skip
+_SHORTHAND_RE = re.compile(r"(?<![\w/.-])(" + "|".join(_SHORTHAND) + r")(?![\w/-])")
+_CITY_HANOI = re.compile(r"\b(tp|thanh pho)\.?\s*hn\b")
 _MEETING_KINDS = ("so ket", "tong ket", "giao ban", "hiep thuong", "dai hoi", "hoi nghi uy ban")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -60,6 +71,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("followup", r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien) (cac |nhung )?(chi dao|y kien chi dao|yeu cau|de nghi)|\b(chi dao|yeu cau).{0,40}\b(thuc hien chua|da lam chua|den dau)\b"),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
         ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
+        ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai)\b"),
         ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
         ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
         ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet|chi thi|nghi quyet|quy dinh)\b"),
@@ -156,6 +168,7 @@ class Question:
     codes: list[str] = field(default_factory=list)
     meeting_kind: str | None = None  # folded: "so ket", "tong ket", "giao ban", "hiep thuong"...
     follow_up: bool = False
+    cues: list[str] = field(default_factory=list)  # the intent's own words, left out of tokens
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
 
     @property
@@ -165,12 +178,14 @@ class Question:
 
 def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Question:
     text = normalize(squash(text[:MAX_QUESTION]))
-    folded = squash(_PUNCTUATION.sub(" ", fold(text)))
+    folded = _expand(squash(_PUNCTUATION.sub(" ", fold(text))))
     question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set())
     question.intent = intent(folded)
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())
     spans = _resolve_units(question, catalog)
+    if question.intent == "aggregate" and len(set(question.mentions)) == 1:
+        question.intent = "figure"  # a total within one unit is one of its figures
     question.meeting_kind = next((k for k in _MEETING_KINDS if k in folded), None)
     question.measure = measure(folded)
     question.follow_up = bool(_FOLLOW.search(folded)) or (
@@ -191,10 +206,16 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     return question
 
 
+def _expand(folded: str) -> str:
+    folded = _CITY_HANOI.sub("thanh pho ha noi", folded)
+    return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[1]], folded)
+
+
 # Intents whose cue words only say what kind of item is wanted ("hạn chế", "phương hướng"):
 # the items themselves rarely repeat them, so they are not searched for.
 _CUE_ONLY = {
-    "limitation", "direction", "achievement", "people", "date", "figure", "event", "place",
+    "limitation", "direction", "directive", "achievement", "people", "date", "figure", "event",
+    "place", "author",
     "compare", "timeline", "coverage", "followup", "aggregate",
 }  # fmt: skip
 
@@ -207,7 +228,9 @@ def _facet_spans(question: Question) -> list[tuple[int, int]]:
             spans += [m.span() for m in pattern.finditer(folded)]
         spans += [m.span() for k in _P_RELATIVE for m in re.finditer(k, folded)]
     if question.intent in _CUE_ONLY:
-        spans += [m.span() for m in dict(_INTENTS)[question.intent].finditer(folded)]
+        found = [m.span() for m in dict(_INTENTS)[question.intent].finditer(folded)]
+        question.cues = [t for a, b in found for t in syllables(folded[a:b])]
+        spans += found
     spans += [m.span() for m in _FOLLOW_WORDS.finditer(folded)]
     return spans
 
@@ -235,7 +258,7 @@ def measure(folded: str) -> str | None:
 
 # -- periods ---------------------------------------------------------------------------------
 
-_P_HALF = re.compile(r"\b(6 thang|sau thang|nua) (dau|cuoi) nam(?: (\d{4}))?")
+_P_HALF = re.compile(r"\b(6 thang|sau thang|nua) (dau|cuoi)(?: nam)?(?: (\d{4}))?")
 _P_QUARTER = re.compile(r"\bquy (iv|iii|ii|i|[1-4])(?: (?:nam )?(\d{4}))?")
 _P_MONTH = re.compile(r"\bthang (1[0-2]|0?[1-9])(?:(?: nam |/)(\d{4}))")
 _P_TERM = re.compile(r"\b(?:nhiem ky|khoa) (\d{4}) ?[-–—] ?(\d{4})")
@@ -278,7 +301,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
         found, span, written = _named_after(folded, match.end(), level, catalog)
         if found:
             mentions.append((found, (match.start(), span)))
-        elif unknown is None and _names_a_unit(question.text, written):
+        elif unknown is None and (_real(level, written) or _names_a_unit(question.text, written)):
             unknown = f"{level} {_written_name(question.text, written)}"
     for committee, level in _COMMITTEES.items():
         for match in re.finditer(rf"\b{committee}\s+", folded):
@@ -339,14 +362,45 @@ def _named_after(
     if words[0].isdigit():  # numbered units: exact only
         found = {u for u in catalog.units_named(words[0]) if u.level == level}
         return found, start + len(words[0]), words[0]
+    initial = _INITIAL.match(folded, start)
+    if initial:  # "Q.Nghiệp" for Quảng Nghiệp
+        found, tail = _by_initial(initial[1], initial[2], level, catalog)
+        if found:
+            return found, initial.start(2) + len(tail), initial[0]
     for size in range(min(4, len(words)), 0, -1):
         name = " ".join(words[:size])
         found = {u for u in catalog.units_named(name) if u.level == level}
         if found:
             return found, start + len(name), name
+    for size in range(min(3, len(words)), 0, -1):  # a real unit we hold nothing about
+        name = " ".join(words[:size])
+        if _real(level, name):
+            return set(), start + len(name), name
     name = " ".join(w for w in words[:2] if not w.isdigit() and w not in STOPWORDS)
     fuzzy = _fuzzy_unit(name, level, catalog) if len(name) >= 5 else set()
     return fuzzy, start + len(name), name
+
+
+_INITIAL = re.compile(r"([a-z])\.\s*([a-z]+(?: [a-z]+){0,2})")
+
+
+def _by_initial(letter: str, rest: str, level: str, catalog: Catalog) -> tuple[set[Unit], str]:
+    """Stored units of ``level`` whose name is ``letter``… followed by the words of ``rest``
+    (longest name first), and the words it took."""
+    best: tuple[set[Unit], str] = (set(), "")
+    for name, units in catalog.by_name.items():
+        head, _, tail = name.partition(" ")
+        fits = head.startswith(letter) and tail and (rest == tail or rest.startswith(tail + " "))
+        ofit = {u for u in units if u.level == level} if fits else set()
+        if ofit and len(tail) >= len(best[1]):
+            best = (ofit | best[0] if tail == best[1] else ofit, tail)
+    return best
+
+
+def _real(level: str, name: str) -> bool:
+    """Whether the gazetteer knows a unit of this level and name (so "xã Quảng Nghĩa" is a
+    real commune we hold nothing about, not a typo of Quảng Nghiệp)."""
+    return bool(name) and not name.isdigit() and bool(gazetteer.candidates(level, name))
 
 
 def _names_a_unit(text: str, written: str) -> bool:
