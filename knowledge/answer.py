@@ -212,7 +212,7 @@ def _item_rank(
 def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     """Whether the best passage answers the question at all. Once the unit or period has
     narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
-    if question.numbers and not question.numbers <= set(best.hit.line.split()):
+    if question.required and not question.required <= set(best.hit.line.split()):
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
     specific = any(t not in GENERIC for t in question.tokens)
     if narrowed and question.intent in {"people", "date", "event", "author"}:

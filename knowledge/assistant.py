@@ -22,6 +22,7 @@ from knowledge.answer import Answer, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
+from knowledge.terms import code_token, syllables
 from knowledge.understand import Question, context_of, merge, understand
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,14 @@ class Assistant:
 
     def _dispatch(self, question: Question) -> Answer:
         if question.unknown_unit and not question.units:
-            return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
+            return self._elsewhere(question)
         if question.codes:
             found = analyze.document(question, engine=self.engine, catalog=self.catalog)
             if found is not None:
                 return found
+            # No reference was extracted: the passages that write the code, if any.
+            codes = {code_token(c) for c in question.codes}
+            question = replace(question, required=question.required | codes)
         special = self._special(question)
         if special is not None:
             return special
@@ -94,6 +98,16 @@ class Assistant:
         if question.intent == "compare":
             return analyze.compare(question, self._search)
         return None
+
+    def _elsewhere(self, question: Question) -> Answer:
+        """No report is *of* the unit named, but one may speak of it ("huyện Ba Vì" in a
+        city-wide report): answer from a passage that names it, else say it is not held."""
+        name = syllables((question.unknown_unit or "").split(" ", 1)[-1])
+        wider = replace(question, tokens=question.tokens + name, required=question.required | set(name))
+        found = self._search(wider)
+        if found.found:
+            return found
+        return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
 
     def _search(self, question: Question) -> Answer:
         retrieved = retrieve(question, index=self.index, catalog=self.catalog)

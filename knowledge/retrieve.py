@@ -142,7 +142,7 @@ def rerank(
         score += 0.2 * fuzz.token_set_ratio(qline, hit.line) / 100
         score += _kind_bonus(question, hit.kind)
         score += _figure_bonus(question, tokens, measure)
-        if question.numbers and not question.numbers <= set(tokens):
+        if question.required and not question.required <= set(tokens):
             score -= 0.5
         if question.exact:
             present = set(accented(hit.text))

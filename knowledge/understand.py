@@ -130,12 +130,24 @@ class Period:
         when = report.when
         if when is not None and when.year == self.year and when.month in self.months():
             return True  # the meeting itself falls in the period asked
+        if report.year is None and when is not None and _reviews(when, self):
+            return True  # a review held in the weeks after the period asked
         if report.year is not None:
             spans = [(report.year, Period(report.year, report.part).months())]
             if ahead:
                 spans.append(_next(report.year, report.part))
             return any(y == self.year and set(m) & set(self.months()) for y, m in spans)
         return False
+
+
+def _reviews(when: date, period: Period) -> bool:
+    """Whether a meeting on ``when`` (a page with no period of its own) can review
+    ``period``: held within three months after it ends ("tổng kết năm 2016" in February 2017)."""
+    if period.year is None:
+        return False
+    last = max(period.months())
+    months_after = (when.year - period.year) * 12 + when.month - last
+    return 0 < months_after <= 3
 
 
 def _next(year: int, part: str | None) -> tuple[int, range]:
@@ -169,6 +181,7 @@ class Question:
     meeting_kind: str | None = None  # folded: "so ket", "tong ket", "giao ban", "hiep thuong"...
     follow_up: bool = False
     cues: list[str] = field(default_factory=list)  # the intent's own words, left out of tokens
+    required: set[str] = field(default_factory=set)  # tokens an answer passage must hold
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
 
     @property
@@ -206,8 +219,15 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     return question
 
 
+_CHAIR = re.compile(r"\b(p?)ct(?= (?:ubmttq|ubmt|uy ban|ub|ubnd|hdnd|mttq|ubtu|hoi|nuoc|xa|tinh|huyen|phuong|thi|quan))")
+_SPELLED = {"dc": "duoc", "c.trinh": "chuong trinh", "ctrinh": "chuong trinh", "tgian": "thoi gian"}
+_SPELLED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(k) for k in _SPELLED) + r")(?![\w/-])")
+
+
 def _expand(folded: str) -> str:
     folded = _CITY_HANOI.sub("thanh pho ha noi", folded)
+    folded = _CHAIR.sub(lambda m: "pho chu tich" if m[1] else "chu tich", folded)
+    folded = _SPELLED_RE.sub(lambda m: _SPELLED[m[1]], folded)
     return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[1]], folded)
 
 
@@ -301,7 +321,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
         found, span, written = _named_after(folded, match.end(), level, catalog)
         if found:
             mentions.append((found, (match.start(), span)))
-        elif unknown is None and (_real(level, written) or _names_a_unit(question.text, written)):
+        elif unknown is None and written and (written.split()[0].isdigit() or _real(level, written)):
             unknown = f"{level} {_written_name(question.text, written)}"
     for committee, level in _COMMITTEES.items():
         for match in re.finditer(rf"\b{committee}\s+", folded):
@@ -403,17 +423,6 @@ def _real(level: str, name: str) -> bool:
     return bool(name) and not name.isdigit() and bool(gazetteer.candidates(level, name))
 
 
-def _names_a_unit(text: str, written: str) -> bool:
-    """Whether the words after a level word name a unit: a number ("Phường 5") or a
-    capitalised name ("xã Liêm Sơn"); "phương hướng" (folded like "phường") names none."""
-    if not written or written.split()[0] in _NOT_NAMES:
-        return False
-    if written.split()[0].isdigit():
-        return True
-    shown = _written_name(text, written)
-    return shown != written and shown[:1].isupper()
-
-
 def _fuzzy_unit(name: str, level: str, catalog: Catalog) -> set[Unit]:
     names = [n for n in catalog.by_name if not n.isdigit()]
     best = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=84)
@@ -486,6 +495,7 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     tokens = [t for t in syllables(kept) if t not in STOPWORDS]
     question.tokens = tokens + [code_token(c) for c in question.codes]
     question.numbers = {t for t in tokens if t.isdigit()}
+    question.required = set(question.numbers)
     if has_diacritics(question.text):
         question.exact = [
             w

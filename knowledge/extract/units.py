@@ -113,11 +113,25 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
             if not name:
                 continue
             level = _LEVEL_WORDS[match["level"].lower()]
+            name = _trim_to_gazetteer(level, name)
             if _is_person(level, name):
                 continue  # "Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn": the name is the chairman's
             front = bool(_FRONT.search(sentence[max(0, match.start() - 40) : match.start()]))
             out.append(Mention(level, name, match.group(), sentence, front, zone))
     return out
+
+
+def _trim_to_gazetteer(level: str, name: str) -> str:
+    """A capitalised run can run on into the next words ("tỉnh Bình Phước Nguyễn Quang",
+    "quận Hoàn Kiếm Đã"): keep the longest start of it that is a real unit of that level."""
+    words = name.split()
+    if len(words) < 2 or words[0].isdigit() or gazetteer.candidates(level, name):
+        return name
+    for size in range(len(words) - 1, 0, -1):
+        prefix = " ".join(words[:size])
+        if gazetteer.candidates(level, prefix):
+            return prefix
+    return name
 
 
 def _is_person(level: str, name: str) -> bool:
