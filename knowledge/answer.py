@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored
+from knowledge.retrieve import Retrieved, Scored, holds_anchors
 from knowledge.terms import syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -214,6 +214,8 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
     if question.required and not question.required <= set(best.hit.line.split()):
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
+    if question.anchors and not holds_anchors(question.anchors, best.hit.line.split(), best.hit.context.split()):
+        return False  # the place asked about is neither in the passage nor around it
     specific = any(t not in GENERIC for t in question.tokens)
     if narrowed and question.intent in {"people", "date", "event", "author"}:
         return True  # the person or the date of the unit's report is then what matters

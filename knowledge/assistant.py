@@ -22,7 +22,7 @@ from knowledge.answer import Answer, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
-from knowledge.terms import code_token, syllables
+from knowledge.terms import bigrams, code_token, syllables
 from knowledge.understand import Question, context_of, merge, understand
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,10 @@ class Assistant:
         """No report is *of* the unit named, but one may speak of it ("huyện Ba Vì" in a
         city-wide report): answer from a passage that names it, else say it is not held."""
         name = syllables((question.unknown_unit or "").split(" ", 1)[-1])
-        wider = replace(question, tokens=question.tokens + name, required=question.required | set(name))
+        if not name or any(t.isdigit() for t in name):  # "Phường 5" means one place only
+            return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
+        anchors = set(bigrams(name)) or set(name)  # "Nghệ An" as a name, not "nghe" and "an"
+        wider = replace(question, tokens=question.tokens + name, anchors=question.anchors | anchors)
         found = self._search(wider)
         if found.found:
             return found

@@ -33,12 +33,12 @@ from sqlmodel import col
 
 from knowledge import store
 from knowledge.models import Item, Report, ReportChange
-from knowledge.terms import terms
+from knowledge.terms import Terms, terms
 from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 3  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 4  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 
@@ -57,6 +57,9 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("place", tokenizer_name="raw")
     builder.add_text_field("text", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("f", stored=True, tokenizer_name="whitespace")
+    # The passage's neighbours and its report's title: what the sentence is about when it
+    # does not say it ("Chủ tịch Ủy ban MTTQ quận …" after a sentence naming Long Biên).
+    builder.add_text_field("c", stored=True, tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("b", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("d", tokenizer_name="whitespace", index_option="freq")
     return builder.build()
@@ -73,6 +76,7 @@ class Hit:
     kind: str
     text: str
     line: str  # pre-folded tokens, for reranking
+    context: str = ""  # pre-folded tokens of the neighbours and the title
 
 
 def index_path(database_url: str, configured: str | None = None) -> Path | None:
@@ -217,12 +221,19 @@ class PassageIndex:
                 .order_by(Item.id)
             ).all()
         heads = {int(r.id): r for r in reports}
-        for report in heads.values():
-            yield _document(report, item_id=0, kind="title", text=report.title)
+        titles = {report_id: terms(r.title) for report_id, r in heads.items()}
+        for report_id, report in heads.items():
+            yield _document(report, 0, "title", report.title, titles[report_id], ())
+        by_report: dict[int, list[Any]] = {}
         for item in items:
-            owner = heads.get(int(item.report_id))
-            if owner is not None:
-                yield _document(owner, item_id=int(item.id), kind=item.kind, text=item.text)
+            if int(item.report_id) in heads:
+                by_report.setdefault(int(item.report_id), []).append(item)
+        for report_id, own in by_report.items():
+            found = [terms(i.text) for i in own]
+            for n, item in enumerate(own):
+                around = [*found[max(0, n - 1) : n], *found[n + 1 : n + 2], titles[report_id]]
+                context = tuple(t for near in around for t in near.tokens)
+                yield _document(heads[report_id], int(item.id), item.kind, item.text, found[n], context)
 
     # -- searching -------------------------------------------------------------------------
 
@@ -247,6 +258,7 @@ class PassageIndex:
                     kind=str(document.get_first("kind")),
                     text=str(document.get_first("text")),
                     line=str(document.get_first("f")),
+                    context=str(document.get_first("c") or ""),
                 )
             )
         return hits
@@ -256,8 +268,9 @@ class PassageIndex:
         return int(self._searcher.num_docs)
 
 
-def _document(report: Any, *, item_id: int, kind: str, text: str) -> tantivy.Document:
-    found = terms(text)
+def _document(
+    report: Any, item_id: int, kind: str, text: str, found: Terms, context: tuple[str, ...]
+) -> tantivy.Document:
     places = _places(report)
     return tantivy.Document(
         item=item_id,
@@ -268,6 +281,7 @@ def _document(report: Any, *, item_id: int, kind: str, text: str) -> tantivy.Doc
         place=places or [""],
         text=text,
         f=found.line,
+        c=" ".join(context),
         b=" ".join(found.pairs),
         d=" ".join(found.exact),
     )

@@ -91,6 +91,9 @@ def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | 
                 tantivy.Query.fuzzy_term_query(SCHEMA, "f", token, distance=1), 0.7
             )
         should.append((tantivy.Occur.Should, clause))
+    for token in dict.fromkeys(question.tokens):
+        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "c", token), 0.25)
+        should.append((tantivy.Occur.Should, clause))
     for pair in dict.fromkeys(bigrams(question.tokens)):
         clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "b", pair), 1.5)
         should.append((tantivy.Occur.Should, clause))
@@ -135,14 +138,21 @@ def rerank(
         if report is None:  # deleted since the index was read
             continue
         tokens = hit.line.split()
-        coverage = _coverage(wanted, tokens, unseen or set())
-        if len(pairs) >= 2 and not _pair_coverage(pairs, tokens):
+        around = hit.context.split()
+        # The passage's own words count in full; what only its neighbours or title say, less.
+        coverage = max(
+            _coverage(wanted, tokens, unseen or set()),
+            0.7 * _coverage(wanted, tokens + around, unseen or set()),
+        )
+        if len(pairs) >= 2 and not (_pair_coverage(pairs, tokens) or _pair_coverage(pairs, around)):
             coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
         score = 0.45 * hit.score / top + 0.35 * coverage
         score += 0.2 * fuzz.token_set_ratio(qline, hit.line) / 100
         score += _kind_bonus(question, hit.kind)
         score += _figure_bonus(question, tokens, measure)
         if question.required and not question.required <= set(tokens):
+            score -= 0.5
+        if question.anchors and not holds_anchors(question.anchors, tokens, around):
             score -= 0.5
         if question.exact:
             present = set(accented(hit.text))
@@ -169,6 +179,12 @@ def _coverage(wanted: dict[str, float], tokens: list[str], unseen: set[str]) -> 
         if token in present or (token in unseen and not token.isdigit() and _near(token, present)):
             held += weight
     return held / total
+
+
+def holds_anchors(anchors: set[str], tokens: list[str], around: list[str]) -> bool:
+    """Whether the passage or its neighbours say each anchor (a token or a pair "nghe_an")."""
+    said = set(tokens) | set(around) | set(bigrams(tokens)) | set(bigrams(around))
+    return anchors <= said
 
 
 def _pair_coverage(pairs: dict[str, float], tokens: list[str]) -> float:

@@ -36,6 +36,8 @@ ABBREVIATIONS: dict[str, str] = {
     "mttqvn": "mttq",
     "mat tran": "mttq",  # in these reports "Mặt trận" alone is the Front
     "uy ban trung uong": "ubtu",
+    "uy ban t.u": "ubtu",
+    "ubtw": "ubtu",
     "uy ban nhan dan": "ubnd",
     "hoi dong nhan dan": "hdnd",
     "ban thuong truc": "btt",
@@ -55,6 +57,14 @@ ABBREVIATIONS: dict[str, str] = {
     "bao hiem xa hoi": "bhxh",
     "dai doan ket": "ddk",
     "pho bien giao duc phap luat": "pbgdpl",
+    "uy ban thuong vu quoc hoi": "ubtvqh",
+    "bo chinh tri": "bct",
+    "ban bi thu": "bbt",
+    "thu tuong": "ttg",
+    "chinh phu": "cp",
+    "quoc hoi": "qh",
+    "nghi quyet": "nq",
+    "xa hoi": "xh",
     "dong chi": "dc",
     "d/c": "dc",
 }

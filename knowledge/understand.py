@@ -66,7 +66,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
         ("coverage", r"\b(nhung|cac|danh sach|liet ke) (bao cao|hoi nghi|van ban)\b|\bco (nhung )?bao cao nao\b|\bbao cao nao\b"),
-        ("timeline", r"\b(qua cac (nam|ky)|theo thoi gian|dien bien|tien trinh|cac ky|tung ky|tung nam)\b"),
+        ("timeline", r"\b(qua cac (nam|ky)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung ky|tung nam)\b"),
         ("compare", r"\b(so sanh|so voi|doi chieu|khac nhau)\b"),
         ("followup", r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien) (cac |nhung )?(chi dao|y kien chi dao|yeu cau|de nghi)|\b(chi dao|yeu cau).{0,40}\b(thuc hien chua|da lam chua|den dau)\b"),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
@@ -182,6 +182,7 @@ class Question:
     follow_up: bool = False
     cues: list[str] = field(default_factory=list)  # the intent's own words, left out of tokens
     required: set[str] = field(default_factory=set)  # tokens an answer passage must hold
+    anchors: set[str] = field(default_factory=set)  # ...or its neighbours (a place's name)
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
 
     @property
@@ -444,11 +445,19 @@ def _bare_names(
             start, end = positions[i][0], positions[i + size - 1][1]
             if any(start < b and a < end for a, b in taken):
                 continue
-            units = catalog.units_named(folded[start:end])
+            units = {u for u in catalog.units_named(folded[start:end]) if u.level != "trung ương"}
             if units:
-                found.append((set(units), (start, end)))
+                found.append((units, (start, end)))
                 taken.append((start, end))
+    central = _CENTRAL.search(folded)
+    if central:  # "Việt Nam" alone is every Front body's name; the central one is said so
+        units = {u for u in catalog.by_unit if u.level == "trung ương"}
+        if units:
+            found.append((units, central.span()))
     return found
+
+
+_CENTRAL = re.compile(r"\b(uy ban trung uong|ubtu|ub tw|ubtw|uy ban t\.u|trung uong (mttq|mat tran))\b")
 
 
 def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Place]) -> set[Unit]:
@@ -495,13 +504,33 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     tokens = [t for t in syllables(kept) if t not in STOPWORDS]
     question.tokens = tokens + [code_token(c) for c in question.codes]
     question.numbers = {t for t in tokens if t.isdigit()}
-    question.required = set(question.numbers)
+    question.required = _figures_asked(tokens)
+    # "lần thứ 9", "khóa VIII": which meeting; said in the passage or around it.
+    question.anchors = {f"{tokens[i - 1]}_{t}" for i, t in enumerate(tokens) if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}}
     if has_diacritics(question.text):
         question.exact = [
             w
             for w in re.findall(r"\w+", kept_accented(question.text, folded, kept))
             if not w.isdigit() and fold(w) not in STOPWORDS
         ]
+
+
+_NOT_FIGURE_BEFORE = {"thu", "lan", "khoa", "ky", "thang", "ngay", "quy", "dieu", "chuong", "khoan", "so"}
+_NOT_FIGURE_AFTER = {"nam", "thang", "ngay", "tuan", "quy", "gio", "phut"}
+
+
+def _figures_asked(tokens: list[str]) -> set[str]:
+    """Numbers an answer must contain as they are: "62 suất", not "sau 3 năm", "lần thứ 7",
+    "tháng 9", "Điều 21" (those say which event or text, and the answer sentence may not)."""
+    asked = set()
+    for i, token in enumerate(tokens):
+        if not token.isdigit():
+            continue
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if before not in _NOT_FIGURE_BEFORE and after not in _NOT_FIGURE_AFTER:
+            asked.add(token)
+    return asked
 
 
 def kept_accented(text: str, folded: str, kept: str) -> str:
