@@ -117,6 +117,22 @@ def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | 
     )
 
 
+@dataclass(slots=True)
+class _Asked:
+    """What reranking needs from the question, computed once for all candidates."""
+
+    wanted: dict[str, float]  # content token → weight (IDF)
+    unseen: set[str]  # tokens the index never saw (typos): matched within one edit
+    line: str
+    measure: list[str]
+    pairs: dict[str, float]  # adjacent token pairs → weight
+    top: float  # the best BM25 score, to normalise
+
+    @property
+    def total(self) -> float:
+        return sum(self.wanted.values()) or 1.0
+
+
 def rerank(
     question: Question,
     hits: list[Hit],
@@ -127,69 +143,82 @@ def rerank(
 ) -> list[Scored]:
     if not hits:
         return []
-    top = max(h.score for h in hits) or 1.0
     wanted = weights or dict.fromkeys(question.tokens, 1.0)
-    qline = " ".join(question.tokens)
-    measure = syllables(question.measure) if question.measure else []
-    pairs = {f"{a}_{b}": wanted.get(a, 1.0) + wanted.get(b, 1.0) for a, b in itertools.pairwise(question.tokens)}
+    asked = _Asked(
+        wanted=wanted,
+        unseen=unseen or set(),
+        line=" ".join(question.tokens),
+        measure=syllables(question.measure) if question.measure else [],
+        pairs={f"{a}_{b}": wanted.get(a, 1.0) + wanted.get(b, 1.0) for a, b in itertools.pairwise(question.tokens)},
+        top=max(h.score for h in hits) or 1.0,
+    )
     scored = []
     for hit in hits:
         report = catalog.reports.get(hit.report_id)
-        if report is None:  # deleted since the index was read
-            continue
-        tokens = hit.line.split()
-        around = hit.context.split()
-        # The passage's own words count in full; what only its neighbours or title say, less.
-        coverage = max(
-            _coverage(wanted, tokens, unseen or set()),
-            0.7 * _coverage(wanted, tokens + around, unseen or set()),
-        )
-        if len(pairs) >= 2 and not (_pair_coverage(pairs, tokens) or _pair_coverage(pairs, around)):
-            coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
-        score = 0.45 * hit.score / top + 0.35 * coverage
-        score += 0.2 * fuzz.token_set_ratio(qline, hit.line) / 100
-        score += _kind_bonus(question, hit.kind)
-        score += _figure_bonus(question, tokens, measure)
-        if question.required and not question.required <= set(tokens):
-            score -= 0.5
-        if question.anchors and not holds_anchors(question.anchors, tokens, around):
-            score -= 0.5
-        if question.exact:
-            present = set(accented(hit.text))
-            score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
-        if report.doc_type != "tin tức":
-            score += 0.05
-        score += _period_bonus(question, report) + _recency(report, per_year=0.04 if question.units else 0.01)
-        if question.meeting_kind and report.meeting_kind and question.meeting_kind in fold(report.meeting_kind):
-            score += 0.1
-        scored.append(Scored(hit, score, coverage, report))
+        if report is not None:  # else deleted since the index was read
+            scored.append(_score(question, asked, hit, report))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _coverage(wanted: dict[str, float], tokens: list[str], unseen: set[str]) -> float:
-    """Weighted share of the question's tokens the passage holds; a word with one typo
-    ("nghiêp" for "nghiệp" is fine folded, "hoaf" is not) still counts, never a number."""
-    total = sum(wanted.values())
-    if not total:
-        return 0.0
-    present = set(tokens)
+def _score(question: Question, asked: _Asked, hit: Hit, report: ReportInfo) -> Scored:
+    tokens = hit.line.split()
+    own, around = set(tokens), set(hit.context.split())
+    # The passage's own words count in full; what only its neighbours or title say, less.
+    coverage = max(_held(asked, own), 0.7 * _held(asked, own | around)) / asked.total
+    if len(asked.pairs) >= 2 and not _has_pair(asked.pairs, tokens, hit.context.split()):
+        coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
+    score = 0.45 * hit.score / asked.top + 0.35 * coverage
+    score += 0.2 * fuzz.token_set_ratio(asked.line, hit.line) / 100
+    score += _kind_bonus(question, hit.kind) + _figure_bonus(question, tokens, asked.measure)
+    if question.required and not question.required <= own:
+        score -= 0.5
+    if question.anchors and not holds_anchors(question.anchors, tokens, hit.context.split()):
+        score -= 0.5
+    if question.exact:
+        present = set(accented(hit.text))
+        score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
+    score += _report_bonus(question, report)
+    return Scored(hit, score, coverage, report)
+
+
+def _report_bonus(question: Question, report: ReportInfo) -> float:
+    bonus = 0.05 if report.doc_type != "tin tức" else 0.0
+    bonus += _period_bonus(question, report)
+    bonus += _recency(report, per_year=0.04 if question.units else 0.01)
+    kind = question.meeting_kind
+    if kind and report.meeting_kind and kind in fold(report.meeting_kind):
+        bonus += 0.1
+    return bonus
+
+
+def _held(asked: _Asked, present: set[str]) -> float:
+    """Weight of the question's tokens present; a word with one typo still counts (never a
+    number): "Quảng Nghiêp" folds right, "nghiepp" is one edit away."""
     held = 0.0
-    for token, weight in wanted.items():
-        if token in present or (token in unseen and not token.isdigit() and _near(token, present)):
+    for token, weight in asked.wanted.items():
+        if token in present or (token in asked.unseen and not token.isdigit() and _near(token, present)):
             held += weight
-    return held / total
+    return held
+
+
+def _has_pair(pairs: dict[str, float], tokens: list[str], around: list[str]) -> bool:
+    return any(_said(pair, seq) for pair in pairs for seq in (tokens, around))
+
+
+def _said(term: str, seq: list[str]) -> bool:
+    """Whether a token, or a pair "a_b" written as a then b, occurs in ``seq``."""
+    first, _, second = term.partition("_")
+    if not second:
+        return first in seq
+    if first not in seq or second not in seq:  # cheap: most candidates stop here
+        return False
+    return any(a == first and b == second for a, b in itertools.pairwise(seq))
 
 
 def holds_anchors(anchors: set[str], tokens: list[str], around: list[str]) -> bool:
     """Whether the passage or its neighbours say each anchor (a token or a pair "nghe_an")."""
-    said = set(tokens) | set(around) | set(bigrams(tokens)) | set(bigrams(around))
-    return anchors <= said
-
-
-def _pair_coverage(pairs: dict[str, float], tokens: list[str]) -> float:
-    present = set(bigrams(tokens))
-    return sum(w for p, w in pairs.items() if p in present) / (sum(pairs.values()) or 1.0)
+    return all(_said(a, tokens) or _said(a, around) for a in anchors)
 
 
 def _near(token: str, present: set[str]) -> bool:
