@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored, holds_anchors
+from knowledge.retrieve import Retrieved, Scored
 from knowledge.terms import syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -214,8 +215,8 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
     if question.required and not question.required <= set(best.hit.line.split()):
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
-    if question.anchors and not holds_anchors(question.anchors, best.hit.line.split(), best.hit.context.split()):
-        return False  # the place asked about is neither in the passage nor around it
+    if not best.anchored:
+        return False  # the meeting or place asked about is not in this report
     specific = any(t not in GENERIC for t in question.tokens)
     if narrowed and question.intent in {"people", "date", "event", "author"}:
         return True  # the person or the date of the unit's report is then what matters
@@ -406,9 +407,29 @@ def _role_head_bonus(role: str, folded: str) -> float:
 # -- dates -----------------------------------------------------------------------------------
 
 
+_WRITTEN_DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b")
+
+
 def date_lead(best: Scored) -> dict[str, Any]:
-    dates = explicit_dates(best.hit.text)
+    """The date the passage writes ("Ngày 18/3/2021", "(18-11-2018)", "ngày 15/6" with the
+    report's year), else the meeting's own date."""
     when = best.report.when
-    if dates and best.hit.kind != "title":
-        return {"kind": "date", "date": dates[0], "passage": best.hit.text}
+    written = None if best.hit.kind == "title" else _written_date(best.hit.text, best.report)
+    if written:
+        return {"kind": "date", "date": written, "passage": best.hit.text}
     return {"kind": "date", "date": when.isoformat() if when else None, "passage": best.hit.text}
+
+
+def _written_date(text: str, report: ReportInfo) -> str | None:
+    dates = explicit_dates(text)
+    if dates:
+        return dates[0]
+    fallback = report.year or (report.when.year if report.when else None)
+    for match in _WRITTEN_DATE.finditer(text):
+        day, month, year = int(match[1]), int(match[2]), int(match[3]) if match[3] else fallback
+        if year and 1 <= month <= 12 and 1 <= day <= 31:
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                continue
+    return None

@@ -244,9 +244,13 @@ class PassageIndex:
     def doc_freq(self, field: str, term: str) -> int:
         return int(self._searcher.doc_freq(field, term))
 
-    def search(self, query: tantivy.Query, *, limit: int) -> list[Hit]:
+    def search(self, query: tantivy.Query, *, limit: int, stored: bool = True) -> list[Hit]:
+        """Best passages first. ``stored=False`` reads only the report id (a fast field):
+        enough to know which reports hold a term."""
         searcher = self._searcher
         found = searcher.search(query, limit=limit, count=False)
+        if not stored:
+            return self._report_hits(found.hits)
         hits = []
         for score, address in found.hits:
             document = searcher.doc(address)
@@ -262,6 +266,13 @@ class PassageIndex:
                 )
             )
         return hits
+
+    def _report_hits(self, found: list[Any]) -> list[Hit]:
+        reports = self._searcher.fast_field_values("report", [address for _, address in found])
+        return [
+            Hit(float(score), 0, int(report or 0), "", "", "")
+            for (score, _), report in zip(found, reports, strict=True)
+        ]
 
     @property
     def size(self) -> int:

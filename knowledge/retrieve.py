@@ -33,6 +33,7 @@ class Scored:
     score: float
     coverage: float  # share of the question's content matched by the passage
     report: ReportInfo
+    anchored: bool = True  # its report says the question's anchors (meeting number, place)
 
 
 @dataclass(slots=True)
@@ -51,8 +52,10 @@ def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportIn
         return None, of_units
     pool = of_units
     if question.period is not None:
+        # A meeting report states its period: it must match. A page without one (news) is
+        # kept, and ranked by its date (a year in the question is often the content's).
         ahead = question.intent == "direction"
-        pool = [r for r in pool if question.period.covers(r, ahead=ahead)]
+        pool = [r for r in pool if r.year is None or question.period.covers(r, ahead=ahead)]
     return sorted(pool, key=lambda r: r.sort_key, reverse=True), of_units
 
 
@@ -63,8 +66,23 @@ def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit
     query = _query(question, index, allowed)
     hits = index.search(query, limit=limit)
     weights, unseen = term_weights(question, index)
-    scored = rerank(question, hits, catalog, weights=weights, unseen=unseen)
+    anchored = anchored_reports(question, index)
+    scored = rerank(question, hits, catalog, weights=weights, unseen=unseen, anchored=anchored)
     return Retrieved(scored, allowed, of_units)
+
+
+def anchored_reports(question: Question, index: PassageIndex) -> set[int] | None:
+    """Reports that say every anchor somewhere ("lần thứ 7" in the lead, the answer further
+    down); None when the question has no anchors."""
+    if not question.anchors:
+        return None
+    found: set[int] | None = None
+    for anchor in question.anchors:
+        field = "b" if "_" in anchor else "f"
+        query = tantivy.Query.term_query(SCHEMA, field, anchor)
+        reports = {h.report_id for h in index.search(query, limit=5000, stored=False)}
+        found = reports if found is None else found & reports
+    return found or set()
 
 
 def term_weights(question: Question, index: PassageIndex) -> tuple[dict[str, float], set[str]]:
@@ -140,6 +158,7 @@ def rerank(
     *,
     weights: dict[str, float] | None = None,
     unseen: set[str] | None = None,
+    anchored: set[int] | None = None,
 ) -> list[Scored]:
     if not hits:
         return []
@@ -156,12 +175,14 @@ def rerank(
     for hit in hits:
         report = catalog.reports.get(hit.report_id)
         if report is not None:  # else deleted since the index was read
-            scored.append(_score(question, asked, hit, report))
+            scored.append(_score(question, asked, hit, report, anchored))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _score(question: Question, asked: _Asked, hit: Hit, report: ReportInfo) -> Scored:
+def _score(
+    question: Question, asked: _Asked, hit: Hit, report: ReportInfo, anchored: set[int] | None
+) -> Scored:
     tokens = hit.line.split()
     own, around = set(tokens), set(hit.context.split())
     # The passage's own words count in full; what only its neighbours or title say, less.
@@ -171,15 +192,16 @@ def _score(question: Question, asked: _Asked, hit: Hit, report: ReportInfo) -> S
     score = 0.45 * hit.score / asked.top + 0.35 * coverage
     score += 0.2 * fuzz.token_set_ratio(asked.line, hit.line) / 100
     score += _kind_bonus(question, hit.kind) + _figure_bonus(question, tokens, asked.measure)
+    score += _deputy_penalty(question, tokens)
     if question.required and not question.required <= own:
         score -= 0.5
-    if question.anchors and not holds_anchors(question.anchors, tokens, hit.context.split()):
-        score -= 0.5
+    if anchored is not None and hit.report_id not in anchored:
+        score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
     if question.exact:
         present = set(accented(hit.text))
         score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
     score += _report_bonus(question, report)
-    return Scored(hit, score, coverage, report)
+    return Scored(hit, score, coverage, report, anchored is None or hit.report_id in anchored)
 
 
 def _report_bonus(question: Question, report: ReportInfo) -> float:
@@ -231,6 +253,20 @@ def _near(token: str, present: set[str]) -> bool:
 _TARGET_WORDS = ("chi tieu", "phan dau", "ke hoach", "muc tieu", "nam toi", "sap toi", "de ra")
 
 
+_ROLE_WORDS = {"chu", "tong", "bi", "truong", "giam", "chanh"}
+
+
+def _deputy_penalty(question: Question, tokens: list[str]) -> float:
+    """"Tổng Biên tập là ai?" is not answered by the "Phó Tổng Biên tập"."""
+    if question.intent != "people" or "pho" in question.tokens:
+        return 0.0
+    asked = set(question.tokens) & _ROLE_WORDS
+    for a, b in itertools.pairwise(tokens):
+        if a == "pho" and b in asked:
+            return -0.2
+    return 0.0
+
+
 def _kind_bonus(question: Question, kind: str) -> float:
     wanted = question.item_kind
     if question.intent in {"figure", "aggregate"} and kind in {"directive", "direction"}:
@@ -271,7 +307,7 @@ def _period_bonus(question: Question, report: ReportInfo) -> float:
     if p is None:
         return 0.0
     bonus = 0.1 if p.part is not None and p.part == report.part and p.year in {None, report.year} else 0.0
-    if not question.units and (report.year or report.when):
+    if report.year or report.when:
         bonus += 0.1 if p.covers(report, ahead=question.intent == "direction") else -0.2
     return bonus
 

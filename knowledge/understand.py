@@ -73,12 +73,12 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
         ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai)\b"),
         ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
-        ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
-        ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet|chi thi|nghi quyet|quy dinh)\b"),
-        ("direction", r"\b(phuong huong|nhiem vu (trong tam|thoi gian toi|sap toi)|can lam gi|se lam gi|lam gi tiep|ke hoach (thoi gian toi|sap toi)|chuong trinh (cong tac|hanh dong)|thoi gian toi|sap toi)\b"),
         ("date", r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b"),
-        ("place", r"\b(o dau|tai dau|dia diem|noi nao)\b"),
         ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b"),
+        ("place", r"\b(o dau|tai dau|dia diem|noi nao)\b"),
+        ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
+        ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet)\b"),
+        ("direction", r"\b(phuong huong|nhiem vu (trong tam|thoi gian toi|sap toi)|can lam gi|se lam gi|lam gi tiep|ke hoach (thoi gian toi|sap toi)|chuong trinh (cong tac|hanh dong)|thoi gian toi|sap toi)\b"),
         ("achievement", r"\b(dat duoc|ket qua|thanh tich|lam duoc|noi bat|thanh tuu|dat gi)\b"),
     )
 )
@@ -504,7 +504,8 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     tokens = [t for t in syllables(kept) if t not in STOPWORDS]
     question.tokens = tokens + [code_token(c) for c in question.codes]
     question.numbers = {t for t in tokens if t.isdigit()}
-    question.required = _figures_asked(tokens)
+    dated = {str(int(n)) for m in _DATE_IN_TEXT.finditer(kept) for n in m.groups() if n}
+    question.required = _figures_asked(tokens) - dated
     # "lần thứ 9", "khóa VIII": which meeting; said in the passage or around it.
     question.anchors = {f"{tokens[i - 1]}_{t}" for i, t in enumerate(tokens) if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}}
     if has_diacritics(question.text):
@@ -515,6 +516,7 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
         ]
 
 
+_DATE_IN_TEXT = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b")  # "16/5", "9-2016"
 _NOT_FIGURE_BEFORE = {"thu", "lan", "khoa", "ky", "thang", "ngay", "quy", "dieu", "chuong", "khoan", "so"}
 _NOT_FIGURE_AFTER = {"nam", "thang", "ngay", "tuan", "quy", "gio", "phut"}
 
