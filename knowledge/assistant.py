@@ -113,6 +113,17 @@ class Assistant:
         return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
 
     def _search(self, question: Question) -> Answer:
+        answer = self._search_once(question)
+        if not answer.found and answer.reason == "no_match" and question.units:
+            # A page is filed under one unit, but may well report on another ("MTTQ tỉnh X"
+            # in a national article): any report that names the unit, before giving up.
+            named = replace(question, units=[], anchors=question.anchors | _unit_anchors(question))
+            wider = self._search_once(named)
+            if wider.found:
+                return wider
+        return answer
+
+    def _search_once(self, question: Question) -> Answer:
         retrieved = retrieve(question, index=self.index, catalog=self.catalog)
         answer = compose(question, retrieved, engine=self.engine)
         if answer.reason == "no_kind" and question.cues:
@@ -139,6 +150,20 @@ class Assistant:
                 if r.unit and r.doc_type != "tin tức"
             ][:3],
         }
+
+
+def _unit_anchors(question: Question) -> set[str]:
+    """What a report must write to be about the question's unit: "ubtu" for the central
+    committee, else the name's syllable pairs ("kien_tuong"), or a numbered unit's level."""
+    anchors: set[str] = set()
+    for unit in question.units[:1]:
+        if unit.level == "trung ương":
+            anchors.add("ubtu")
+            continue
+        name = syllables(unit.name)
+        level = syllables(unit.level)
+        anchors |= set(bigrams(level[-1:] + name if name[0].isdigit() else name)) or set(name)
+    return anchors
 
 
 def _says_nothing(question: Question) -> bool:

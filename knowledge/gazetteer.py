@@ -349,3 +349,15 @@ def resolve(level: str, name: str, *, mentioned: Iterable[Place] = ()) -> AdminU
     if len(chosen) == 1:
         return next(iter(chosen.values()))
     return None
+
+
+@cache
+def _provinces() -> dict[str, Place]:
+    index = _index()
+    return {name: index.by_key[(level, name)][0].place for level, name in index.province_keys}
+
+
+def province(name: str) -> Place | None:
+    """The province (or centrally-run city) of that name, written with or without accents:
+    "Vĩnh Phúc", "vinh phuc", "Hà Nội"."""
+    return _provinces().get(fold(name)) if isinstance(name, str) and len(name) <= _MAX_INPUT else None

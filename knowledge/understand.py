@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge import gazetteer
 from knowledge.catalog import Catalog, Place, ReportInfo, Unit
-from knowledge.terms import DOC_CODE, code_token, has_diacritics, syllables
+from knowledge.terms import DOC_CODE, bigrams, code_token, has_diacritics, syllables
 from knowledge.text import fold, normalize, squash
 
 MAX_QUESTION = 1000  # characters looked at; a pasted page is cut, never an error
@@ -342,7 +342,25 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
     question.places += [p for p, _ in within]
     if not units and unknown:
         question.unknown_unit = unknown
-    return [span for _, span in mentions] + [span for _, span in within]
+    used = [span for _, span in mentions] + [span for _, span in within]
+    question.anchors |= _provinces_named(folded, used)
+    return used
+
+
+def _provinces_named(folded: str, used: list[tuple[int, int]]) -> set[str]:
+    """Provinces written bare that no stored report is of or within ("Vĩnh Phúc" when the
+    page about it was filed under another unit): the answer's report must name them."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", folded)]
+    anchors = set()
+    for size in (3, 2):
+        for i in range(len(words) - size + 1):
+            start, end = words[i][0], words[i + size - 1][1]
+            if any(start < b and a < end for a, b in used):
+                continue
+            if gazetteer.province(folded[start:end]):
+                anchors |= set(bigrams(folded[start:end].split()))
+                used.append((start, end))
+    return anchors
 
 
 def _parent_names(
@@ -507,7 +525,9 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     dated = {str(int(n)) for m in _DATE_IN_TEXT.finditer(kept) for n in m.groups() if n}
     question.required = _figures_asked(tokens) - dated
     # "lần thứ 9", "khóa VIII": which meeting; said in the passage or around it.
-    question.anchors = {f"{tokens[i - 1]}_{t}" for i, t in enumerate(tokens) if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}}
+    question.anchors |= {
+        f"{tokens[i - 1]}_{t}" for i, t in enumerate(tokens) if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}
+    }
     if has_diacritics(question.text):
         question.exact = [
             w
