@@ -108,6 +108,8 @@ def period_asked(question: Question) -> dict[str, Any] | None:
 
 
 def unit_asked(question: Question) -> str | None:
+    if question.scope:
+        return question.scope
     if question.units:
         return question.units[0].label
     return question.unknown_unit
@@ -414,7 +416,9 @@ def date_lead(best: Scored) -> dict[str, Any]:
     """The date the passage writes ("Ngày 18/3/2021", "(18-11-2018)", "ngày 15/6" with the
     report's year), else the meeting's own date."""
     when = best.report.when
-    written = None if best.hit.kind == "title" else _written_date(best.hit.text, best.report)
+    if best.hit.kind == "title":  # the meeting itself: its date, the passages tell the rest
+        return {"kind": "date", "date": when.isoformat() if when else None, "passage": None}
+    written = _written_date(best.hit.text, best.report)
     if written:
         return {"kind": "date", "date": written, "passage": best.hit.text}
     return {"kind": "date", "date": when.isoformat() if when else None, "passage": best.hit.text}

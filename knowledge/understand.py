@@ -172,6 +172,7 @@ class Question:
     numbers: set[str]  # numbers that must appear in an answer passage
     intent: str = "search"
     units: list[Unit] = field(default_factory=list)
+    scope: str | None = None  # "Tỉnh Hải Dương" when the units are those inside a place named
     mentions: list[frozenset[Unit]] = field(default_factory=list)  # each unit name written
     unknown_unit: str | None = None  # named, but nothing of it is stored
     places: list[Place] = field(default_factory=list)
@@ -336,6 +337,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
     units = _narrow(mentions, [p for p, _ in within])
     if not units and within:  # only a province or district named: the units inside it
         units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within)}
+        question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
