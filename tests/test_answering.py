@@ -382,3 +382,23 @@ def test_question_sets(collection: Assistant, name: str, hit: float, match: floa
     assert result["hit_at_1"] >= hit, failures
     assert result["must_match"] >= match, failures
     assert result["no_answer"] >= none, failures
+
+
+def test_a_busy_index_writer_does_not_break_answers(seeded: Engine, tmp_path: Path) -> None:
+    """An ingest holding the index's writer (another process on the same folder) must not
+    stop a bot instance from answering: it reads what was committed and catches up later."""
+    one = open_assistant(seeded, tmp_path / "shared")
+    held = one.index._index.writer(heap_size=15_000_000, num_threads=1)  # the lock, held
+    try:
+        ingest(seeded, list(iter_path(REPORTS / "phuong12_kien_tuong_2024.txt")), workers=1)
+        two = open_assistant(seeded, tmp_path / "shared")
+        assert ask(two, "Bí thư Huyện ủy Đình Lập là ai?")["found"] is True
+    finally:
+        held.rollback()
+        del held
+    import gc
+
+    gc.collect()  # release the writer's lock
+    assert two.index.sync(force=True) == 1
+    answer = ask(two, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")
+    assert cited(answer) == ["phuong12_kien_tuong_2024.txt"]
