@@ -12,10 +12,11 @@ or with ``--rebuild``.
 Questions: ``../shared/eval/dev_questions.tsv`` and every ``tests/fixtures/questions/*.tsv``
 unless ``--questions`` names the files (columns id, question, expected_source, must_match;
 expected_source '-' means nothing should be cited). Sources are compared by their last path
-component, as ``mttq eval`` does.
+component, as ``mttq eval`` does, and an article ``FILE#ID`` by its id: the fixture subset
+``baomoi_mttq.jsonl`` and the full ``baomoi-2017.jsonl.gz`` hold the same articles.
 
-Each pipeline runs in its own freshly spawned process, so its peak RSS (RUSAGE_SELF) and its
-start-up belong to it alone. "ready" is the time from the parent starting that process to the
+Each pipeline runs in its own freshly spawned process, so its peak RSS (VmHWM on Linux) and
+its start-up belong to it alone. "ready" is the time from the parent starting that process to the
 first answer returned: interpreter start, imports, opening (ours) or building (baseline), and
 the first question. Then every question is asked ``--passes`` times; latency percentiles are
 over all calls (time.perf_counter around the call), accuracy is from the first pass.
@@ -104,6 +105,7 @@ class Outcome:
     must_match: bool | None
     ms: float  # median over the passes
     answer: str
+    error: bool  # the pipeline raised (and answered "error")
 
 
 @dataclass(slots=True)
@@ -142,15 +144,39 @@ class Measured:
 class Reply:
     sources: list[str]
     text: str
+    error: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
 
 
 def rss_mb() -> float:
-    """Peak RSS of this process in MB (Linux reports KiB, macOS bytes)."""
+    """Peak RSS of this process in MB.
+
+    Linux: VmHWM of /proc/self/status. Not ru_maxrss: a spawned child is forked before it
+    execs, and Linux carries the parent's RSS at fork into the child's ru_maxrss (measured:
+    a child of a 600 MB parent reports 614 MB), which would charge the parent's database
+    build to each pipeline. Elsewhere ru_maxrss (macOS reports bytes).
+    """
+    try:
+        found = re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    except OSError:
+        found = None
+    if found:
+        return int(found.group(1)) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def rss_split() -> dict[str, float]:
+    """Resident MB now, anonymous vs file-backed (Linux only): mmap'd index pages count in
+    RSS but are page cache the kernel can drop, unlike the heap."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return {}
+    found = re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, flags=re.MULTILINE)
+    return {f"{name}_mb": int(kb) / 1024 for name, kb in found}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -191,16 +217,24 @@ def default_question_files() -> list[Path]:
     return [DEV_QUESTIONS, *sorted(FIXTURE_QUESTIONS.glob("*.tsv"))]
 
 
+def source_key(source: str) -> str:
+    """The last path component, as ``mttq eval`` compares sources; an article of a bulk file
+    (``FILE#ID``) by its id alone, because the fixture subset
+    (tests/fixtures/reports/baomoi_mttq.jsonl) holds the full file's articles under the
+    same ids, and question files cite either."""
+    name = Path(source).name
+    return f"#{name.rpartition('#')[2]}" if "#" in name else name
+
+
 def score(question: Question, reply: Reply, ms: float) -> Outcome:
     """hit@1 on the source's last path component, must_match on the answer text, and for '-'
     rows a hit only when nothing is cited; the rules of ``bot.answering.evaluate``."""
-    names = [Path(s).name for s in reply.sources]
-    expected = Path(question.expected).name
-    hit = not names if question.expected == "-" else names[:1] == [expected]
+    keys = [source_key(s) for s in reply.sources]
+    hit = not keys if question.expected == "-" else keys[:1] == [source_key(question.expected)]
     matched = None
     if question.must_match and question.expected != "-":
         matched = bool(re.search(question.must_match, reply.text))
-    got = names[0] if names else "-"
+    got = Path(reply.sources[0]).name if reply.sources else "-"
     return Outcome(
         question.file,
         question.id,
@@ -211,6 +245,7 @@ def score(question: Question, reply: Reply, ms: float) -> Outcome:
         matched,
         ms,
         reply.text[:300],
+        reply.error,
     )
 
 
@@ -348,14 +383,20 @@ def run_ours(spawned: float, db: Path, questions: list[Question], passes: int) -
 
     def reply_of(answer: Any) -> Reply:
         data = as_json(answer)
-        return Reply([str(s["source"]) for s in data["sources"]], str(data["answer"]))
+        sources = [str(s["source"]) for s in data["sources"]]
+        # The assistant logs an exception and answers with reason "error"; count those.
+        return Reply(sources, str(data["answer"]), error=data["reason"] == "error")
 
     # The first answer is timed for start-up only; the passes then ask it again.
     reply_of(assistant.ask(questions[0].text))
     first = time.monotonic()
     startup = Startup(begun - spawned, imported - begun, opened - imported, first - opened)
     latencies, outcomes = ask_all(assistant.ask, reply_of, questions, passes)
-    notes = {"passages": assistant.index.size, "reports": len(assistant.catalog.reports)}
+    notes = {
+        "passages": assistant.index.size,
+        "reports": len(assistant.catalog.reports),
+        **rss_split(),
+    }
     return Measured(OURS, startup, latencies, outcomes, rss_mb(), notes)
 
 
@@ -468,6 +509,7 @@ def run_baseline(
         "vocabulary": len(baseline.vocab),
         "scorer": scorer_name,
         "threshold": threshold,
+        **rss_split(),
     }
     return Measured(BASELINE, startup, latencies, outcomes, rss_mb(), notes)
 
@@ -507,6 +549,7 @@ def accuracy(outcomes: list[Outcome]) -> dict[str, float | int | None]:
         "hit_at_1": fraction(o.hit for o in answerable),
         "must_match": fraction(o.must_match for o in answerable if o.must_match is not None),
         "no_answer": fraction(o.hit for o in outcomes if o.expected == "-"),
+        "errors": sum(o.error for o in outcomes),
     }
 
 
@@ -561,7 +604,9 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
         (f"peak RSS ≤ {GOAL_RSS_MB:.0f} MB", f"{ours.rss_mb:.0f} MB", ours.rss_mb <= GOAL_RSS_MB),
         (
             f"accuracy far above the baseline ({margin} hit@1 and must_match, no-answer ≥)",
-            " / ".join(f"{100 * gain(k):+.0f}" for k in ("hit_at_1", "must_match", "no_answer")),
+            " / ".join(
+                f"{round(100 * gain(k)):+d}" for k in ("hit_at_1", "must_match", "no_answer")
+            ),
             far_above,
         ),
     ]
@@ -572,6 +617,26 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
 
 def pct(value: float | int | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def print_header(
+    args: argparse.Namespace,
+    build: dict[str, float],
+    load: tuple[float, float, float],
+    questions: list[Question],
+    ours: Measured,
+    baseline: Measured,
+) -> None:
+    print(f"database: {args.db}")
+    if build:
+        parts = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in build.items())
+        print(f"built this run: {parts}")
+    files = ", ".join(p.name for p in args.questions)
+    print(f"questions: {len(questions)} ({files}), {args.passes} passes")
+    averages = ", ".join(f"{v:.2f}" for v in load)
+    print(f"load average before measuring: {averages} (other work on the machine skews latency)")
+    print(f"ours: {ours.notes}")
+    print(f"baseline: {baseline.notes}")
 
 
 def print_table(ours: Measured, baseline: Measured) -> None:
@@ -605,6 +670,16 @@ def print_table(ours: Measured, baseline: Measured) -> None:
             f"  {m.pipeline} start-up: process {s.spawn_s:.2f} s + imports {s.imports_s:.2f} s"
             f" + {opened} {s.open_s:.2f} s + first answer {s.first_s:.3f} s"
         )
+    for m in (ours, baseline):
+        if "RssAnon_mb" in m.notes and "RssFile_mb" in m.notes:
+            anon, mapped = m.notes["RssAnon_mb"], m.notes["RssFile_mb"]
+            print(
+                f"  {m.pipeline} resident at the end: {anon:.0f} MB anonymous"
+                f" + {mapped:.0f} MB file-backed (mmap'd pages the kernel can drop)"
+            )
+        errors = accuracy(m.outcomes)["errors"]
+        if errors:
+            print(f"  {m.pipeline}: {errors} questions raised inside the pipeline (see stderr)")
 
 
 def print_files(ours: Measured, baseline: Measured) -> None:
@@ -742,26 +817,6 @@ def main(argv: list[str] | None = None) -> int:
             print_failures(measured)
             print_slowest(measured)
     return 0
-
-
-def print_header(
-    args: argparse.Namespace,
-    build: dict[str, float],
-    load: tuple[float, float, float],
-    questions: list[Question],
-    ours: Measured,
-    baseline: Measured,
-) -> None:
-    print(f"database: {args.db}")
-    if build:
-        parts = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in build.items())
-        print(f"built this run: {parts}")
-    files = ", ".join(p.name for p in args.questions)
-    print(f"questions: {len(questions)} ({files}), {args.passes} passes")
-    averages = ", ".join(f"{v:.2f}" for v in load)
-    print(f"load average before measuring: {averages} (other work on the machine skews latency)")
-    print(f"ours: {ours.notes}")
-    print(f"baseline: {baseline.notes}")
 
 
 if __name__ == "__main__":

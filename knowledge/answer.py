@@ -243,10 +243,15 @@ def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[
         if len(chosen) >= MAX_REPORTS and scored.report.id not in chosen:
             continue
         chosen.setdefault(scored.report.id, []).append(scored)
-    if not chosen:
+    if best.report.id not in chosen:  # the best was the report's title: cite it all the same
         chosen[best.report.id] = [best]
     rows = store.items_by_id(engine, [s.hit.item_id for v in chosen.values() for s in v])
-    order = [best.report.id, *sorted((i for i in chosen if i != best.report.id), key=lambda i: chosen[i][0].report.sort_key, reverse=True)]
+    others = sorted(
+        (i for i in chosen if i != best.report.id),
+        key=lambda i: chosen[i][0].report.sort_key,
+        reverse=True,
+    )
+    order = [best.report.id, *others]
     groups = []
     for report_id in order:
         report = chosen[report_id][0].report

@@ -177,7 +177,7 @@ def _says_nothing(question: Question) -> bool:
 def _with_close_units(answer: Answer, question: Question, catalog: Catalog) -> Answer:
     """For a unit nothing is stored about, suggest stored units of the same level."""
     level = (question.unknown_unit or "").split(" ")[0]
-    same = {u for u in catalog.by_unit if u.level.startswith(level)}
+    same = {u for u in catalog.by_unit if u.level.startswith(level) and catalog.trusted(u)}
     reports = catalog.reports_of(same)[:5]
     answer.suggestions = [describe(r) for r in reports]
     answer.choices = list(dict.fromkeys(r.unit.label for r in reports if r.unit))

@@ -14,12 +14,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
-from knowledge import store
+from knowledge import gazetteer, store
 from knowledge.models import Report, ReportChange
 from knowledge.text import fold
 
@@ -74,6 +75,7 @@ class ReportInfo:
     meeting_kind: str | None
     term: str | None
     author: str | None = None
+    unit_code: str | None = None
 
     @property
     def when(self) -> date | None:
@@ -151,7 +153,12 @@ class Catalog:
                 self.parents[fold(place.name)].add(place)
 
     def units_named(self, name: str) -> set[Unit]:
-        return self.by_name.get(fold(name), set())
+        """Stored units of that name that stand for a real place (see _trusted)."""
+        return {u for u in self.by_name.get(fold(name), set()) if self.trusted(u)}
+
+    def trusted(self, unit: Unit) -> bool:
+        reports = (self.reports[i] for i in self.by_unit.get(unit, ()) if i in self.reports)
+        return any(_trusted(r) for r in reports)
 
     def places_named(self, name: str) -> set[Place]:
         """Parent places (huyện, thị xã, tỉnh…) reports named, by folded name."""
@@ -170,8 +177,23 @@ class Catalog:
 _COLUMNS = (
     "id", "source", "title", "doc_type", "unit_level", "unit_name", "unit_parents",
     "meeting_date", "published_date", "period_year", "period_part", "meeting_kind", "term",
-    "author",
+    "author", "unit_code",
 )  # fmt: skip
+
+
+def _trusted(info: ReportInfo) -> bool:
+    """Whether a report's unit is one to match questions against: a meeting report's own, or
+    one the gazetteer confirmed. A news page's unguessed unit ("Xã Hội Để", "Thành phố Việt
+    Nam") would only mislead; the page stays searchable by its words. A real name the
+    gazetteer could not pin to one place (several communes share it) is trusted."""
+    if info.doc_type != "tin tức" or info.unit_code is not None or info.unit is None:
+        return True
+    return info.unit.level == "trung ương" or _real(info.unit.level, info.unit.name)
+
+
+@lru_cache(maxsize=4096)
+def _real(level: str, name: str) -> bool:
+    return bool(gazetteer.candidates(level, name))
 
 
 def _columns(changed: list[int] | None) -> Any:
@@ -198,4 +220,5 @@ def _info(r: Any) -> ReportInfo:
         meeting_kind=r.meeting_kind,
         term=r.term,
         author=r.author,
+        unit_code=r.unit_code,
     )

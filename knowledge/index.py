@@ -38,9 +38,11 @@ from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 4  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 5  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
+_NEAR = 15  # tokens of each neighbour kept as a passage's context
+_TITLE = 25  # tokens of the report's title kept as context
 
 
 def unit_key(level: str, name: str) -> str:
@@ -59,9 +61,9 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("f", stored=True, tokenizer_name="whitespace")
     # The passage's neighbours and its report's title: what the sentence is about when it
     # does not say it ("Chủ tịch Ủy ban MTTQ quận …" after a sentence naming Long Biên).
-    builder.add_text_field("c", stored=True, tokenizer_name="whitespace", index_option="freq")
-    builder.add_text_field("b", tokenizer_name="whitespace", index_option="freq")
-    builder.add_text_field("d", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("c", stored=True, tokenizer_name="whitespace", index_option="basic")
+    # No field of syllable pairs or accented words: pairs are phrase queries on "f" (its
+    # positions), accents are checked when reranking; both fields doubled the term dictionary.
     return builder.build()
 
 
@@ -231,8 +233,9 @@ class PassageIndex:
         for report_id, own in by_report.items():
             found = [terms(i.text) for i in own]
             for n, item in enumerate(own):
-                around = [*found[max(0, n - 1) : n], *found[n + 1 : n + 2], titles[report_id]]
-                context = tuple(t for near in around for t in near.tokens)
+                before = found[n - 1].tokens[-_NEAR:] if n else ()
+                after = found[n + 1].tokens[:_NEAR] if n + 1 < len(found) else ()
+                context = (*before, *after, *titles[report_id].tokens[:_TITLE])
                 yield _document(heads[report_id], int(item.id), item.kind, item.text, found[n], context)
 
     # -- searching -------------------------------------------------------------------------
@@ -293,8 +296,6 @@ def _document(
         text=text,
         f=found.line,
         c=" ".join(context),
-        b=" ".join(found.pairs),
-        d=" ".join(found.exact),
     )
 
 

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 
 from knowledge.catalog import Catalog, ReportInfo
 from knowledge.index import SCHEMA, Hit, PassageIndex
-from knowledge.terms import accented, bigrams, syllables
+from knowledge.terms import accented, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
 
@@ -55,8 +55,14 @@ def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportIn
         # A meeting report states its period: it must match. A page without one (news) is
         # kept, and ranked by its date (a year in the question is often the content's).
         ahead = question.intent == "direction"
-        pool = [r for r in pool if r.year is None or question.period.covers(r, ahead=ahead)]
+        pool = [r for r in pool if _undated(r, question) or question.period.covers(r, ahead=ahead)]
     return sorted(pool, key=lambda r: r.sort_key, reverse=True), of_units
+
+
+def _undated(report: ReportInfo, question: Question) -> bool:
+    """A page with neither a period nor a date is kept under a period for a fact ("năm 2017
+    … bao nhiêu"), never for what a unit did in the period (that needs a dated report)."""
+    return report.year is None and report.when is None and question.item_kind is None
 
 
 def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit: int = CANDIDATES) -> Retrieved:
@@ -78,11 +84,18 @@ def anchored_reports(question: Question, index: PassageIndex) -> set[int] | None
         return None
     found: set[int] | None = None
     for anchor in question.anchors:
-        field = "b" if "_" in anchor else "f"
-        query = tantivy.Query.term_query(SCHEMA, field, anchor)
+        query = _phrase(anchor.split("_"))
         reports = {h.report_id for h in index.search(query, limit=5000, stored=False)}
         found = reports if found is None else found & reports
     return found or set()
+
+
+def _phrase(words: list[str]) -> tantivy.Query:
+    """Words written together in a passage (a single word is a term)."""
+    if len(words) == 1:
+        return tantivy.Query.term_query(SCHEMA, "f", words[0])
+    phrase: list[str | tuple[int, str]] = list(words)
+    return tantivy.Query.phrase_query(SCHEMA, "f", phrase)
 
 
 def term_weights(question: Question, index: PassageIndex) -> tuple[dict[str, float], set[str]]:
@@ -112,12 +125,8 @@ def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | 
     for token in dict.fromkeys(question.tokens):
         clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "c", token), 0.25)
         should.append((tantivy.Occur.Should, clause))
-    for pair in dict.fromkeys(bigrams(question.tokens)):
-        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "b", pair), 1.5)
-        should.append((tantivy.Occur.Should, clause))
-    for word in dict.fromkeys(question.exact):
-        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "d", word), 0.3)
-        should.append((tantivy.Occur.Should, clause))
+    for pair in dict.fromkeys(itertools.pairwise(question.tokens)):
+        should.append((tantivy.Occur.Should, tantivy.Query.boost_query(_phrase(list(pair)), 1.5)))
     if not should:
         should.append((tantivy.Occur.Should, tantivy.Query.all_query()))
     content = tantivy.Query.boolean_query(should)
@@ -197,6 +206,8 @@ def _score(
         score -= 0.5
     if anchored is not None and hit.report_id not in anchored:
         score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
+    elif question.anchors and all(_said(a, tokens) for a in question.anchors):
+        score += 0.15  # the passage itself names the meeting ("lần thứ ba", not "lần thứ hai")
     if question.exact:
         present = set(accented(hit.text))
         score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
@@ -236,11 +247,6 @@ def _said(term: str, seq: list[str]) -> bool:
     if first not in seq or second not in seq:  # cheap: most candidates stop here
         return False
     return any(a == first and b == second for a, b in itertools.pairwise(seq))
-
-
-def holds_anchors(anchors: set[str], tokens: list[str], around: list[str]) -> bool:
-    """Whether the passage or its neighbours say each anchor (a token or a pair "nghe_an")."""
-    return all(_said(a, tokens) or _said(a, around) for a in anchors)
 
 
 def _near(token: str, present: set[str]) -> bool:

@@ -3,11 +3,11 @@
 A passage becomes folded syllables (no diacritics, đ → d), with abbreviations and their long
 forms brought to one spelling ("Mặt trận Tổ quốc" and "MTTQ" both give ``mttq``), numbers
 written one way ("8.000.000" → ``8000000``, "03" → ``3``) and Party document codes kept whole
-("05-CT/TW" → ``k05cttw``, beside its parts). Adjacent syllables also give a bigram (``dai_doan``), which
-stands in for Vietnamese words: nearly all are one or two syllables, and a bigram never
-depends on a word segmenter agreeing between the question and the page. The diacritic form
-(lower case, accents kept) is a second field, so a user who typed accents ranks exact words
-above folded look-alikes.
+("05-CT/TW" → ``k05cttw``, beside its parts). Adjacent syllables of a question are also searched as
+phrases ("đại đoàn"), which stand in for Vietnamese words: nearly all are one or two
+syllables, and a phrase never depends on a word segmenter agreeing between the question and
+the page. The accented form (lower case, accents kept) lets a user who typed accents rank
+exact words above folded look-alikes (checked when reranking).
 """
 
 from __future__ import annotations
@@ -142,11 +142,9 @@ def has_diacritics(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """What the index stores for one passage (and the question sends)."""
+    """What the index stores for one passage."""
 
     tokens: tuple[str, ...]
-    pairs: tuple[str, ...]
-    exact: tuple[str, ...]
 
     @property
     def line(self) -> str:
@@ -155,5 +153,4 @@ class Terms:
 
 
 def terms(text: str) -> Terms:
-    tokens = syllables(text)
-    return Terms(tuple(tokens), tuple(bigrams(tokens)), tuple(accented(text)))
+    return Terms(tuple(syllables(text)))

@@ -336,7 +336,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
     within = _parent_names(folded, catalog, used)
     units = _narrow(mentions, [p for p, _ in within])
     if not units and within:  # only a province or district named: the units inside it
-        units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within)}
+        units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within) and catalog.trusted(u)}
         question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
@@ -432,7 +432,7 @@ def _by_initial(letter: str, rest: str, level: str, catalog: Catalog) -> tuple[s
     for name, units in catalog.by_name.items():
         head, _, tail = name.partition(" ")
         fits = head.startswith(letter) and tail and (rest == tail or rest.startswith(tail + " "))
-        ofit = {u for u in units if u.level == level} if fits else set()
+        ofit = {u for u in units if u.level == level and catalog.trusted(u)} if fits else set()
         if ofit and len(tail) >= len(best[1]):
             best = (ofit | best[0] if tail == best[1] else ofit, tail)
     return best
