@@ -38,7 +38,7 @@ from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 5  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 6  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 _NEAR = 15  # tokens of each neighbour kept as a passage's context
@@ -57,7 +57,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("kind", stored=True, tokenizer_name="raw")
     builder.add_text_field("unit", tokenizer_name="raw")
     builder.add_text_field("place", tokenizer_name="raw")
-    builder.add_text_field("text", stored=True, tokenizer_name="raw", index_option="basic")
+    # Stored, never indexed (a text field would put every passage in the term dictionary).
+    builder.add_bytes_field("text", stored=True)
     builder.add_text_field("f", stored=True, tokenizer_name="whitespace")
     # The passage's neighbours and its report's title: what the sentence is about when it
     # does not say it ("Chủ tịch Ủy ban MTTQ quận …" after a sentence naming Long Biên).
@@ -263,7 +264,7 @@ class PassageIndex:
                     item_id=int(document.get_first("item") or 0),
                     report_id=int(document.get_first("report") or 0),
                     kind=str(document.get_first("kind")),
-                    text=str(document.get_first("text")),
+                    text=bytes(document.get_first("text") or b"").decode("utf-8"),
                     line=str(document.get_first("f")),
                     context=str(document.get_first("c") or ""),
                 )
@@ -293,7 +294,7 @@ def _document(
         kind=kind,
         unit=places[:1] or [""],
         place=places or [""],
-        text=text,
+        text=text.encode("utf-8"),
         f=found.line,
         c=" ".join(context),
     )

@@ -23,7 +23,9 @@ from knowledge.terms import accented, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
 
-CANDIDATES = 150
+CANDIDATES = 120
+_COMMON = 0.02  # a token in more passages than this share is common: no context clause
+_PHRASES = 8  # word pairs searched as phrases, rarest first
 _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
 
 
@@ -69,9 +71,10 @@ def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit
     allowed, of_units = allowed_reports(question, catalog)
     if allowed is not None and not allowed:
         return Retrieved([], allowed, of_units)
-    query = _query(question, index, allowed)
+    seen = {t: index.doc_freq("f", t) for t in dict.fromkeys(question.tokens)}
+    query = _query(question, seen, max(index.size, 1), allowed)
     hits = index.search(query, limit=limit)
-    weights, unseen = term_weights(question, index)
+    weights, unseen = term_weights(seen, max(index.size, 1))
     anchored = anchored_reports(question, index)
     scored = rerank(question, hits, catalog, weights=weights, unseen=unseen, anchored=anchored)
     return Retrieved(scored, allowed, of_units)
@@ -98,34 +101,42 @@ def _phrase(words: list[str]) -> tantivy.Query:
     return tantivy.Query.phrase_query(SCHEMA, "f", phrase)
 
 
-def term_weights(question: Question, index: PassageIndex) -> tuple[dict[str, float], set[str]]:
+def term_weights(seen: dict[str, int], total: int) -> tuple[dict[str, float], set[str]]:
     """IDF of each content token: a passage covering "Yagi" (rare) covers more of the
     question than one covering "ủng hộ" (everywhere). A token the index has never seen
     weighs the most: if no passage has it, the question is probably not answered here."""
-    total = max(index.size, 1)
     weights, unseen = {}, set()
-    for token in dict.fromkeys(question.tokens):
-        seen = index.doc_freq("f", token)
-        weights[token] = math.log(1 + (total - seen + 0.5) / (seen + 0.5))
-        if not seen:
+    for token, count in seen.items():
+        weights[token] = math.log(1 + (total - count + 0.5) / (count + 0.5))
+        if not count:
             unseen.add(token)
     return weights, unseen
 
 
-def _query(question: Question, index: PassageIndex, allowed: list[ReportInfo] | None) -> tantivy.Query:
+def _query(
+    question: Question, seen: dict[str, int], total: int, allowed: list[ReportInfo] | None
+) -> tantivy.Query:
+    """Every content token, the rarer ones also in the passage's context, and the question's
+    word pairs as phrases (the rarest few: a phrase of two common syllables costs the most
+    and says the least)."""
     should: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for token in dict.fromkeys(question.tokens):
+    common = total * _COMMON
+    for token, count in seen.items():
         clause = tantivy.Query.term_query(SCHEMA, "f", token)
-        if not token.isdigit() and len(token) >= 4 and index.doc_freq("f", token) == 0:
+        if not token.isdigit() and len(token) >= 4 and count == 0:
             # A word the index has never seen: probably a typo; numbers are never fuzzy.
             clause = tantivy.Query.boost_query(
                 tantivy.Query.fuzzy_term_query(SCHEMA, "f", token, distance=1), 0.7
             )
         should.append((tantivy.Occur.Should, clause))
-    for token in dict.fromkeys(question.tokens):
-        clause = tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "c", token), 0.25)
-        should.append((tantivy.Occur.Should, clause))
-    for pair in dict.fromkeys(itertools.pairwise(question.tokens)):
+        if 0 < count < common:
+            context = tantivy.Query.term_query(SCHEMA, "c", token)
+            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(context, 0.25)))
+    pairs = sorted(
+        dict.fromkeys(itertools.pairwise(question.tokens)),
+        key=lambda p: min(seen.get(p[0], 0), seen.get(p[1], 0)),
+    )
+    for pair in [p for p in pairs if min(seen.get(p[0], 0), seen.get(p[1], 0)) > 0][:_PHRASES]:
         should.append((tantivy.Occur.Should, tantivy.Query.boost_query(_phrase(list(pair)), 1.5)))
     if not should:
         should.append((tantivy.Occur.Should, tantivy.Query.all_query()))
