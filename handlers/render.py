@@ -274,7 +274,7 @@ def _document(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 def _reports(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     where = data.get("unit") or "Kho dữ liệu"
-    lines = [f"{where}: có {lead['count']} báo cáo (mới nhất trước):"]
+    lines = [f"{where}: có {lead['count']} báo cáo (về Mặt trận trước, mới nhất trước):"]
     for group in data.get("groups", []):
         period = _period_text(group.get("period"))
         lines.append("  – " + (f"{period}: " if period else "") + citation(group["source"]))

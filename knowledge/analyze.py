@@ -88,6 +88,7 @@ def coverage(question: Question, *, catalog: Catalog) -> Answer:
     )
     if not reports:
         return not_found(question, Retrieved([], allowed, of_units), "no_period" if of_units else "no_match")
+    reports = sorted(reports, key=lambda r: (r.front, r.sort_key), reverse=True)
     lead = {"kind": "reports", "count": len(reports)}
     groups = [Group(Source.of(r), period_of(r)) for r in reports[:10]]
     return _answer(question, lead, groups)

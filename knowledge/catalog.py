@@ -76,6 +76,7 @@ class ReportInfo:
     term: str | None
     author: str | None = None
     unit_code: str | None = None
+    front: bool = True
 
     @property
     def when(self) -> date | None:
@@ -165,9 +166,9 @@ class Catalog:
         return self.parents.get(fold(name), set())
 
     def reports_of(self, units: set[Unit] | frozenset[Unit]) -> list[ReportInfo]:
-        """Reports of these units, newest first."""
+        """Reports of these units: those about the Front first, then newest first."""
         ids = {i for u in units for i in self.by_unit.get(u, ())}
-        return sorted((self.reports[i] for i in ids), key=lambda r: r.sort_key, reverse=True)
+        return sorted((self.reports[i] for i in ids), key=lambda r: (r.front, r.sort_key), reverse=True)
 
     def periods(self) -> list[tuple[int, str]]:
         found = {(r.year, r.part) for r in self.reports.values() if r.year and r.part}
@@ -177,7 +178,7 @@ class Catalog:
 _COLUMNS = (
     "id", "source", "title", "doc_type", "unit_level", "unit_name", "unit_parents",
     "meeting_date", "published_date", "period_year", "period_part", "meeting_kind", "term",
-    "author", "unit_code",
+    "author", "unit_code", "front",
 )  # fmt: skip
 
 
@@ -221,4 +222,5 @@ def _info(r: Any) -> ReportInfo:
         term=r.term,
         author=r.author,
         unit_code=r.unit_code,
+        front=bool(r.front),
     )

@@ -43,6 +43,7 @@ class ReportBase(SQLModel):
     term: str | None = None
     author: str | None = None
     truncated: bool = False
+    front: bool = False  # the page speaks of the Fatherland Front (MTTQ)
     ingested_at: datetime
 
 

@@ -32,6 +32,7 @@ from knowledge.models import (
     Report,
     ReportChange,
 )
+from knowledge.terms import mentions_front
 from knowledge.text import fold
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -135,6 +136,7 @@ def _insert(
         "subject": record.subject,
         "text": record.text,
         "truncated": record.truncated,
+        "front": mentions_front(record.text),
         "unit_level": unit.level if unit else None,
         "unit_name": unit.name if unit else None,
         "unit_key": f"{unit.level}|{fold(unit.name)}" if unit else None,

@@ -154,3 +154,11 @@ class Terms:
 
 def terms(text: str) -> Terms:
     return Terms(tuple(syllables(text)))
+
+
+_FRONT = re.compile(r"\b(mttq|ubmttq|mttqvn|ubmttqvn|mat tran to quoc|uy ban mat tran|ubtu mttq)\b")
+
+
+def mentions_front(text: str) -> bool:
+    """Whether a page speaks of the Fatherland Front (any spelling, accents or not)."""
+    return bool(_FRONT.search(fold(text)))
