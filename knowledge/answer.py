@@ -272,7 +272,8 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
     if question.intent == "author":
         return author_lead(question, best, engine) or _passage_lead(best)
     if question.intent == "people":
-        return person_lead(question, best.report.id, engine) or _passage_lead(best)
+        said = [p.hit.text for p in passages[:5] if p.report.id == best.report.id]
+        return person_lead(question, best.report.id, engine, said=said) or _passage_lead(best)
     if question.intent == "date":
         return date_lead(best)
     if question.item_kind:
@@ -348,10 +349,16 @@ _RELATIONS = {
 }
 
 
+_ROLE_MATCH = 1.0  # partial role match + exact head ("Chủ tịch" for "Chủ tịch") or relation
 _EDITOR = re.compile(r"\b(bien tap|chiu trach nhiem (noi dung|xuat ban)|trang thong tin)\b")
 
 
-def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str, Any] | None:
+def person_lead(
+    question: Question, report_id: int, engine: Engine, *, said: list[str] | None = None
+) -> dict[str, Any] | None:
+    """The person the question asks for: among those the best passages name (in the report's
+    people, with their roles), else one of the report's people whose role matches well;
+    else None (the passage itself is then the answer)."""
     if _EDITOR.search(question.folded):
         editor = store.report_meta(engine, report_id).get("editor")
         if editor:
@@ -361,6 +368,7 @@ def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str,
     if not people:
         return None
     folded = question.folded
+    named = {p["name"] for p in people if said and any(p["name"] in text for text in said)}
 
     def score(person: dict[str, Any]) -> float:
         role = fold(person["role"] or "")
@@ -369,9 +377,11 @@ def person_lead(question: Question, report_id: int, engine: Engine) -> dict[str,
         pattern = _RELATIONS.get(person["relation"])
         if pattern and re.search(rf"\b({pattern})\b", folded):
             value += 0.3
-        return value
+        return value + (0.4 if person["name"] in named else 0.0)
 
     person = max(people, key=score)
+    if person["name"] not in named and score(person) < _ROLE_MATCH:
+        return None  # nobody the passages name: a report-wide guess would mislead
     pattern = _RELATIONS.get(person["relation"])
     if pattern and re.search(rf"\b({pattern})\b", folded):
         # "Ai chủ trì?" when two co-chaired: name them all, in the report's order.

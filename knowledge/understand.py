@@ -465,7 +465,10 @@ def _bare_names(
             start, end = positions[i][0], positions[i + size - 1][1]
             if any(start < b and a < end for a, b in taken):
                 continue
-            units = {u for u in catalog.units_named(folded[start:end]) if u.level != "trung ương"}
+            name = folded[start:end]
+            if name in _NOT_PLACES:
+                continue
+            units = {u for u in catalog.units_named(name) if u.level != "trung ương"}
             if units:
                 found.append((units, (start, end)))
                 taken.append((start, end))
@@ -477,6 +480,7 @@ def _bare_names(
     return found
 
 
+_NOT_PLACES = {"viet nam", "trung uong", "nha nuoc", "chinh phu", "quoc hoi"}  # written bare
 _CENTRAL = re.compile(r"\b(uy ban trung uong|ubtu|ub tw|ubtw|uy ban t\.u|trung uong (mttq|mat tran))\b")
 
 
