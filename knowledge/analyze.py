@@ -24,7 +24,7 @@ from knowledge.answer import (
     pick_figure,
     unit_asked,
 )
-from knowledge.catalog import Catalog
+from knowledge.catalog import Catalog, Place
 from knowledge.index import PassageIndex
 from knowledge.retrieve import Retrieved, allowed_reports, retrieve
 from knowledge.terms import bigrams, code_token, syllables
@@ -83,9 +83,10 @@ def document(question: Question, *, engine: Engine, catalog: Catalog) -> Answer 
 def coverage(question: Question, *, catalog: Catalog) -> Answer:
     """'Có những báo cáo nào của xã Liêm Hải?': the unit's reports, newest first."""
     allowed, of_units = allowed_reports(question, catalog)
-    reports = allowed if allowed is not None else sorted(
-        catalog.reports.values(), key=lambda r: r.sort_key, reverse=True
-    )
+    reports = allowed if allowed is not None else list(catalog.reports.values())
+    inside = {u for u in catalog.by_unit if any(u.within(Place(q.level, q.name)) for q in question.units)}
+    if inside:  # a province's list holds its districts' and communes' reports too
+        reports = list({r.id: r for r in [*reports, *catalog.reports_of(inside)]}.values())
     if not reports:
         return not_found(question, Retrieved([], allowed, of_units), "no_period" if of_units else "no_match")
     reports = sorted(reports, key=lambda r: (r.front, r.sort_key), reverse=True)

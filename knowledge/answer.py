@@ -219,14 +219,30 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
     if not best.anchored:
         return False  # the meeting or place asked about is not in this report
+    if question.near and not _near(question.near, best):
+        return False  # the place is named in the report, but not where the answer is
     specific = any(t not in GENERIC for t in question.tokens)
-    if narrowed and question.intent in {"people", "date", "event", "author"}:
+    own = narrowed and best.report.front  # the unit's own Front report, not a news page
+    if own and question.intent in {"people", "date", "event", "author"}:
         return True  # the person or the date of the unit's report is then what matters
-    if narrowed and question.item_kind and not specific:
+    if own and question.item_kind and not specific:
         return True  # "Phường 2 có hạn chế gì?": the kind of item is all that is asked
     if not question.tokens:
         return narrowed
     return best.coverage >= (MIN_COVERAGE_IN_UNIT if narrowed else MIN_COVERAGE)
+
+
+def _near(words: set[str], best: Scored) -> bool:
+    """Whether each word pair ("long_bien") is written in the passage or around it."""
+    sequences = (best.hit.line.split(), best.hit.context.split())
+    return all(any(_pair_in(w, seq) for seq in sequences) for w in words)
+
+
+def _pair_in(word: str, seq: list[str]) -> bool:
+    first, _, second = word.partition("_")
+    if not second:
+        return first in seq
+    return any(a == first and b == second for a, b in zip(seq, seq[1:], strict=False))
 
 
 def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[Group]:

@@ -105,8 +105,8 @@ class Assistant:
         name = syllables((question.unknown_unit or "").split(" ", 1)[-1])
         if not name or any(t.isdigit() for t in name):  # "Phường 5" means one place only
             return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
-        anchors = set(bigrams(name)) or set(name)  # "Nghệ An" as a name, not "nghe" and "an"
-        wider = replace(question, tokens=question.tokens + name, anchors=question.anchors | anchors)
+        near = set(bigrams(name)) or set(name)  # "Nghệ An" as a name, not "nghe" and "an"
+        wider = replace(question, tokens=question.tokens + name, near=question.near | near)
         found = self._search(wider)
         if found.found:
             return found
@@ -117,7 +117,7 @@ class Assistant:
         if not answer.found and answer.reason == "no_match" and question.units:
             # A page is filed under one unit, but may well report on another ("MTTQ tỉnh X"
             # in a national article): any report that names the unit, before giving up.
-            named = replace(question, units=[], anchors=question.anchors | _unit_anchors(question))
+            named = replace(question, units=[], near=question.near | _unit_anchors(question))
             wider = self._search_once(named)
             if wider.found:
                 return wider

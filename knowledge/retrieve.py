@@ -204,10 +204,11 @@ def _score(
     question: Question, asked: _Asked, hit: Hit, report: ReportInfo, anchored: set[int] | None
 ) -> Scored:
     tokens = hit.line.split()
-    own, around = set(tokens), set(hit.context.split())
+    around_list = hit.context.split()
+    own, around = set(tokens), set(around_list)
     # The passage's own words count in full; what only its neighbours or title say, less.
     coverage = max(_held(asked, own), 0.7 * _held(asked, own | around)) / asked.total
-    if len(asked.pairs) >= 2 and not _has_pair(asked.pairs, tokens, hit.context.split()):
+    if len(asked.pairs) >= 2 and not _has_pair(asked.pairs, tokens, around_list):
         coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
     score = 0.45 * hit.score / asked.top + 0.35 * coverage
     score += 0.2 * fuzz.token_set_ratio(asked.line, hit.line) / 100
@@ -215,6 +216,8 @@ def _score(
     score += _deputy_penalty(question, tokens)
     if question.required and not question.required <= own:
         score -= 0.5
+    if question.near and not all(_said(w, tokens) or _said(w, around_list) for w in question.near):
+        score -= 0.5  # the place asked about is not named here nor around
     if anchored is not None and hit.report_id not in anchored:
         score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
     elif question.anchors and all(_said(a, tokens) for a in question.anchors):

@@ -183,7 +183,8 @@ class Question:
     follow_up: bool = False
     cues: list[str] = field(default_factory=list)  # the intent's own words, left out of tokens
     required: set[str] = field(default_factory=set)  # tokens an answer passage must hold
-    anchors: set[str] = field(default_factory=set)  # ...or its neighbours (a place's name)
+    anchors: set[str] = field(default_factory=set)  # ...or its report ("lần thứ 7")
+    near: set[str] = field(default_factory=set)  # ...or the passage's neighbours (a place)
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
 
     @property
@@ -345,7 +346,7 @@ def _resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]
     if not units and unknown:
         question.unknown_unit = unknown
     used = [span for _, span in mentions] + [span for _, span in within]
-    question.anchors |= _provinces_named(folded, used)
+    question.near |= _provinces_named(folded, used)
     return used
 
 
@@ -493,8 +494,9 @@ def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Plac
     target = set(ranked[0][0])
     around = [[Place(o.level, o.name) for o in others] for others, _ in ranked[1:]]
     for group in [*around, places]:
-        inside = {u for u in target if any(u.within(p) for p in group)}
-        if inside:
+        # A unit whose parents no report named may well be inside: keep it.
+        inside = {u for u in target if not u.parents or any(u.within(p) for p in group)}
+        if inside and any(u.parents for u in inside):
             target = inside
     return target
 
