@@ -219,6 +219,8 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
         return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
     if not best.anchored:
         return False  # the meeting or place asked about is not in this report
+    if question.about_front and not best.report.front:
+        return False  # asked about the Front; this page never names it
     if question.near and not _near(question.near, best):
         return False  # the place is named in the report, but not where the answer is
     specific = any(t not in GENERIC for t in question.tokens)

@@ -21,7 +21,8 @@ from knowledge.catalog import Catalog, Place, ReportInfo, Unit
 from knowledge.terms import DOC_CODE, bigrams, code_token, has_diacritics, syllables
 from knowledge.text import fold, normalize, squash
 
-MAX_QUESTION = 1000  # characters looked at; a pasted page is cut, never an error
+MAX_QUESTION = 1000
+FRONT_TOKENS = frozenset({"mttq", "ubmttq", "ubtu", "ctmt", "btt"})  # characters looked at; a pasted page is cut, never an error
 
 _LEVELS = {
     "thanh pho": "thành phố",
@@ -186,6 +187,11 @@ class Question:
     anchors: set[str] = field(default_factory=set)  # ...or its report ("lần thứ 7")
     near: set[str] = field(default_factory=set)  # ...or the passage's neighbours (a place)
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
+
+    @property
+    def about_front(self) -> bool:
+        """The question names the Front itself ("Ủy ban MTTQ …", "Mặt trận …")."""
+        return any(t in FRONT_TOKENS for t in self.tokens)
 
     @property
     def item_kind(self) -> str | None:
