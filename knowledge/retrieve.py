@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from datetime import date
 from dataclasses import dataclass
 
 import tantivy
@@ -24,6 +25,8 @@ from knowledge.text import fold
 from knowledge.understand import Question
 
 CANDIDATES = 120
+_RECENT = date(2024, 1, 1).toordinal()  # recency is measured from here, capped both ways
+_RECENCY_CAP = 0.1
 _COMMON = 0.02  # a token in more passages than this share is common: no context clause
 _PHRASES = 8  # word pairs searched as phrases, rarest first
 _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
@@ -339,4 +342,7 @@ def _recency(report: ReportInfo, *, per_year: float) -> float:
     """A tie-breaker: of two equally good passages, the newer report's. Stronger once the
     unit is named: a unit's latest report is what its members usually mean."""
     when = report.when
-    return (when.toordinal() - 730_000) * per_year / 365 if when else 0.0
+    if when is None:
+        return -per_year  # undated: as if a year older than the reference
+    years = (when.toordinal() - _RECENT) / 365.25
+    return max(-_RECENCY_CAP, min(_RECENCY_CAP, years * per_year))
