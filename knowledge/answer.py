@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored
+from knowledge.retrieve import Retrieved, Scored, said
 from knowledge.terms import syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -237,14 +237,7 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
 def _near(words: set[str], best: Scored) -> bool:
     """Whether each word pair ("long_bien") is written in the passage or around it."""
     sequences = (best.hit.line.split(), best.hit.context.split())
-    return all(any(_pair_in(w, seq) for seq in sequences) for w in words)
-
-
-def _pair_in(word: str, seq: list[str]) -> bool:
-    first, _, second = word.partition("_")
-    if not second:
-        return first in seq
-    return any(a == first and b == second for a, b in zip(seq, seq[1:], strict=False))
+    return all(any(said(w, seq) for seq in sequences) for w in words)
 
 
 def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[Group]:
@@ -367,6 +360,16 @@ _RELATIONS = {
 }
 
 
+_NOT_NAME_ENDS = {"chủ", "phó", "bí", "tổng", "trưởng", "thường", "ủy", "ban"}
+
+
+def _a_name(name: str) -> bool:
+    """Extraction can take "Đoàn Chủ (tịch)" or "Ủy ban T" for a name: two words or more,
+    none of them a role's first word."""
+    words = name.split()
+    return len(words) >= 2 and words[-1].lower() not in _NOT_NAME_ENDS and len(words[-1]) > 1
+
+
 _ROLE_MATCH = 1.0  # partial role match + exact head ("Chủ tịch" for "Chủ tịch") or relation
 _EDITOR = re.compile(r"\b(bien tap|chiu trach nhiem (noi dung|xuat ban)|trang thong tin)\b")
 
@@ -382,7 +385,7 @@ def person_lead(
         if editor:
             return {"kind": "person", "name": editor, "role": None, "relation": "editor",
                     "passage": None, "others": []}  # fmt: skip
-    people = store.people_of(engine, [report_id])
+    people = [p for p in store.people_of(engine, [report_id]) if _a_name(p["name"])]
     if not people:
         return None
     folded = question.folded

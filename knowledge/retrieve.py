@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 
 import tantivy
 from rapidfuzz import fuzz
@@ -219,11 +219,11 @@ def _score(
     score += _deputy_penalty(question, tokens)
     if question.required and not question.required <= own:
         score -= 0.5
-    if question.near and not all(_said(w, tokens) or _said(w, around_list) for w in question.near):
+    if question.near and not all(said(w, tokens) or said(w, around_list) for w in question.near):
         score -= 0.5  # the place asked about is not named here nor around
     if anchored is not None and hit.report_id not in anchored:
         score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
-    elif question.anchors and all(_said(a, tokens) for a in question.anchors):
+    elif question.anchors and all(said(a, tokens) for a in question.anchors):
         score += 0.15  # the passage itself names the meeting ("lần thứ ba", not "lần thứ hai")
     if question.exact:
         present = set(accented(hit.text))
@@ -256,10 +256,10 @@ def _held(asked: _Asked, present: set[str]) -> float:
 
 
 def _has_pair(pairs: dict[str, float], tokens: list[str], around: list[str]) -> bool:
-    return any(_said(pair, seq) for pair in pairs for seq in (tokens, around))
+    return any(said(pair, seq) for pair in pairs for seq in (tokens, around))
 
 
-def _said(term: str, seq: list[str]) -> bool:
+def said(term: str, seq: list[str]) -> bool:
     """Whether a token, or a pair "a_b" written as a then b, occurs in ``seq``."""
     first, _, second = term.partition("_")
     if not second:
