@@ -294,6 +294,8 @@ def remove_db(path: Path) -> None:
 def build_db(path: Path, input_path: Path) -> dict[str, float]:
     """Seeds (cited by file name) and the articles, then the index: what ``mttq ingest
     --samples FILE`` does."""
+    from ingest import clear_progress, progress  # bench/ingest.py, beside this script
+
     from knowledge import store
     from knowledge.ingest import documents, ingest, sample_paths
     from knowledge.read import iter_path
@@ -306,9 +308,9 @@ def build_db(path: Path, input_path: Path) -> dict[str, float]:
         documents(seeds, sources={p: p.name for p in seeds}), iter_path(input_path)
     )
     start = time.perf_counter()
-    summary = ingest(engine, inputs, workers=2, on_progress=ticker("ingest"))
+    summary = ingest(engine, inputs, workers=2, on_progress=progress("ingest", every=1000)[1])
     ingest_s = time.perf_counter() - start
-    clear_ticker()
+    clear_progress()
     counts = summary.as_dict()["counts"]
     note(f"ingested in {ingest_s:.1f} s: {counts}")
     _count, index_s = sync_index(path, engine)
@@ -329,26 +331,6 @@ def sync_index(path: Path, engine: Any = None) -> tuple[int, float]:
     start = time.perf_counter()
     count = PassageIndex(engine, index_path(url)).sync(force=True)
     return count, time.perf_counter() - start
-
-
-def ticker(label: str, every: int = 1000) -> Callable[[str], None]:
-    """An on_progress callback showing the live count on a terminal only."""
-    count = [0]
-    start = time.perf_counter()
-    live = sys.stderr.isatty()
-
-    def tick(_source: str) -> None:
-        count[0] += 1
-        if live and count[0] % every == 0:
-            rate = count[0] / (time.perf_counter() - start)
-            print(f"\r  {label}: {count[0]:>6} articles, {rate:6.1f}/s", end="", file=sys.stderr)
-
-    return tick
-
-
-def clear_ticker() -> None:
-    if sys.stderr.isatty():
-        print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
 
 
 def ensure_db(path: Path, input_path: Path, rebuild: bool) -> dict[str, float]:

@@ -390,23 +390,20 @@ def items_of(engine: Engine, report_ids: list[int], *, kind: str | None = None) 
 
 
 def figures_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
-    if not report_ids:
-        return []
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(Figure).where(col(Figure.report_id).in_(report_ids)).order_by(col(Figure.id))
-        ).mappings().all()
-    return [dict(r) for r in rows]
+    return _children(engine, Figure, report_ids)
 
 
 def people_of(engine: Engine, report_ids: list[int]) -> list[dict[str, Any]]:
+    return _children(engine, Person, report_ids)
+
+
+def _children(engine: Engine, table: Any, report_ids: list[int]) -> list[dict[str, Any]]:
+    """Rows of one child table for these reports, in the order they were stored."""
     if not report_ids:
         return []
+    query = select(table).where(col(table.report_id).in_(report_ids)).order_by(col(table.id))
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(Person).where(col(Person.report_id).in_(report_ids)).order_by(col(Person.id))
-        ).mappings().all()
-    return [dict(r) for r in rows]
+        return [dict(r) for r in connection.execute(query).mappings().all()]
 
 
 def report_meta(engine: Engine, report_id: int) -> dict[str, str]:

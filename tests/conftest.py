@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.settings import get_settings
 from knowledge import store
 from knowledge.ingest import documents, ingest, sample_paths
 
@@ -35,6 +37,16 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         engine = store.connect(POSTGRES_URL)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An SQLite file the `mttq` commands use (DATABASE_URL), fresh settings around it."""
+    path = tmp_path / "mttq.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -12,19 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.settings import get_settings
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "mttq.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 @pytest.fixture

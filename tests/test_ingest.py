@@ -16,19 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.settings import get_settings
 from knowledge.ingest import sample_paths
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "mttq.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:
