@@ -45,6 +45,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
         "elapsed_ms": answer.elapsed_ms,
         "lead": answer.lead,
         "suggestions": answer.suggestions,
+        "nearest": answer.nearest,
         "reason": answer.reason,
     }
 

@@ -246,6 +246,10 @@ def _person(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     return names + (f" ({verb})" if verb else "")
 
 
+def _place_lead(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    return f"Tại {lead['place']} — {lead['passage']}"
+
+
 def _date(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     when = format_date(lead.get("date"))
     head = f"Ngày {when}" if when else "Không rõ ngày"
@@ -340,6 +344,7 @@ _LEADS = {
     "figure": _figure,
     "person": _person,
     "date": _date,
+    "place": _place_lead,
     "items": _items,
     "document": _document,
     "reports": _reports,
@@ -370,6 +375,9 @@ def _not_found(data: Mapping[str, Any]) -> str:
     else:
         head = "Không tìm thấy thông tin phù hợp trong các báo cáo đã có."
     lines = [head]
+    nearest = data.get("nearest")
+    if nearest and reason == "no_match":
+        lines.append(f"Thông tin gần nhất tìm được (chưa chắc đúng ý bạn): “{nearest['text']}” — {_suggestion(nearest)}")
     suggestions = data.get("suggestions") or []
     if suggestions:
         lines.append("Có báo cáo của:")

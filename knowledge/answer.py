@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored, said
+from knowledge.retrieve import Retrieved, Scored, counts, said
 from knowledge.terms import syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -32,6 +32,7 @@ GENERIC = frozenset(
 )
 MIN_COVERAGE = 0.5  # share of the question's content words a passage must hold (no unit given)
 MIN_COVERAGE_IN_UNIT = 0.25  # when the unit (and period) already narrowed the reports
+NEAREST_COVERAGE = 0.3  # a passage this close is worth showing as a hint when nothing fits
 PER_REPORT = 4
 MAX_REPORTS = 3
 
@@ -85,6 +86,7 @@ class Answer:
     choices: list[str] = field(default_factory=list)
     suggestions: list[dict[str, Any]] = field(default_factory=list)  # reports close to the ask
     reason: str | None = None  # why nothing was found: unknown_unit | no_period | no_match | empty
+    nearest: dict[str, Any] | None = None  # when nothing fits: the closest passage, as a hint
     context: dict[str, Any] = field(default_factory=dict)
     elapsed_ms: float = 0.0
 
@@ -122,7 +124,20 @@ def not_found(question: Question, retrieved: Retrieved | None, reason: str) -> A
     close = retrieved.unit_reports if retrieved else []
     answer.suggestions = [describe(r) for r in close[:5]]
     answer.choices = list(dict.fromkeys(s["unit"] for s in answer.suggestions if s["unit"]))
+    nearest = _nearest(retrieved)
+    if nearest is not None:
+        answer.nearest = {"text": nearest.hit.text, **describe(nearest.report)}
     return answer
+
+
+def _nearest(retrieved: Retrieved | None) -> Scored | None:
+    """The passage that came closest, offered as a lead to follow (never as the answer)."""
+    if retrieved is None:
+        return None
+    for scored in retrieved.passages[:3]:
+        if scored.hit.kind != "title" and scored.coverage >= NEAREST_COVERAGE and scored.anchored:
+            return scored
+    return None
 
 
 def describe(report: ReportInfo) -> dict[str, Any]:
@@ -142,7 +157,7 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answ
         reason = "no_period" if retrieved.unit_reports else "no_match"
         return not_found(question, retrieved, reason)
     best = passages[0]
-    if not _fits(question, best, narrowed=retrieved.allowed is not None):
+    if not _counted(question, passages) or not _fits(question, best, narrowed=retrieved.allowed is not None):
         return not_found(question, retrieved, "no_match")
     answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
     if question.item_kind:
@@ -234,6 +249,13 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
     return best.coverage >= (MIN_COVERAGE_IN_UNIT if narrowed else MIN_COVERAGE)
 
 
+def _counted(question: Question, passages: list[Scored]) -> bool:
+    """A "bao nhiêu X" question needs a passage among the best that counts X at all:
+    "Phường 2 có bao nhiêu con mèo?" is not answered by its other figures."""
+    measure = syllables(question.measure) if question.intent == "figure" and question.measure else []
+    return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
+
+
 def _near(words: set[str], best: Scored) -> bool:
     """Whether each word pair ("long_bien") is written in the passage or around it."""
     sequences = (best.hit.line.split(), best.hit.context.split())
@@ -289,6 +311,8 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
         return date_lead(best)
     if question.item_kind:
         return {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
+    if question.intent == "place":
+        return place_lead(best)
     return _passage_lead(best)
 
 
@@ -440,6 +464,19 @@ def _role_head_bonus(role: str, folded: str) -> float:
     if asked is None or have is None:
         return 0.0
     return 0.5 if asked == have else -0.5
+
+
+# -- places ---------------------------------------------------------------------------------
+
+_AT = re.compile(r"\b(?:tại|ở)\s+((?:[^\W\d_]+\s?){1,8}?)(?=[,.;:(]|\s+(?:đã|sẽ|vào|từ|với|nhằm|để)\b|$)")
+
+
+def place_lead(best: Scored) -> dict[str, Any]:
+    """"Ở đâu?": the place the passage writes after "tại"/"ở", else the passage itself."""
+    found = _AT.search(best.hit.text)
+    if found is None:
+        return _passage_lead(best)
+    return {"kind": "place", "place": found[1].strip(), "passage": best.hit.text}
 
 
 # -- dates -----------------------------------------------------------------------------------

@@ -270,6 +270,8 @@ def said(term: str, seq: list[str]) -> bool:
 
 
 def _near(token: str, present: set[str]) -> bool:
+    if len(token) < 5:
+        return False  # "meo" one edit from "mo": short words are too close to call typos
     return any(
         abs(len(t) - len(token)) <= 1 and not t.isdigit() and Levenshtein.distance(token, t) <= 1
         for t in present
@@ -309,6 +311,14 @@ def _kind_bonus(question: Question, kind: str) -> float:
     if (wanted == "direction" and kind == "directive") or (wanted == "directive" and kind == "direction"):
         return 0.1
     return -0.15
+
+
+def counts(tokens: list[str], measure: list[str]) -> bool:
+    """Whether a number in the passage counts the measure asked ("607 phần quà", "5 cuộc/300
+    lượt người" for "người", "10 đồng chí đại diện ban …" for "ban"): its first word within
+    five tokens after the number."""
+    head = measure[0]
+    return any(t[0].isdigit() and head in tokens[i + 1 : i + 6] for i, t in enumerate(tokens))
 
 
 def _figure_bonus(question: Question, tokens: list[str], measure: list[str]) -> float:

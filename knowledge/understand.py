@@ -86,7 +86,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ITEM_KIND = {"limitation": "limitation", "direction": "direction", "directive": "directive",
               "achievement": "achievement"}  # fmt: skip
 # Measure asked for by "bao nhiêu X" / "mấy X" → the figure unit it should have.
-_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong|so(?! sanh| voi))\s+((?:[a-z]+\s?){1,2})")
+_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong)\s+((?:[a-z]+\s?){1,2})")  # not "số": it folds like "sơ"
 _MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)\b")
 _PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
@@ -533,7 +533,8 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     kept = "".join(
         " " if any(a <= i < b for a, b in facet_spans) else ch for i, ch in enumerate(folded)
     )
-    tokens = [t for t in syllables(kept) if t not in STOPWORDS]
+    # Single letters are leftovers ("Q." of "Q. Long Biên", "C&T"), not words to match.
+    tokens = [t for t in syllables(kept) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
     question.tokens = tokens + [code_token(c) for c in question.codes]
     question.numbers = {t for t in tokens if t.isdigit()}
     dated = {str(int(n)) for m in _DATE_IN_TEXT.finditer(kept) for n in m.groups() if n}

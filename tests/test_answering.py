@@ -402,3 +402,22 @@ def test_a_busy_index_writer_does_not_break_answers(seeded: Engine, tmp_path: Pa
     assert two.index.sync(force=True) == 1
     answer = ask(two, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")
     assert cited(answer) == ["phuong12_kien_tuong_2024.txt"]
+
+
+def test_a_count_of_something_never_counted_is_not_found(assistant: Assistant) -> None:
+    answer = ask(assistant, "Phường 2 có bao nhiêu con mèo?")
+    assert answer["found"] is False and answer["sources"] == []
+
+
+def test_where_answers_with_the_place(assistant: Assistant) -> None:
+    text = "Ngày 9/3/2024, Ủy ban MTTQ xã Tân Hòa tổ chức hội nghị hiệp thương tại hội trường Ủy ban nhân dân xã."
+    ingest(assistant.engine, [RawDocument("noi.txt", text, "txt")], workers=1)
+    answer = ask(assistant, "Hội nghị hiệp thương của xã Tân Hòa tổ chức ở đâu?")
+    assert str(answer["answer"]).startswith("Tại hội trường Ủy ban nhân dân xã")
+
+
+def test_nothing_fits_offers_the_nearest_passage_without_citing_it(assistant: Assistant) -> None:
+    answer = ask(assistant, "Phường 2 vận động Quỹ Vì người nghèo được bao nhiêu con mèo?")
+    assert answer["found"] is False and answer["sources"] == []
+    assert answer["nearest"]["text"].startswith("Phối hợp vận động Quỹ")  # type: ignore[index]
+    assert "Thông tin gần nhất tìm được" in str(answer["answer"])
