@@ -1,0 +1,37 @@
+"""Words of questions: chat shorthand read as what it stands for, question words left out
+of the search, and the tokens that name the Front itself."""
+
+from __future__ import annotations
+
+import re
+
+MAX_QUESTION = 1000  # characters looked at; a pasted page is cut, never an error
+FRONT_TOKENS = frozenset({"mttq", "ubmttq", "ubtu", "ctmt", "btt"})
+
+# Chat shorthand, read as the words it stands for before anything else.
+_SHORTHAND = {
+    "kq": "ket qua", "bn": "bao nhieu", "ko": "khong", "hn": "hoi nghi", "dh": "dai hoi",
+    "nk": "nhiem ky", "nd": "nhan dan", "sl": "so luong", "pct": "pho chu tich", "ubmt": "ubmttq",
+    "mt": "mat tran", "cb": "can bo", "tphcm": "thanh pho ho chi minh", "hcm": "ho chi minh",
+    "tw": "trung uong",
+}  # fmt: skip
+_SHORTHAND_RE = re.compile(r"(?<![\w/.-])(" + "|".join(_SHORTHAND) + r")(?![\w/-])")
+_CITY_HANOI = re.compile(r"\b(tp|thanh pho)\.?\s*hn\b")
+# Words that say what kind of question it is, not what it is about: left out of the query.
+# Folded words that are also content ("hội", "ban", "thị", "thể", "Đảng", "Minh") stay.
+STOPWORDS = frozenset(
+    ["la", "gi", "ai", "nao", "bao", "nhieu", "may", "duoc", "co", "khong", "sao", "nhu", "nhung", "cac", "cua", "cho", "trong", "voi", "va", "o", "dau", "khi", "nay", "vay", "con", "hay", "biet", "toi", "xin", "oi", "a", "nhe", "u", "ha", "ve", "viec", "roi", "chua", "da", "se", "muon"]
+)
+PUNCTUATION = re.compile(r"[^\w\s/%.,–—-]|[.,](?=\s|$)|(?<=\s)[.,–—-]+(?=\s)")
+
+
+_CHAIR = re.compile(r"\b(p?)ct(?= (?:ubmttq|ubmt|uy ban|ub|ubnd|hdnd|mttq|ubtu|hoi|nuoc|xa|tinh|huyen|phuong|thi|quan))")
+_SPELLED = {"dc": "duoc", "c.trinh": "chuong trinh", "ctrinh": "chuong trinh", "tgian": "thoi gian"}
+_SPELLED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(k) for k in _SPELLED) + r")(?![\w/-])")
+
+
+def expand(folded: str) -> str:
+    folded = _CITY_HANOI.sub("thanh pho ha noi", folded)
+    folded = _CHAIR.sub(lambda m: "pho chu tich" if m[1] else "chu tich", folded)
+    folded = _SPELLED_RE.sub(lambda m: _SPELLED[m[1]], folded)
+    return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[1]], folded)
