@@ -235,6 +235,8 @@ def _score(
 def _report_bonus(question: Question, report: ReportInfo) -> float:
     bonus = 0.05 if report.doc_type != "tin tức" else 0.0
     bonus += 0.12 if report.front else 0.0  # what members ask about: the Front's own pages
+    if question.central and report.unit is not None and report.unit.level == "trung ương":
+        bonus += 0.1
     if question.about_front and not report.front:
         bonus -= 0.3  # "Ủy ban MTTQ …" is not answered by a page that never names the Front
     bonus += _period_bonus(question, report)

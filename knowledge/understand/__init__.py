@@ -44,7 +44,7 @@ from knowledge.understand.periods import (
     period,
 )
 from knowledge.understand.question import Question
-from knowledge.understand.units import resolve_units
+from knowledge.understand.units import central_named, resolve_units
 from knowledge.understand.words import FRONT_TOKENS, MAX_QUESTION, PUNCTUATION, STOPWORDS, expand
 
 __all__ = [
@@ -69,6 +69,7 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())
     spans = resolve_units(question, catalog)
+    question.central = central_named(folded)
     if question.intent == "aggregate" and len(set(question.mentions)) == 1:
         question.intent = "figure"  # a total within one unit is one of its figures
     question.meeting_kind = next((k for k in MEETING_KINDS if k in folded), None)

@@ -19,6 +19,7 @@ class Question:
     numbers: set[str]  # numbers that must appear in an answer passage
     intent: str = "search"
     units: list[Unit] = field(default_factory=list)
+    central: bool = False  # the national committee is named ("Ủy ban Trung ương MTTQ")
     scope: str | None = None  # "Tỉnh Hải Dương" when the units are those inside a place named
     mentions: list[frozenset[Unit]] = field(default_factory=list)  # each unit name written
     unknown_unit: str | None = None  # named, but nothing of it is stored

@@ -203,12 +203,13 @@ def _bare_names(
             if units:
                 found.append((units, (start, end)))
                 taken.append((start, end))
-    central = _CENTRAL.search(folded)
-    if central:  # "Việt Nam" alone is every Front body's name; the central one is said so
-        units = {u for u in catalog.by_unit if u.level == "trung ương"}
-        if units:
-            found.append((units, central.span()))
     return found
+
+
+def central_named(folded: str) -> bool:
+    """"Ủy ban Trung ương MTTQ": the national committee. Not a unit filter: national pages
+    are filed under many units (the city an event was held in), so it only ranks."""
+    return bool(_CENTRAL.search(folded))
 
 
 _NOT_PLACES = {"viet nam", "trung uong", "nha nuoc", "chinh phu", "quoc hoi"}  # written bare
