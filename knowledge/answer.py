@@ -170,6 +170,8 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answ
     answer.unit = answer.unit or (best.report.unit.label if best.report.unit else None)
     answer.period = answer.period or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine)
+    if answer.lead is None:  # "Chủ tịch MTTQ tỉnh X là ai?" and nobody here holds that role
+        return not_found(question, retrieved, "no_match")
     if len({u.label for u in question.units}) > 1:
         answer.choices = sorted({u.label for u in question.units})
     return answer
@@ -306,7 +308,11 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
         return author_lead(question, best, engine) or _passage_lead(best)
     if question.intent == "people":
         said = [p.hit.text for p in passages[:5] if p.report.id == best.report.id]
-        return person_lead(question, best.report.id, engine, said=said) or _passage_lead(best)
+        own = best.report.unit in question.units
+        person = person_lead(question, best.report.id, engine, said=said, own=own)
+        if person is None and _places_asked(question) and not own:
+            return None  # a role in a place, from another unit's page: someone else's passage
+        return person or _passage_lead(best)
     if question.intent == "date":
         return date_lead(best)
     if question.item_kind:
@@ -399,7 +405,12 @@ _EDITOR = re.compile(r"\b(bien tap|chiu trach nhiem (noi dung|xuat ban)|trang th
 
 
 def person_lead(
-    question: Question, report_id: int, engine: Engine, *, said: list[str] | None = None
+    question: Question,
+    report_id: int,
+    engine: Engine,
+    *,
+    said: list[str] | None = None,
+    own: bool = True,
 ) -> dict[str, Any] | None:
     """The person the question asks for: among those the best passages name (in the report's
     people, with their roles), else one of the report's people whose role matches well;
@@ -410,6 +421,9 @@ def person_lead(
             return {"kind": "person", "name": editor, "role": None, "relation": "editor",
                     "passage": None, "others": []}  # fmt: skip
     people = [p for p in store.people_of(engine, [report_id]) if _a_name(p["name"])]
+    places = _places_asked(question)
+    if places:  # the role of the place asked, not a visitor's from elsewhere
+        people = [p for p in people if _holds_role_here(p, places, own=own)]
     if not people:
         return None
     folded = question.folded
@@ -454,6 +468,23 @@ def author_lead(question: Question, best: Scored, engine: Engine) -> dict[str, A
         return {"kind": "person", "name": editor, "role": None, "relation": "editor",
                 "passage": None, "others": []}  # fmt: skip
     return None
+
+
+_CENTRAL_ROLE = re.compile(r"\b(trung uong|t\.u|tw|ubtu)\b")
+
+
+def _holds_role_here(person: dict[str, Any], places: list[str], *, own: bool) -> bool:
+    """The person's role or sentence names the place asked; or the report is that unit's
+    own and the role is not a national one ("Chủ tịch UBMTTQ thị xã" in Hồng Lĩnh's report)."""
+    text = fold(f"{person['role'] or ''} {person['sentence']}")
+    if any(name in text for name in places):
+        return True
+    return own and not _CENTRAL_ROLE.search(text)
+
+
+def _places_asked(question: Question) -> list[str]:
+    """The folded names of the units a question names (not the national committee)."""
+    return [fold(u.name) for u in question.units if u.level != "trung ương" and not u.name.isdigit()]
 
 
 def _role_head_bonus(role: str, folded: str) -> float:
