@@ -208,8 +208,27 @@ def answer(data: Mapping[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+CLIP = 320  # characters of a passage shown; the source holds the rest
+
+
+def clip(text: str, *, around: str | None = None, limit: int = CLIP) -> str:
+    """A passage cut to ``limit`` characters at word boundaries, centred on ``around`` (the
+    figure the answer is about) when given, with "…" where text was left out."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    at = text.find(around) if around else -1
+    start = 0 if at < 0 else max(0, min(at - limit // 3, len(text) - limit))
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = start + limit
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    return ("…" if start else "") + text[start:end].rstrip(" ,;:") + ("…" if end < len(text) else "")
+
+
 def _passage(passage: Mapping[str, Any]) -> str:
-    text = str(passage["text"])
+    text = clip(str(passage["text"]))
     return f"{text} (đ/c {passage['by']})" if passage.get("by") else text
 
 
@@ -230,7 +249,7 @@ def _figure(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         amount = f"{amount} (chỉ tiêu {_amount(target)})"
     elif together:
         amount = ", ".join([amount, *(_amount(t) for t in together)])
-    passage = lead.get("passage") or ""
+    passage = clip(str(lead.get("passage") or ""), around=lead.get("raw"))
     return f"{amount} — {passage}" if passage else amount
 
 
@@ -247,13 +266,13 @@ def _person(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 
 def _place_lead(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    return f"Tại {lead['place']} — {lead['passage']}"
+    return f"Tại {lead['place']} — {clip(lead['passage'])}"
 
 
 def _date(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     when = format_date(lead.get("date"))
     head = f"Ngày {when}" if when else "Không rõ ngày"
-    return f"{head} — {lead['passage']}" if lead.get("passage") else head
+    return f"{head} — {clip(lead['passage'])}" if lead.get("passage") else head
 
 
 def _items(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
@@ -337,7 +356,7 @@ def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 
 def _passage_lead(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    return str(lead.get("text") or "")
+    return clip(str(lead.get("text") or ""))
 
 
 _LEADS = {
@@ -360,6 +379,8 @@ def _not_found(data: Mapping[str, Any]) -> str:
     reason = data.get("reason")
     if reason == "empty":
         return "Bạn hãy nhập câu hỏi, ví dụ: “Phường 2 đạt được gì trong 6 tháng đầu năm 2024?”"
+    if reason == "no_reports":
+        return "Chưa có báo cáo nào để tra cứu. Quản trị viên nạp báo cáo: mttq ingest TỆP (hoặc mttq ingest --samples để dùng dữ liệu mẫu)."
     if reason == "error":
         return "Xin lỗi, đã có lỗi khi trả lời câu hỏi này. Vui lòng thử lại hoặc hỏi cách khác."
     unit = data.get("unit")

@@ -21,7 +21,7 @@ from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
 from knowledge.retrieve import Retrieved, Scored, counts, said
-from knowledge.terms import syllables
+from knowledge.terms import bigrams, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
 
@@ -202,7 +202,10 @@ def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved
         own.sort(key=lambda i: (-_item_rank(i, relevance, figures), i["position"]))
         report = reports[report_id]
         limit = PER_REPORT + 1 if not groups else 2
-        passages_ = [Passage(i["text"], i["kind"], i["by"], i["heading"] or "") for i in own[:limit]]
+        passages_ = [
+            Passage(snippet(i["text"], question), i["kind"], i["by"], i["heading"] or "")
+            for i in own[:limit]
+        ]
         groups.append(Group(Source.of(report), period_of(report), passages_))
         if len(groups) >= (1 if retrieved.allowed is not None and question.units else MAX_REPORTS):
             break
@@ -294,7 +297,7 @@ def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[
         for scored in chosen[report_id][:PER_REPORT]:
             row = rows.get(scored.hit.item_id, {})
             group.passages.append(
-                Passage(scored.hit.text, scored.hit.kind, row.get("by"), row.get("heading") or "")
+                Passage(snippet(scored.hit.text, question), scored.hit.kind, row.get("by"), row.get("heading") or "")
             )
         groups.append(group)
     return groups
@@ -305,25 +308,71 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
     if question.intent in {"figure", "aggregate"}:
         return figure_lead(question, best, engine)
     if question.intent == "author":
-        return author_lead(question, best, engine) or _passage_lead(best)
+        return author_lead(question, best, engine) or _passage_lead(best, question)
     if question.intent == "people":
         said = [p.hit.text for p in passages[:5] if p.report.id == best.report.id]
         own = best.report.unit in question.units
         person = person_lead(question, best.report.id, engine, said=said, own=own)
         if person is None and _places_asked(question) and not own:
             return None  # a role in a place, from another unit's page: someone else's passage
-        return person or _passage_lead(best)
+        return person or _passage_lead(best, question)
     if question.intent == "date":
         return date_lead(best)
     if question.item_kind:
         return {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
     if question.intent == "place":
-        return place_lead(best)
-    return _passage_lead(best)
+        return place_lead(best, question)
+    return _passage_lead(best, question)
 
 
-def _passage_lead(best: Scored) -> dict[str, Any]:
-    return {"kind": "passage", "text": best.hit.text}
+def _passage_lead(best: Scored, question: Question | None = None) -> dict[str, Any]:
+    return {"kind": "passage", "text": snippet(best.hit.text, question) if question else best.hit.text}
+
+
+SNIPPET = 320  # characters of a long passage shown: the clauses that hold the question's words
+_CLAUSE = re.compile(r"(?<=[,;:.…])\s+")
+
+
+def _pieces(clause: str, size: int) -> list[str]:
+    """A clause longer than ``size`` as runs of whole words (so a window can start inside it)."""
+    if len(clause) <= size:
+        return [clause]
+    pieces, current = [], ""
+    for word in clause.split():
+        if current and len(current) + len(word) + 1 > size:
+            pieces.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*pieces, current] if current else pieces
+
+
+def snippet(text: str, question: Question, *, limit: int = SNIPPET) -> str:
+    """The run of clauses, at most ``limit`` characters, holding the most of the question's
+    words, with "…" where text was left out: short answers, the part that answers kept."""
+    if len(text) <= limit:
+        return text
+    parts = [piece for clause in _CLAUSE.split(text) for piece in _pieces(clause, limit // 2)]
+    wanted = set(question.tokens)
+    pairs = set(bigrams(question.tokens))
+    numbers = question.intent in {"figure", "aggregate", "date", "event"}
+    best, best_score = (0, 1), -1
+    for start in range(len(parts)):
+        end, size = start, 0
+        while end < len(parts) and size + len(parts[end]) + 1 <= limit:
+            size += len(parts[end]) + 1
+            end += 1
+        if end == start:
+            continue
+        tokens = syllables(" ".join(parts[start:end]))
+        score = len(wanted & set(tokens)) + 2 * len(pairs & set(bigrams(tokens)))
+        if numbers and any(t[0].isdigit() for t in tokens):
+            score += 3  # a "bao nhiêu" question is answered by the clause with the number
+        if score > best_score:
+            best, best_score = (start, end), score
+    start, end = best
+    body = " ".join(parts[start:end])
+    return ("…" if start else "") + body + ("…" if end < len(parts) else "")
 
 
 # -- figures ---------------------------------------------------------------------------------
@@ -332,7 +381,7 @@ def _passage_lead(best: Scored) -> dict[str, Any]:
 def figure_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
     figures = [f for f in store.figures_of(engine, [best.report.id]) if _in_passage(f, best.hit.text)]
     if not figures:
-        return _passage_lead(best)
+        return _passage_lead(best, question)
     figure = pick_figure(question, figures)
     lead = {"kind": "figure", **_figure_data(figure)}
     if figure["grp"] is not None:  # "77 cuộc/2288 lượt", "8.000.000/21.000.000": read together
@@ -502,11 +551,11 @@ def _role_head_bonus(role: str, folded: str) -> float:
 _AT = re.compile(r"\b(?:tại|ở)\s+((?:[^\W\d_]+\s?){1,8}?)(?=[,.;:(]|\s+(?:đã|sẽ|vào|từ|với|nhằm|để)\b|$)")
 
 
-def place_lead(best: Scored) -> dict[str, Any]:
+def place_lead(best: Scored, question: Question) -> dict[str, Any]:
     """"Ở đâu?": the place the passage writes after "tại"/"ở", else the passage itself."""
     found = _AT.search(best.hit.text)
     if found is None:
-        return _passage_lead(best)
+        return _passage_lead(best, question)
     return {"kind": "place", "place": found[1].strip(), "passage": best.hit.text}
 
 

@@ -63,6 +63,10 @@ class Assistant:
         question = understand(text, catalog=self.catalog, today=today)
         if context and question.follow_up:
             question = merge(question, context, self.catalog)
+        if not self.catalog.reports:
+            answer = Answer(False, question.intent, question.text, reason="no_reports")
+            answer.context = context or {}
+            return answer
         if _says_nothing(question):
             answer = Answer(False, "none", question.text, reason="empty")
             answer.context = context or {}

@@ -421,3 +421,12 @@ def test_nothing_fits_offers_the_nearest_passage_without_citing_it(assistant: As
     assert answer["found"] is False and answer["sources"] == []
     assert answer["nearest"]["text"].startswith("Phối hợp vận động Quỹ")  # type: ignore[index]
     assert "Thông tin gần nhất tìm được" in str(answer["answer"])
+
+
+def test_long_passages_are_cut_to_the_part_that_answers(assistant: Assistant) -> None:
+    padding = "Ủy ban MTTQ xã tiếp tục tuyên truyền, vận động nhân dân thực hiện tốt các chủ trương, chính sách, "
+    text = "Ngày 3/3/2024, Ủy ban MTTQ xã Tân Hòa sơ kết. " + padding * 6 + "hỗ trợ xây 7 căn nhà đại đoàn kết cho hộ nghèo, " + padding * 6
+    ingest(assistant.engine, [RawDocument("dai.txt", text, "txt")], workers=1)
+    answer = ask(assistant, "xã Tân Hòa hỗ trợ xây bao nhiêu căn nhà đại đoàn kết?")
+    first = str(answer["answer"]).splitlines()[0]
+    assert "7 căn nhà đại đoàn kết" in first and len(first) < 420 and "…" in first

@@ -107,3 +107,10 @@ def test_chat_over_piped_stdin_loads_samples_into_an_empty_database(tmp_path: Pa
     assert "77 cuộc/2288 lượt" in done.stdout
     assert "không nêu hạn chế" in done.stdout  # the follow-up kept Phường 2 and its period
     assert "không được hỏi" not in done.stdout  # "thoát" ended the chat
+
+
+def test_ask_on_an_empty_database_says_how_to_load(database: Path) -> None:
+    code, out = run("ask", "Phường 2 đạt được gì?", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["found"] is False and answer["reason"] == "no_reports"
+    assert "mttq ingest" in answer["answer"]

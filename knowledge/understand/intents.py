@@ -22,7 +22,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai)\b"),
         ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
         ("date", r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b"),
-        ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b"),
+        ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b|^so (?!ket|bo|luoc|sanh)"),
         ("place", r"\b(o dau|tai dau|dia diem|noi nao)\b"),
         ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
         ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet)\b"),
@@ -33,7 +33,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 ITEM_KIND = {"limitation": "limitation", "direction": "direction", "directive": "directive",
               "achievement": "achievement"}  # fmt: skip
 # Measure asked for by "bao nhiêu X" / "mấy X" → the figure unit it should have.
-_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong)\s+((?:[a-z]+\s?){1,2})")  # not "số": it folds like "sơ"
+_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong)\s+((?:[a-z]+\s?){1,2})|^so (?!ket|bo|luoc|sanh)([a-z]+)")  # not "số": it folds like "sơ"
 _MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)\b")
 _PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
@@ -63,7 +63,7 @@ def measure(folded: str) -> str | None:
         return "%"
     found = _MEASURE.search(folded)
     if found:
-        words = found.group(1).split()
+        words = (found.group(1) or found.group(2)).split()
         head = " ".join(w for w in words if w not in STOPWORDS)
         if head and head not in _MEASURE_NOT and head.split()[0] not in {"tien"}:
             return head
