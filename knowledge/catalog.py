@@ -104,7 +104,10 @@ class Catalog:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Read the reports changed since the last refresh; True when anything changed."""
+        """Read the reports changed since the last refresh; True when anything changed.
+
+        Copy-on-write: the new tables are built aside and swapped in, so questions answered
+        on other threads meanwhile read a consistent (if a second old) catalog."""
         now = time.monotonic()
         if not force and now - self._checked < self.refresh_seconds:
             return False
@@ -113,46 +116,35 @@ class Catalog:
             database = store.identity(self.engine)
             with self.engine.connect() as connection:
                 newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar() or 0
-                if database != self.database or newest < self.seq:
-                    self._clear(database)  # a recreated database: read it all again
-                if newest <= self.seq:
+                start_over = database != self.database or newest < self.seq
+                seen = 0 if start_over else self.seq  # a recreated database: read it all again
+                if newest <= seen and not start_over:
                     return False
                 changed: list[int] | None = None
-                if self.seq:
+                if seen:
                     seq = col(ReportChange.seq)
-                    found = select(col(ReportChange.report_id)).where(seq > self.seq, seq <= newest)
+                    found = select(col(ReportChange.report_id)).where(seq > seen, seq <= newest)
                     changed = [int(i) for i in connection.execute(found).scalars()]
                 rows = connection.execute(_columns(changed)).all()
+            reports = {} if start_over else dict(self.reports)
             for report_id in changed or []:
-                self._forget(int(report_id))
-            for row in rows:
-                self._add(_info(row))
-            self.seq = newest
+                reports.pop(report_id, None)
+            reports.update((info.id, info) for info in map(_info, rows))
+            self._swap(reports)
+            self.seq, self.database = newest, database
             return True
 
-    def _clear(self, database: str) -> None:
-        self.reports.clear()
-        self.by_name.clear()
-        self.by_unit.clear()
-        self.parents.clear()
-        self.seq = 0
-        self.database = database
-
-    def _forget(self, report_id: int) -> None:
-        info = self.reports.pop(report_id, None)
-        if info is not None and info.unit is not None:
-            self.by_unit[info.unit].discard(report_id)
-            if not self.by_unit[info.unit]:
-                del self.by_unit[info.unit]
-                self.by_name[fold(info.unit.name)].discard(info.unit)
-
-    def _add(self, info: ReportInfo) -> None:
-        self.reports[info.id] = info
-        if info.unit is not None:
-            self.by_unit[info.unit].add(info.id)
-            self.by_name[fold(info.unit.name)].add(info.unit)
-            for place in info.unit.parents:
-                self.parents[fold(place.name)].add(place)
+    def _swap(self, reports: dict[int, ReportInfo]) -> None:
+        by_name: dict[str, set[Unit]] = defaultdict(set)
+        by_unit: dict[Unit, set[int]] = defaultdict(set)
+        parents: dict[str, set[Place]] = defaultdict(set)
+        for info in reports.values():
+            if info.unit is not None:
+                by_unit[info.unit].add(info.id)
+                by_name[fold(info.unit.name)].add(info.unit)
+                for place in info.unit.parents:
+                    parents[fold(place.name)].add(place)
+        self.reports, self.by_name, self.by_unit, self.parents = reports, by_name, by_unit, parents
 
     def units_named(self, name: str) -> set[Unit]:
         """Stored units of that name that stand for a real place (see _trusted)."""

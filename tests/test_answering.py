@@ -430,3 +430,20 @@ def test_long_passages_are_cut_to_the_part_that_answers(assistant: Assistant) ->
     answer = ask(assistant, "xã Tân Hòa hỗ trợ xây bao nhiêu căn nhà đại đoàn kết?")
     first = str(answer["answer"]).splitlines()[0]
     assert "7 căn nhà đại đoàn kết" in first and len(first) < 420 and "…" in first
+
+
+def test_answers_from_many_threads_while_reports_arrive(seeded: Engine, tmp_path: Path) -> None:
+    """The bot answers on worker threads while other instances store reports: no answer may
+    fail or read a half-updated catalog."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = open_assistant(seeded, tmp_path / "index")
+    questions = ["Bí thư Huyện ủy Đình Lập là ai?", "Phường 2 đạt được gì?", "quang nghiep hoa giai bao nhieu vu"]
+    texts = [f"Ngày {d}/3/2024, Ủy ban MTTQ xã Tân Lập {d} trao {d} suất quà cho hộ nghèo." for d in range(1, 7)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(shared.ask, questions[i % 3]) for i in range(60)]
+        for n, text in enumerate(texts):
+            ingest(seeded, [RawDocument(f"tl{n}.txt", text, "txt")], workers=1)
+        answers = [f.result(timeout=60) for f in futures]
+    assert all(a.intent != "error" for a in answers)
+    assert all(a.found for a in answers)
