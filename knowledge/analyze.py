@@ -259,7 +259,11 @@ def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer
     answered = [r for r in having if any(u.sort_key > r.sort_key for u in units)]
     source = (answered or having)[-1]
     later = [r for r in units if r.sort_key > source.sort_key]
-    later_items = store.items_of(engine, [r.id for r in later])
+    # What later reports say was done: not their own new directives and plans.
+    later_items = [
+        i for i in store.items_of(engine, [r.id for r in later])
+        if i["kind"] not in {"directive", "direction"}
+    ]
     rows = [_followed(item, later_items) for item in asked if item["report_id"] == source.id][:8]
     lead = {"kind": "followup", "rows": rows, "later_reports": len(later)}
     groups = [Group(Source.of(source), period_of(source))]
