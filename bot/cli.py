@@ -170,7 +170,7 @@ def chat_command() -> None:
     context: dict[str, Any] | None = None
     while True:
         try:
-            line = input("Bạn: " if interactive else "")
+            line = input(render.chat_prompt() if interactive else "")
         except (EOFError, KeyboardInterrupt):
             break
         if line.strip().lower() in {"thoát", "thoat", "exit", "quit"}:

@@ -427,6 +427,10 @@ def chat_greeting(overview: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def chat_prompt() -> str:
+    return "Bạn: "
+
+
 def chat_bye() -> str:
     return "Tạm biệt."
 

@@ -18,6 +18,7 @@ from knowledge.answer import (
     Group,
     Passage,
     Source,
+    in_passage,
     not_found,
     period_asked,
     period_of,
@@ -143,7 +144,7 @@ def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalo
             continue
         own = [
             f for f in figures
-            if f["report_id"] == scored.report.id and f["raw"] in scored.hit.text
+            if f["report_id"] == scored.report.id and in_passage(f, scored.hit.text)
             and fold(f["unit"]).split()[-1] == fold(measure).split()[-1]
             and f["role"] not in {"target", "max"}
         ]

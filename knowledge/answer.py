@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from knowledge import store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored, counts, said
+from knowledge.retrieve import Retrieved, Scored, counts, said_near
 from knowledge.terms import bigrams, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -241,7 +241,7 @@ def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
         return False  # the meeting or place asked about is not in this report
     if question.about_front and not best.report.front:
         return False  # asked about the Front; this page never names it
-    if question.near and not _near(question.near, best):
+    if question.near and not said_near(question.near, best.hit.line.split(), best.hit.context.split()):
         return False  # the place is named in the report, but not where the answer is
     specific = any(t not in GENERIC for t in question.tokens)
     own = narrowed and best.report.front  # the unit's own Front report, not a news page
@@ -259,12 +259,6 @@ def _counted(question: Question, passages: list[Scored]) -> bool:
     "Phường 2 có bao nhiêu con mèo?" is not answered by its other figures."""
     measure = syllables(question.measure) if question.intent == "figure" and question.measure else []
     return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
-
-
-def _near(words: set[str], best: Scored) -> bool:
-    """Whether each word pair ("long_bien") is written in the passage or around it."""
-    sequences = (best.hit.line.split(), best.hit.context.split())
-    return all(any(said(w, seq) for seq in sequences) for w in words)
 
 
 def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[Group]:
@@ -379,7 +373,7 @@ def snippet(text: str, question: Question, *, limit: int = SNIPPET) -> str:
 
 
 def figure_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
-    figures = [f for f in store.figures_of(engine, [best.report.id]) if _in_passage(f, best.hit.text)]
+    figures = [f for f in store.figures_of(engine, [best.report.id]) if in_passage(f, best.hit.text)]
     if not figures:
         return _passage_lead(best, question)
     figure = pick_figure(question, figures)
@@ -392,7 +386,7 @@ def figure_lead(question: Question, best: Scored, engine: Engine) -> dict[str, A
     return lead
 
 
-def _in_passage(figure: dict[str, Any], passage: str) -> bool:
+def in_passage(figure: dict[str, Any], passage: str) -> bool:
     return figure["raw"] in passage or fold(figure["raw"]) in fold(passage)
 
 

@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Text, cast, select
 from sqlmodel import col
 
 from knowledge import gazetteer, store
@@ -113,13 +113,12 @@ class Catalog:
             return False
         with self._lock:
             self._checked = now
-            database = store.identity(self.engine)
+            database, newest = store.change_head(self.engine)
+            start_over = database != self.database or newest < self.seq
+            seen = 0 if start_over else self.seq  # a recreated database: read it all again
+            if newest <= seen and not start_over:
+                return False
             with self.engine.connect() as connection:
-                newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar() or 0
-                start_over = database != self.database or newest < self.seq
-                seen = 0 if start_over else self.seq  # a recreated database: read it all again
-                if newest <= seen and not start_over:
-                    return False
                 changed: list[int] | None = None
                 if seen:
                     seq = col(ReportChange.seq)
@@ -182,12 +181,7 @@ def _trusted(info: ReportInfo) -> bool:
     gazetteer could not pin to one place (several communes share it) is trusted."""
     if info.doc_type != "tin tức" or info.unit_code is not None or info.unit is None:
         return True
-    return info.unit.level == "trung ương" or _real(info.unit.level, info.unit.name)
-
-
-@lru_cache(maxsize=4096)
-def _real(level: str, name: str) -> bool:
-    return bool(gazetteer.candidates(level, name))
+    return info.unit.level == "trung ương" or gazetteer.known(info.unit.level, info.unit.name)
 
 
 def _columns(changed: list[int] | None) -> Any:

@@ -32,7 +32,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from knowledge.text import fold as text_fold
@@ -361,3 +361,10 @@ def province(name: str) -> Place | None:
     """The province (or centrally-run city) of that name, written with or without accents:
     "Vĩnh Phúc", "vinh phuc", "Hà Nội"."""
     return _provinces().get(fold(name)) if isinstance(name, str) and len(name) <= _MAX_INPUT else None
+
+
+@lru_cache(maxsize=8192)
+def known(level: str, name: str) -> bool:
+    """Whether some unit of this level has this name (cached: asked per question and per
+    stored news unit)."""
+    return bool(candidates(level, name))

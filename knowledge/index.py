@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
@@ -155,9 +155,7 @@ class PassageIndex:
             return 0
         with self._lock:
             self._checked = now
-            with self.engine.connect() as connection:
-                newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar() or 0
-            database = store.identity(self.engine)
+            database, newest = store.change_head(self.engine)
             state = self._read_state()
             applied = int(state.get("seq", 0))
             # Another database (recreated since, or another URL on the same folder): start over.

@@ -219,7 +219,7 @@ def _score(
     score += _deputy_penalty(question, tokens)
     if question.required and not question.required <= own:
         score -= 0.5
-    if question.near and not all(said(w, tokens) or said(w, around_list) for w in question.near):
+    if question.near and not said_near(question.near, tokens, around_list):
         score -= 0.5  # the place asked about is not named here nor around
     if anchored is not None and hit.report_id not in anchored:
         score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
@@ -259,6 +259,11 @@ def _held(asked: _Asked, present: set[str]) -> float:
 
 def _has_pair(pairs: dict[str, float], tokens: list[str], around: list[str]) -> bool:
     return any(said(pair, seq) for pair in pairs for seq in (tokens, around))
+
+
+def said_near(words: set[str], tokens: list[str], around: list[str]) -> bool:
+    """Whether each word (or pair "long_bien") is written in the passage or its context."""
+    return all(said(w, tokens) or said(w, around) for w in words)
 
 
 def said(term: str, seq: list[str]) -> bool:

@@ -92,9 +92,16 @@ def migrate(engine: Engine) -> None:
 
 def identity(engine: Engine) -> str:
     """The random id this database was given when created (indexes check it)."""
+    return change_head(engine)[0]
+
+
+def change_head(engine: Engine) -> tuple[str, int]:
+    """The database's identity and the newest change-log sequence number: all a follower
+    (the index, the catalog) needs to know whether it is behind, in one round trip."""
     with engine.connect() as connection:
         value = connection.execute(select(col(DbInfo.value)).where(col(DbInfo.key) == "identity")).scalar()
-    return str(value or "")
+        newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar()
+    return str(value or ""), int(newest or 0)
 
 
 def known_sources(engine: Engine) -> dict[str, str]:

@@ -172,7 +172,7 @@ def _by_initial(letter: str, rest: str, level: str, catalog: Catalog) -> tuple[s
 def _real(level: str, name: str) -> bool:
     """Whether the gazetteer knows a unit of this level and name (so "xã Quảng Nghĩa" is a
     real commune we hold nothing about, not a typo of Quảng Nghiệp)."""
-    return bool(name) and not name.isdigit() and bool(gazetteer.candidates(level, name))
+    return bool(name) and not name.isdigit() and gazetteer.known(level, name)
 
 
 def _fuzzy_unit(name: str, level: str, catalog: Catalog) -> set[Unit]:
