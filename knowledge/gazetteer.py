@@ -94,7 +94,8 @@ def fold(text: str) -> str:
         return ""
     # The project's one diacritic folding (knowledge.text), plus the gazetteer's own rules:
     # single spaces and no leading zeros in numbers.
-    return _DIGIT_RUN_ZEROS.sub("", " ".join(text_fold(text).split()))
+    # A hyphen is a space: "Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu" and "Bà Rịa Vũng Tàu" are one.
+    return _DIGIT_RUN_ZEROS.sub("", " ".join(text_fold(text).replace("-", " ").replace("–", " ").split()))
 
 
 # Folded level word (and a few abbreviations) -> canonical level.
@@ -312,7 +313,7 @@ def resolve(level: str, name: str, *, mentioned: Iterable[Place] = ()) -> AdminU
     """The unit if it is unambiguous: exactly one candidate, or exactly one candidate whose
     parents include every level/name in `mentioned` that sits at a parent level (mentioned places
     at other levels are ignored). A name that is the same unit in both systems with same code (an
-    unchanged ward) counts once (prefer the 2025 record only when no mentioned parent is a
+    unchanged ward), or a province of that name, counts once (prefer the 2025 record only when no mentioned parent is a
     district-level unit; otherwise the legacy one). Otherwise None."""
     canon = _norm_level(level)
     if canon is None:
@@ -339,7 +340,9 @@ def resolve(level: str, name: str, *, mentioned: Iterable[Place] = ()) -> AdminU
         tier = _unit_tier(unit)
         if not _satisfies(unit, _parent_constraints(tier, keys, index)):
             continue
-        ident = (tier, unit.code)
+        # A province keeps its name across the 2025 reform but not its code ("Bắc Ninh" is 27,
+        # then 24): one province, whichever system's record is kept.
+        ident = (tier, fold(unit.place.name) if tier == _PROVINCE else unit.code)
         other = chosen.get(ident)
         if other is None or other.system == unit.system:
             chosen[ident] = unit

@@ -178,3 +178,32 @@ def test_directive_document_title_and_unit() -> None:
 
 def test_place_after_a_role_word_is_not_a_person() -> None:
     assert people_in("Đại biểu trồng cây tại khuôn viên khu Văn Miếu.") == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Người dân lo lắng\nHôm qua, lãnh đạo thành phố đã nêu quan điểm về nhà chung cư cũ.",
+        "Chăm lo an sinh\nCác vấn đề xã hội được quan tâm giải quyết kịp thời.",
+        "Tin ngắn\nTỉnh đã chỉ đạo các huyện triển khai ngay.",
+    ],
+)
+def test_a_lower_case_word_after_a_level_is_no_unit(text: str) -> None:
+    """"thành phố đã", "xã hội": a unit's name is written with a capital."""
+    assert extract(clean(text)).unit is None
+
+
+def test_initials_of_ho_chi_minh_city() -> None:
+    record = extract(clean("Hội nghị hiệp thương\nNgày 5/3/2024, Ủy ban MTTQ TP HCM tổ chức hội nghị hiệp thương."))
+    assert record.unit is not None and (record.unit.level, record.unit.name) == ("thành phố", "Hồ Chí Minh")
+
+
+def test_a_hyphenated_province_is_named_whole() -> None:
+    """"tỉnh Bà Rịa - Vũng Tàu" is one province, not "Bà Rịa" (and the gazetteer knows it)."""
+    record = extract(clean(
+        "Sơ kết 6 tháng\nNgày 12/7/2024, Ủy ban MTTQ Việt Nam Phường 2, thành phố Vũng Tàu, "
+        "tỉnh Bà Rịa - Vũng Tàu tổ chức hội nghị sơ kết."
+    ))  # fmt: skip
+    assert record.unit is not None and record.unit.code is not None
+    assert [(p.level, p.name) for p in record.unit.parents] == [("thành phố", "Vũng Tàu"), ("tỉnh", "Bà Rịa - Vũng Tàu")]
+    assert "unit_not_in_gazetteer" not in record.warnings

@@ -176,6 +176,14 @@ def test_provinces_and_city_levels() -> None:
     assert vinh.parents == (Place("tỉnh", "Nghệ An"),)
 
 
+@pytest.mark.parametrize("name", ["Bắc Ninh", "Gia Lai", "Quảng Trị", "Lào Cai", "An Giang", "Tây Ninh"])
+def test_a_province_renumbered_in_2025_is_one_province(name: str) -> None:
+    """Both systems hold it under one name with two codes: still one province, not none."""
+    assert len(candidates("tỉnh", name)) == 2
+    found = resolve("tỉnh", name)
+    assert found is not None and found.place == Place("tỉnh", name) and found.system == "2025"
+
+
 def test_sibling_city_is_not_a_parent_of_a_district() -> None:
     nghi_loc = resolve("huyện", "Nghi Lộc")
     assert nghi_loc is not None

@@ -18,7 +18,9 @@ from knowledge.extract.people import SURNAMES
 from knowledge.extract.record import Place, Unit
 from knowledge.text import fold
 
-_UPPER = "A-ZĐÀ-ỸÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĐĨŨƠƯẠ-Ỹ"
+# Upper-case letters only: a range such as "À-Ỹ" also holds "đ" and "ã", and took the verb in
+# "thành phố đã …" for a city called "Đã".
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper())
 _SYLLABLE = rf"[{_UPPER}][^\W\d_]*"
 _LEVEL_WORDS = {
     "thành phố": "thành phố",
@@ -35,7 +37,7 @@ _LEVEL_WORDS = {
 _LEVEL = "|".join(re.escape(w) for w in sorted(_LEVEL_WORDS, key=len, reverse=True))
 _MENTION = re.compile(
     rf"(?<![^\W_])(?P<level>(?i:{_LEVEL}))\s+"
-    rf"(?P<name>\d{{1,2}}(?!\d)|{_SYLLABLE}(?:[ \-]{_SYLLABLE}){{0,3}})"
+    rf"(?P<name>\d{{1,2}}(?!\d)|{_SYLLABLE}(?:(?:[ \-]| [\-–] ){_SYLLABLE}){{0,3}})"
 )
 _FRONT = re.compile(
     r"(?:ủy ban|uỷ ban|ub|ban thường trực|btt|thường trực|ban thường vụ)?\s*"
@@ -140,14 +142,19 @@ def _is_person(level: str, name: str) -> bool:
 
 
 def _clean_name(raw: str) -> str:
-    words = raw.replace("-", " ").split()
+    words = raw.replace("-", " ").replace("–", " ").split()
     while words and words[-1].lower() in _NOT_NAME:
         words.pop()
     if not words or words[0].lower() in _NOT_NAME:
         return ""
     if words[0].isdigit():
         return str(int(words[0]))
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    name = " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    return _ALIASES.get(fold(name), name)
+
+
+# Names written as initials: "TP HCM", "TP.HCM".
+_ALIASES = {"hcm": "Hồ Chí Minh", "tphcm": "Hồ Chí Minh"}
 
 
 def _organiser(lead: list[str], mentions: list[Mention]) -> Mention | None:
@@ -190,7 +197,7 @@ def _most_frequent(mentions: list[Mention]) -> Mention | None:
 
 
 def _resolve(chosen: Mention, mentions: list[Mention]) -> Unit:
-    named = {(m.level, fold(m.name)) for m in mentions}
+    named = {(m.level, gazetteer.fold(m.name)) for m in mentions}
     higher = [
         gazetteer.Place(m.level, m.name)
         for m in mentions
@@ -199,7 +206,7 @@ def _resolve(chosen: Mention, mentions: list[Mention]) -> Unit:
     found = gazetteer.resolve(chosen.level, chosen.name, mentioned=higher)
     if found is not None:
         parents = [
-            Place(p.level, p.name) for p in found.parents if (p.level, fold(p.name)) in named
+            Place(p.level, p.name) for p in found.parents if (p.level, gazetteer.fold(p.name)) in named
         ]
         return Unit(
             chosen.level, found.place.name, chosen.written, parents, found.code, chosen.sentence
