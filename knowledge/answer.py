@@ -151,7 +151,8 @@ def describe(report: ReportInfo) -> dict[str, Any]:
     }
 
 
-def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answer:
+def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources: int = MAX_REPORTS) -> Answer:
+    """The answer from the retrieved passages: up to ``sources`` reports quoted, best first."""
     passages = retrieved.passages
     if not passages:
         reason = "no_period" if retrieved.unit_reports else "no_match"
@@ -161,12 +162,12 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answ
         return not_found(question, retrieved, "no_match")
     answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
     if question.item_kind:
-        groups = kind_groups(question, passages, retrieved, engine)
+        groups = kind_groups(question, passages, retrieved, engine, sources=sources)
         if not groups:
             return not_found(question, retrieved, "no_kind")
         answer.groups = groups
     else:
-        answer.groups = _groups(question, passages, engine)
+        answer.groups = _groups(question, passages, engine, sources=sources)
     answer.unit = answer.unit or (best.report.unit.label if best.report.unit else None)
     answer.period = answer.period or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine)
@@ -177,7 +178,9 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine) -> Answ
     return answer
 
 
-def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine) -> list[Group]:
+def kind_groups(
+    question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine, *, sources: int = MAX_REPORTS
+) -> list[Group]:
     """Items of the kind asked (limitations, directions...) from the best matching reports,
     those carrying figures first, then by relevance, then in document order."""
     wanted = question.item_kind
@@ -188,14 +191,15 @@ def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved
     relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind in kinds and specific}
     ranked = list(dict.fromkeys(s.report.id for s in passages if s.hit.kind == wanted))
     if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
-        ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:MAX_REPORTS]
+        ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:sources]
     reports = {s.report.id: s.report for s in passages} | {r.id: r for r in retrieved.allowed or []}
-    items = store.items_of(engine, ranked[: MAX_REPORTS * 2], kind=wanted)
+    considered = ranked[: sources * 2]
+    items = store.items_of(engine, considered, kind=wanted)
     if not items and wanted in _RELATED:  # "đề nghị ... thời gian tới": either list will do
-        items = store.items_of(engine, ranked[: MAX_REPORTS * 2], kind=_RELATED[wanted])
-    figures = _figure_raws(engine, ranked[: MAX_REPORTS * 2])
+        items = store.items_of(engine, considered, kind=_RELATED[wanted])
+    figures = _figure_raws(engine, considered)
     groups: list[Group] = []
-    for report_id in ranked[: MAX_REPORTS * 2]:
+    for report_id in considered:
         own = [i for i in items if i["report_id"] == report_id]
         if not own:
             continue
@@ -207,7 +211,7 @@ def kind_groups(question: Question, passages: list[Scored], retrieved: Retrieved
             for i in own[:limit]
         ]
         groups.append(Group(Source.of(report), period_of(report), passages_))
-        if len(groups) >= (1 if retrieved.allowed is not None and question.units else MAX_REPORTS):
+        if len(groups) >= (1 if retrieved.allowed is not None and question.units else sources):
             break
     return groups
 
@@ -261,7 +265,7 @@ def _counted(question: Question, passages: list[Scored]) -> bool:
     return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
 
 
-def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[Group]:
+def _groups(question: Question, passages: list[Scored], engine: Engine, *, sources: int) -> list[Group]:
     """The best report first, then the others that also match, newest first."""
     best = passages[0]
     threshold = best.score - 0.35
@@ -272,7 +276,7 @@ def _groups(question: Question, passages: list[Scored], engine: Engine) -> list[
             continue
         if wanted and best.hit.kind == wanted and scored.hit.kind != wanted:
             continue  # a list of limitations, not limitations and whatever else matched
-        if len(chosen) >= MAX_REPORTS and scored.report.id not in chosen:
+        if len(chosen) >= sources and scored.report.id not in chosen:
             continue
         chosen.setdefault(scored.report.id, []).append(scored)
     if best.report.id not in chosen:  # the best was the report's title: cite it all the same

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from knowledge import analyze, store
-from knowledge.answer import Answer, compose, describe, not_found
+from knowledge.answer import MAX_REPORTS, Answer, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
@@ -33,6 +33,7 @@ class Assistant:
     engine: Engine
     index: PassageIndex
     catalog: Catalog
+    sources: int = MAX_REPORTS  # reports quoted in an answer at most (the bot pages through more)
 
     @classmethod
     def open(cls, database_url: str, *, index_dir: str | None = None, engine: Engine | None = None) -> Assistant:
@@ -129,12 +130,13 @@ class Assistant:
 
     def _search_once(self, question: Question) -> Answer:
         retrieved = retrieve(question, index=self.index, catalog=self.catalog)
-        answer = compose(question, retrieved, engine=self.engine)
+        answer = compose(question, retrieved, engine=self.engine, sources=self.sources)
         if answer.reason == "no_kind" and question.cues:
             # No item was classed a limitation (say), but the text may still speak of them:
             # search for the words themselves ("hạn chế, tồn tại") before saying none.
             wider = replace(question, intent="search", tokens=question.tokens + question.cues)
-            found = compose(wider, retrieve(wider, index=self.index, catalog=self.catalog), engine=self.engine)
+            retrieved = retrieve(wider, index=self.index, catalog=self.catalog)
+            found = compose(wider, retrieved, engine=self.engine, sources=self.sources)
             if found.found:
                 found.intent = question.intent
                 return found

@@ -202,6 +202,16 @@ def test_follow_up_reuses_facets(assistant: Assistant) -> None:
     assert "6 tháng đầu năm 2020" in str(other["answer"])
 
 
+def test_a_follow_up_of_another_kind_drops_the_previous_words(assistant: Assistant) -> None:
+    """"còn hạn chế?" after a question about a person asks for the unit's limitations, not
+    for limitations of that person."""
+    first = assistant.ask("Bí thư Đảng ủy Phường 2 là ai?")
+    assert first.found and first.context["tokens"]
+    then = as_json(assistant.ask("còn hạn chế thì sao?", context=first.context))
+    assert then["intent"] == "limitation" and then["reason"] == "no_kind"
+    assert "không nêu hạn chế" in str(then["answer"])
+
+
 def test_coverage_of_a_unit(grown: Assistant) -> None:
     answer = ask(grown, "Có những báo cáo nào của Phường 2?")
     assert answer["found"] is True
@@ -432,11 +442,19 @@ def test_long_passages_are_cut_to_the_part_that_answers(assistant: Assistant) ->
     assert "7 căn nhà đại đoàn kết" in first and len(first) < 420 and "…" in first
 
 
-def test_answers_from_many_threads_while_reports_arrive(seeded: Engine, tmp_path: Path) -> None:
+def test_answers_from_many_threads_while_reports_arrive(
+    seeded: Engine, seeded_file: Path, tmp_path: Path
+) -> None:
     """The bot answers on worker threads while other instances store reports: no answer may
     fail or read a half-updated catalog."""
+    import shutil
     from concurrent.futures import ThreadPoolExecutor
 
+    if seeded.dialect.name == "sqlite":
+        # The bot's SQLite is a file (a pool of connections, WAL); an in-memory database is
+        # one connection shared by every thread, whose transactions would interleave.
+        shutil.copy(seeded_file, tmp_path / "threads.db")
+        seeded = store.connect(f"sqlite:///{tmp_path / 'threads.db'}")
     shared = open_assistant(seeded, tmp_path / "index")
     questions = ["Bí thư Huyện ủy Đình Lập là ai?", "Phường 2 đạt được gì?", "quang nghiep hoa giai bao nhieu vu"]
     texts = [f"Ngày {d}/3/2024, Ủy ban MTTQ xã Tân Lập {d} trao {d} suất quà cho hộ nghèo." for d in range(1, 7)]

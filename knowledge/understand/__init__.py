@@ -191,7 +191,10 @@ def merge(question: Question, previous: dict[str, object] | None, catalog: Catal
         merged.period = period
     if "intent" not in question.explicit and before.intent in _KNOWN_INTENTS:
         merged.intent = before.intent
-    if not question.tokens:
+    # The previous words only make sense for the same kind of answer: "còn năm 2023?" after a
+    # figure keeps asking for that figure, but "còn hạn chế?" after "ai là Bí thư" does not
+    # mean a limitation of that person.
+    if not question.tokens and "intent" not in question.explicit:
         merged.tokens = [t for t in before.tokens if isinstance(t, str)][:12]
     return merged
 
