@@ -8,7 +8,7 @@ from datetime import date as Date
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -125,3 +125,58 @@ class DbInfo(SQLModel, table=True):
 
 
 CHILD_TABLES: tuple[type[SQLModel], ...] = (Person, Item, Figure, DocRef, Campaign)
+
+
+def _big(*, primary_key: bool = False, nullable: bool = False, index: bool = False) -> Any:
+    """Telegram chat and user ids exceed 32 bits."""
+    return Field(
+        sa_column=Column(
+            BigInteger, primary_key=primary_key, autoincrement=False, nullable=nullable, index=index
+        )
+    )
+
+
+class ChatState(SQLModel, table=True):
+    """A chat's facets from its last answer, for follow-ups (shared by every bot instance)."""
+
+    chat_id: int = _big(primary_key=True)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class Asked(SQLModel, table=True):
+    """One answered question: pages, excerpt and follow-up buttons refer to it by id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _big(index=True)
+    user_id: int | None = _big(nullable=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    folded: str = Field(max_length=200, index=True)  # groups the same question asked again
+    found: bool
+    intent: str = Field(max_length=40)
+    answer: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    feedback: int | None = None  # 1 helpful, -1 not
+    asked_at: datetime = Field(index=True)
+
+
+class Upload(SQLModel, table=True):
+    """A document an admin sent, held until they press Lưu (stored) or Hủy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _big()
+    file_name: str = Field(max_length=255)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(max_length=16)  # pending | saved | cancelled
+    created_at: datetime
+
+
+class Audit(SQLModel, table=True):
+    """Who loaded or deleted which report, and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_id: int = _big()
+    action: str = Field(max_length=16)  # load | delete
+    report_id: int | None = None
+    source: str | None = Field(default=None, sa_column=Column(Text))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import col
+from sqlmodel import Session, SQLModel, col
 
 from knowledge.errors import StoreError
 from knowledge.extract.record import Record
@@ -367,6 +367,16 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
     ]
 
 
+def add_row(engine: Engine, row: SQLModel) -> int:
+    """Store one row of a table with an integer id; returns the id."""
+    with Session(engine) as session:
+        session.add(row)
+        session.commit()
+        new_id = getattr(row, "id", None)
+        assert isinstance(new_id, int)
+        return new_id
+
+
 def count_reports(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(Report)).scalar() or 0)
@@ -411,6 +421,13 @@ def _children(engine: Engine, table: Any, report_ids: list[int]) -> list[dict[st
     query = select(table).where(col(table.report_id).in_(report_ids)).order_by(col(table.id))
     with engine.connect() as connection:
         return [dict(r) for r in connection.execute(query).mappings().all()]
+
+
+def report_text(engine: Engine, report_id: int) -> str | None:
+    """A report's cleaned text (for quoting around a passage)."""
+    with engine.connect() as connection:
+        found = connection.execute(select(col(Report.text)).where(col(Report.id) == report_id)).scalar()
+    return str(found) if found is not None else None
 
 
 def report_meta(engine: Engine, report_id: int) -> dict[str, str]:

@@ -56,3 +56,14 @@ def seeded(engine: Engine) -> Engine:
     summary = ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
     assert len(summary.added) == len(paths), summary.failed
     return engine
+
+
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file holding the bundled samples; tests copy it rather than write to it."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    engine = store.connect(f"sqlite:///{path}")
+    paths = sample_paths()
+    ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
+    engine.dispose()
+    return path

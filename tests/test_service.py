@@ -1,0 +1,145 @@
+"""The bot's state in the database, on SQLite and PostgreSQL: chats' facets, answers given
+and their feedback, uploads held until confirmed (stored once), deletions and the audit."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from knowledge import chats, store, uploads
+from knowledge.assistant import Assistant
+from knowledge.models import Upload
+from knowledge.service import Service, window
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+GROUP = -1_001_234_567_890  # supergroup ids exceed 32 bits
+QUESTION = "Phường 2 đạt được gì trong 6 tháng đầu năm 2024?"
+
+
+def service_over(engine: Engine, tmp_path: Path) -> Service:
+    return Service(Assistant.open(str(engine.url), index_dir=str(tmp_path / "index"), engine=engine))
+
+
+def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    first = service.ask(QUESTION, chat_id=GROUP, user_id=2**40)
+    assert first["found"] and chats.context_of(seeded, GROUP)["units"] == ["Phường 2, thị xã Kiến Tường"]
+    follow = service.ask("còn phương hướng thời gian tới thì sao?", chat_id=GROUP, user_id=7)
+    assert follow["found"] and follow["sources"][0]["source"] == "002_0c8cf19a6beb1e4d.txt"
+    assert service.given(first["id"], chat_id=GROUP)["question"] == QUESTION
+    assert service.given(first["id"], chat_id=1) is None  # not from another chat
+    assert service.vote(first["id"], 1) and service.vote(follow["id"], -1) and service.vote(follow["id"], -5)
+    assert not service.vote(10**6, 1)
+    service.ask("xã Không Có Thật đạt được gì?", chat_id=3, user_id=3)
+    service.ask("xa khong co that dat duoc gi", chat_id=4, user_id=4)
+    stats = chats.stats(seeded)
+    assert stats["questions"] == 4 and stats["answered"] == 2
+    assert stats["helpful"] == 1 and stats["unhelpful"] == 1
+    assert stats["unanswered"][0]["count"] == 2  # the same question, typed two ways
+
+
+def test_the_bot_pages_through_more_sources_than_the_console_prints(seeded: Engine, tmp_path: Path) -> None:
+    console = Assistant.open(str(seeded.url), index_dir=str(tmp_path / "index"), engine=seeded)
+    assert len(console.ask("tuyên truyền").groups) == 3
+    service = Service(console)
+    assert len(service.ask("tuyên truyền", chat_id=1, user_id=1)["groups"]) == 5  # one a page
+
+
+def test_inline_asks_leave_no_facets(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    service.ask(QUESTION, chat_id=9, user_id=9, remember=False)
+    assert chats.context_of(seeded, 9) is None
+
+
+def test_a_bad_stored_context_is_ignored(seeded: Engine, tmp_path: Path) -> None:
+    bad = {"unit_keys": 5, "period": "never", "tokens": [None]}
+    chats.record(seeded, chat_id=11, user_id=11, question="?", answer={}, context=bad)
+    answer = service_over(seeded, tmp_path).ask("còn hạn chế thì sao?", chat_id=11, user_id=11)
+    assert answer["reason"] != "error"
+
+
+def test_an_upload_is_previewed_then_stored_exactly_once(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    data = (REPORTS / "phuong2_vung_tau_2024.txt").read_bytes()
+    preview = service.preview(user_id=5, file_name="../../etc/phuong2.txt", data=data)
+    assert preview["file_name"] == "phuong2.txt"  # a name, never a path
+    (report,) = preview["reports"]
+    assert report["unit"]["name"] == "2" and report["meeting_date"] == "2024-07-12"
+    assert store.count_reports(seeded) == 5
+    upload = preview["upload_id"]
+    summary = service.commit(upload, user_id=5)
+    assert summary is not None and summary["counts"]["added"] == 1
+    assert service.commit(upload, user_id=5) is None and not service.cancel(upload)
+    assert store.count_reports(seeded) == 6
+    with seeded.connect() as connection:  # the bytes are not kept once stored
+        assert connection.execute(select(func.length(Upload.data))).scalar() == 0  # type: ignore[arg-type]
+    (entry,) = uploads.audit_log(seeded)
+    assert (entry["action"], entry["user_id"], entry["source"]) == ("load", 5, "phuong2.txt")
+    # The same file again: nothing new, so nothing is held.
+    again = service.preview(user_id=5, file_name="phuong2.txt", data=data)
+    assert again["reports"][0]["unchanged"] and again["upload_id"] is None
+    # A changed file of that name replaces the report.
+    changed = service.preview(user_id=5, file_name="phuong2.txt", data=data.replace(b"56.000.000", b"57.000.000"))
+    assert changed["reports"][0]["replaces"] == summary["added"][0]["id"]
+
+
+def test_a_jsonl_upload_is_counted_and_stored_whole(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    lines = (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()[:8]
+    lines.insert(3, "{not json")
+    data = gzip.compress("\n".join(lines).encode())
+    preview = service.preview(user_id=5, file_name="tin.jsonl.gz", data=data)
+    assert preview["documents"] == 8 and len(preview["reports"]) == uploads.SHOWN and preview["more"] == 3
+    assert preview["failed"][0]["reason"] == "bad_record"
+    summary = service.commit(preview["upload_id"], user_id=5)
+    assert summary is not None and summary["counts"]["added"] == 8
+    assert json.dumps(summary)  # plain data for the renderer
+    assert store.count_reports(seeded) == 13
+
+
+def test_unreadable_uploads_hold_nothing(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    for name, data in (("x.exe", b"MZ"), ("e.txt", b""), ("d.docx", b"PK broken"), ("scan.pdf", b"%PDF-1.4")):
+        preview = service.preview(user_id=5, file_name=name, data=data)
+        assert preview["upload_id"] is None and preview["failed"] and not preview["reports"]
+    with seeded.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Upload)).scalar() == 0
+
+
+def test_cancel_keeps_nothing(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    preview = service.preview(user_id=5, file_name="p12.txt", data=(REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes())
+    assert service.cancel(preview["upload_id"]) and not service.cancel(preview["upload_id"])
+    assert service.commit(preview["upload_id"], user_id=5) is None
+    assert store.count_reports(seeded) == 5
+
+
+def test_removal_is_logged_and_answered_no_more(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    report_id = service.ask(QUESTION, chat_id=1, user_id=1)["sources"][0]["report_id"]
+    assert service.remove(report_id, user_id=8) == "002_0c8cf19a6beb1e4d.txt"
+    assert service.remove(report_id, user_id=8) is None
+    assert uploads.audit_log(seeded)[0]["action"] == "delete"
+    assert "002_0c8cf19a6beb1e4d.txt" not in json.dumps(service.ask(QUESTION, chat_id=1, user_id=1)["sources"])
+
+
+def test_latest_report_and_units(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    brief = service.latest_report("phuong 2")
+    assert brief["found"] and brief["meeting_date"] == "2024-07-08" and brief["direction"]
+    assert any(f["raw"] == "8.000.000/21.000.000 đồng" for f in brief["figures"])
+    assert not service.latest_report("xã Không Có Thật")["found"]
+    units = service.units()
+    assert len(units) == 5 and units == sorted(units, key=lambda u: u["unit"].casefold())
+    assert service.health() == {"status": "ok", "reports": 5}
+
+
+def test_excerpt_window_is_cut_at_sentences() -> None:
+    text = " ".join(f"Câu số {n} nói về việc thứ {n}." for n in range(400))
+    found = window(text, ["Câu số 200 nói về việc thứ 200."], size=300)
+    assert "Câu số 200" in found and found.startswith("…") and found.endswith("…")
+    assert len(found) <= 302
+    assert window("Ngắn.", ["không có"], size=300) == "Ngắn."
