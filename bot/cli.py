@@ -1,4 +1,4 @@
-"""The `mttq` command line (typer): ingest, ask, chat, eval, show, reports, delete.
+"""The `mttq` command line (typer): run, ingest, ask, chat, eval, show, reports, delete.
 
 Human output is Vietnamese (from handlers.render); `--json` output is for machines. Exit
 codes: 0 when anything was done, 1 when nothing could be read or found, 2 for bad usage.
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -249,8 +250,78 @@ def delete_command(report_id: Annotated[int, typer.Argument(help="Report id")]) 
         raise typer.Exit(1)
 
 
-def main() -> None:
-    app()
+@app.command("run")
+def run_command(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET)")
+    ] = False,
+) -> None:
+    """Run the Telegram bot (long polling by default); with no TELEGRAM_BOT_TOKEN, the console chat."""
+    _logging()
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        typer.echo(render.no_token_hint(), err=True)
+        chat_command()
+        return
+    # Imported here: the console commands need neither Telegram nor its HTTP stack.
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import (
+        SettingsError,
+        build,
+        check,
+        download_limit,
+        quiet_logs,
+        run_polling,
+        run_webhook,
+    )
+    from knowledge.service import Service
+
+    try:
+        token = check(settings, webhook=webhook)
+    except SettingsError as error:
+        typer.echo(render.bad_settings(str(error)), err=True)
+        raise typer.Exit(2) from None
+    quiet_logs(token)
+    assistant, loaded = answering.open_assistant(load_samples=True)
+    if loaded:
+        typer.echo(render.samples_loaded(loaded), err=True)
+    application = build(settings, Service(assistant, max_bytes=download_limit(settings)), token=token)
+    ready = application.post_init
+
+    async def announce(app: Any) -> None:  # once Telegram has accepted the token
+        if ready is not None:
+            await ready(app)
+        typer.echo(render.bot_starting("webhook" if webhook else "polling", len(assistant.catalog.reports)), err=True)
+
+    application.post_init = announce
+    try:
+        if webhook:
+            run_webhook(application, settings)
+        else:
+            run_polling(application)
+    except InvalidToken:
+        typer.echo(render.token_refused(), err=True)
+        raise typer.Exit(2) from None
+    except NetworkError as error:
+        typer.echo(render.telegram_unreachable(settings.telegram_api_base_url, type(error).__name__), err=True)
+        raise typer.Exit(1) from None
+
+
+def main(args: list[str] | None = None) -> None:
+    try:
+        app(args)
+    except ValidationError as error:  # a bad value in .env or the environment
+        typer.echo(render.bad_settings(str(error)), err=True)
+        raise SystemExit(2) from None
+
+
+def main_run() -> None:
+    """`python -m bot [--webhook]` runs the bot (the console chat without a token); given a
+    command first (`python -m bot ingest …`) it is the `mttq` command line."""
+    args = sys.argv[1:]
+    commands = {command.name for command in app.registered_commands}
+    main(args if args[:1] and args[0] in commands | {"--help"} else ["run", *args])
 
 
 if __name__ == "__main__":

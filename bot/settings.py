@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE = Path("data") / "mttq.db"
 
@@ -29,6 +30,39 @@ class Settings(BaseSettings):
         description="Search index folder (default: next to the SQLite file, or data/index-<hash>)",
     )
     log_level: str = Field(default="WARNING", description="Python logging level")
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="The bot's token from @BotFather; none: the console chat"
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids of admins, comma-separated"
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", description="Bot API base (a local Bot API server)"
+    )
+    telegram_file_base_url: str = Field(
+        default="https://api.telegram.org/file/bot", description="Bot API file download base"
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (webhook mode)"
+    )
+    webhook_listen: str = Field(default="0.0.0.0", description="Address the webhook server binds")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, description="Webhook server port")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)"
+    )
+    health_port: int = Field(default=8081, ge=1, le=65535, description="Health endpoint port (webhook mode)")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """ADMIN_IDS=123,456 (or a JSON list) → [123, 456]."""
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        return value
 
 
 @cache

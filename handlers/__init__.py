@@ -1,1 +1,2 @@
-"""Thin Telegram handlers and the one renderer of all user-facing Vietnamese text."""
+"""Thin Telegram handlers (routes.register wires them) and the one renderer of user-facing
+text (render). Kept empty: the CLI imports render without loading Telegram."""

@@ -6,6 +6,8 @@ show the Vietnamese reason first and the precise technical detail after it, for 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -192,20 +194,33 @@ def citation(source: Mapping[str, Any]) -> str:
 
 
 def answer(data: Mapping[str, Any]) -> str:
-    """The text a reader sees for one answer (console, CLI and, later, Telegram)."""
+    """The text a reader sees for one answer (console and CLI; Telegram pages it)."""
     if not data.get("found"):
         return _not_found(data)
     lines = [_lead(data)]
-    lead_kind = (data.get("lead") or {}).get("kind")
-    for group in data.get("groups", []) if lead_kind not in {"reports", "timeline"} else []:
-        passages = group.get("passages", [])
-        lead_text = (data.get("lead") or {}).get("passage") or (data.get("lead") or {}).get("text")
-        shown = [p for p in passages if p["text"] != lead_text][:_SUPPORT]
-        lines += [f"  • {_passage(p)}" for p in shown]
-        lines.append(f"  Nguồn: {citation(group['source'])}")
-    if len(data.get("choices") or []) > 1:
-        lines.append("Có nhiều đơn vị trùng tên: " + "; ".join(data["choices"][:6]))
+    for group in _shown_groups(data):
+        lines += _group_lines(group, data)
+    lines.append(_choices_line(data))
     return "\n".join(line for line in lines if line)
+
+
+def _shown_groups(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Sources quoted under the lead (a list of reports or a timeline already cites them)."""
+    lead_kind = (data.get("lead") or {}).get("kind")
+    return list(data.get("groups", [])) if lead_kind not in {"reports", "timeline"} else []
+
+
+def _group_lines(group: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
+    lead = data.get("lead") or {}
+    lead_text = lead.get("passage") or lead.get("text")
+    shown = [p for p in group.get("passages", []) if p["text"] != lead_text][:_SUPPORT]
+    return [f"  • {_passage(p)}" for p in shown] + [f"  Nguồn: {citation(group['source'])}"]
+
+
+def _choices_line(data: Mapping[str, Any]) -> str:
+    if len(data.get("choices") or []) > 1:
+        return "Có nhiều đơn vị trùng tên: " + "; ".join(data["choices"][:6])
+    return ""
 
 
 CLIP = 320  # characters of a passage shown; the source holds the rest
@@ -459,3 +474,429 @@ def eval_failure(failure: Mapping[str, Any]) -> str:
     got = ", ".join(failure["got"]) or "(không trích dẫn)"
     answer = " | ".join(str(failure["answer"]).splitlines())[:300]
     return f"  ✗ {failure['id']} {failure['question']}\n      cần: {failure['expected']} · có: {got}\n      {answer}"
+
+
+# -- Telegram (HTML parse mode: every report and user text escaped) ------------------------
+
+LIMIT = 4096  # Telegram's message length, in UTF-16 code units
+CAPTION_LIMIT = 1024
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Giới thiệu và câu hỏi mẫu"),
+    ("help", "Hướng dẫn sử dụng"),
+    ("hoi", "Đặt câu hỏi: /hoi <câu hỏi>"),
+    ("donvi", "Các đơn vị có báo cáo"),
+    ("baocao", "Báo cáo mới nhất của một đơn vị: /baocao <đơn vị>"),
+    ("vanban", "Báo cáo nào nhắc đến một văn bản: /vanban <số hiệu>"),
+)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("xoa", "Xóa một báo cáo: /xoa <mã số>"),
+    ("thongke", "Thống kê sử dụng"),
+)
+BUTTONS = {
+    "prev": "◀ Trước",
+    "next": "Thêm kết quả ▶",
+    "source": "📄 Trích nguồn",
+    "limitation": "Hạn chế",
+    "direction": "Phương hướng",
+    "directive": "Chỉ đạo",
+    "up": "👍",
+    "down": "👎",
+    "save": "💾 Lưu",
+    "cancel": "✖ Hủy",
+    "delete": "🗑 Xóa",
+    "keep": "Giữ lại",
+    "units_prev": "◀",
+    "units_next": "▶",
+}
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def answer_pages(data: Mapping[str, Any]) -> int:
+    """One source a page; the lead is on the first."""
+    return max(1, len(_shown_groups(data))) if data.get("found") else 1
+
+
+def answer_html(data: Mapping[str, Any], *, page: int = 0) -> list[str]:
+    """One page of an answer as Telegram messages (split under the limit)."""
+    if not data.get("found"):
+        return split([escape(line) for line in _not_found(data).splitlines()])
+    lines: list[str] = []
+    if page == 0:
+        first, *rest = _lead(data).splitlines() or [""]
+        lines += [f"<b>{escape(first)}</b>" if first else "", *(escape(r) for r in rest)]
+    groups = _shown_groups(data)
+    if 0 <= page < len(groups):
+        *passages, source = _group_lines(groups[page], data)
+        lines += [escape(p.strip()) for p in passages]
+        lines.append(f"<i>{escape(source.strip())}</i>")
+    lines.append(escape(_choices_line(data)))
+    pages = answer_pages(data)
+    if pages > 1:
+        lines.append(f"<i>Nguồn {page + 1}/{pages}</i>")
+    return split([line for line in lines if line])
+
+
+_WRAPPED = re.compile(r"^(<(b|i|blockquote)>)(.*)(</\2>)$", re.S)
+_BREAKS = (". ", "; ", ", ", " ")
+
+
+def split(lines: Sequence[str], *, limit: int = LIMIT) -> list[str]:
+    """Lines (each a whole HTML fragment) packed into messages under ``limit``; a line too long
+    for one message is cut at sentence ends, else clause or word ends, never inside a tag."""
+    pieces = [piece for line in lines for piece in _cut(line, limit)]
+    messages: list[str] = []
+    current = ""
+    for piece in pieces:
+        joined = f"{current}\n{piece}" if current else piece
+        if utf16_len(joined) <= limit:
+            current = joined
+            continue
+        messages.append(current)
+        current = piece
+    if current:
+        messages.append(current)
+    return messages or [""]
+
+
+def _cut(line: str, limit: int) -> list[str]:
+    if utf16_len(line) <= limit:
+        return [line]
+    wrapped = _WRAPPED.match(line)
+    opening, inner, closing = (wrapped.group(1), wrapped.group(3), wrapped.group(4)) if wrapped else ("", line, "")
+    room = limit - utf16_len(opening + closing)
+    parts: list[str] = []
+    while utf16_len(inner) > room:
+        head = inner[: _fitting(inner, room)]
+        # The strongest break in the second half of the room: a sentence end, else a clause's.
+        at = next((head.rfind(mark) + len(mark) for mark in _BREAKS if head.rfind(mark) > len(head) // 2), 0)
+        if at <= 0:
+            # No break near the end: cut before any character reference ("&amp;") it would split.
+            at = head.rfind("&") if head.rfind("&") > max(head.rfind(";"), 0) else len(head)
+        parts.append(inner[:at].rstrip())
+        inner = inner[at:].lstrip()
+    parts.append(inner)
+    return [f"{opening}{part}{closing}" for part in parts if part]
+
+
+def _fitting(text: str, room: int) -> int:
+    """How many characters of ``text`` fit in ``room`` UTF-16 units (emoji take two)."""
+    used = 0
+    for n, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > room:
+            return max(n, 1)
+    return len(text)
+
+
+def start(overview: Mapping[str, Any], examples: Sequence[str]) -> str:
+    periods = ", ".join(format_period(y, p) for y, p in overview.get("periods", [])[:4])
+    lines = [
+        "<b>Trợ lý Mặt trận Tổ quốc</b>",
+        f"Đang có {overview['reports']} báo cáo của {overview['units']} đơn vị"
+        + (f" (các kỳ: {escape(periods)})." if periods else "."),
+        "Hãy hỏi bằng tiếng Việt, có dấu hoặc không dấu. Câu trả lời luôn ghi đơn vị, ngày họp và nguồn.",
+    ]
+    names = overview.get("unit_names") or []
+    if names:
+        more = " (xem tất cả: /donvi)" if overview["units"] > len(names) else ""
+        lines.insert(2, "Đơn vị: " + escape("; ".join(names)) + more)
+    if examples:
+        lines.append("Thử một câu hỏi mẫu:")
+    return "\n".join(lines)
+
+
+def examples(overview: Mapping[str, Any]) -> list[str]:
+    """Three questions the stored reports can answer (the /start buttons)."""
+    newest = [n for n in overview.get("newest", []) if n.get("unit")]
+    found: list[str] = []
+    for n, report in enumerate(newest[:3]):
+        unit, year, part = str(report["unit"]).split(",")[0], report.get("year"), report.get("part")
+        period = f" {format_period(year, part)}" if year and part else (f" năm {year}" if year else "")
+        found.append(
+            (f"{unit} đạt được gì{period}?", f"Hạn chế của {_lower_first(unit)}{period}?",
+             f"Có những báo cáo nào của {_lower_first(unit)}?")[n]
+        )
+    return found or ["Phường 2 đạt được gì trong 6 tháng đầu năm 2024?"]
+
+
+def _lower_first(unit: str) -> str:
+    """"Xã Liêm Hải" inside a sentence: "xã Liêm Hải"."""
+    return unit[:1].lower() + unit[1:]
+
+
+def help_text(*, admin: bool) -> str:
+    lines = [
+        "<b>Cách dùng</b>",
+        "Gửi câu hỏi (trong nhóm: nhắc tên bot hoặc trả lời tin của bot). Ví dụ: "
+        "“Phường 2 đạt được gì trong 6 tháng đầu năm 2024?”, “ai chủ trì hội nghị?”, "
+        "“còn hạn chế thì sao?” (hỏi tiếp về cùng đơn vị, cùng kỳ).",
+        "",
+        *(f"/{name} — {escape(text)}" for name, text in COMMANDS),
+        "Dưới mỗi câu trả lời: xem thêm nguồn, trích nguyên văn, hỏi tiếp hạn chế / phương hướng / chỉ đạo, đánh giá 👍/👎.",
+        "Trong bất kỳ cuộc trò chuyện nào: gõ @tên_bot rồi câu hỏi để chèn câu trả lời.",
+    ]
+    if admin:
+        lines += [
+            "",
+            "<b>Quản trị</b>",
+            "Gửi tệp báo cáo (.txt, .html, .docx, .pdf, .jsonl; tối đa 20 MB): bot xem trước, bấm Lưu để lưu.",
+            *(f"/{name} — {escape(text)}" for name, text in ADMIN_COMMANDS),
+        ]
+    return "\n".join(lines)
+
+
+def usage(command: str) -> str:
+    texts = {
+        "hoi": "Hãy gõ câu hỏi sau lệnh, ví dụ: /hoi Phường 2 đạt được gì trong 6 tháng đầu năm 2024?",
+        "baocao": "Hãy gõ tên đơn vị sau lệnh, ví dụ: /baocao Phường 2 Kiến Tường",
+        "vanban": "Hãy gõ số hiệu văn bản sau lệnh, ví dụ: /vanban 05-CT/TW",
+        "xoa": "Hãy gõ mã số báo cáo sau lệnh, ví dụ: /xoa 12 (mã số có trong phần trích nguồn và /baocao).",
+    }
+    return texts[command]
+
+
+def units_page(rows: Sequence[Mapping[str, Any]], *, page: int, pages: int, total: int) -> str:
+    if not rows:
+        return "Chưa có báo cáo nào."
+    lines = [f"<b>Các đơn vị có báo cáo</b> ({total} đơn vị, trang {page + 1}/{pages})"]
+    for row in rows:
+        when = format_date(row.get("newest"))
+        lines.append(f"• {escape(row['unit'])}: {row['reports']} báo cáo" + (f", mới nhất {when}" if when else ""))
+    lines.append("Xem báo cáo mới nhất: /baocao &lt;tên đơn vị&gt;")
+    return "\n".join(lines)
+
+
+def report_brief(data: Mapping[str, Any]) -> list[str]:
+    """/baocao: a unit's newest report, the figures and items that matter."""
+    if not data.get("found"):
+        choices = data.get("choices") or []
+        if choices:
+            return ["Có nhiều đơn vị trùng tên, hãy ghi rõ hơn:\n" + "\n".join(f"• /baocao {escape(c)}" for c in choices)]
+        return [f"Chưa có báo cáo nào của {escape(data.get('unit') or 'đơn vị này')}. Xem các đơn vị có báo cáo: /donvi"]
+    period = _period_text(data.get("period"))
+    lines = [
+        f"<b>{escape(data['unit'])}</b> — báo cáo mới nhất [mã số {data['report_id']}]",
+        escape(data["title"]),
+        "Ngày họp: " + (format_date(data.get("meeting_date")) or "không rõ") + (f" · Kỳ: {escape(period)}" if period else ""),
+    ]
+    if data.get("figures"):
+        lines.append("<b>Số liệu chính</b>")
+        lines += [f"• {escape(_amount_raw(f))} — {escape(_tail(f['text'], 12))}" for f in data["figures"]]
+    for kind, label in (("achievement", "Kết quả"), ("limitation", "Hạn chế"), ("direction", "Phương hướng, nhiệm vụ")):
+        items = data.get(kind) or []
+        lines.append(f"<b>{label}</b>" + ("" if items else ": báo cáo không nêu"))
+        lines += [f"• {escape(clip(text, limit=240))}" for text in items]
+    lines.append(f"<i>Nguồn: {escape(data['source'])}</i>")
+    return split(lines)
+
+
+def _amount_raw(figure: Mapping[str, Any]) -> str:
+    return str(figure.get("raw") or _amount(figure))
+
+
+def excerpt(data: Mapping[str, Any]) -> list[str]:
+    source = data["source"]
+    lines = [
+        f"<b>Trích nguồn</b> [mã số {source['report_id']}]",
+        f"<i>{escape(citation(source))}</i>",
+        *(f"<blockquote>{escape(part)}</blockquote>" for part in str(data["text"]).split("\n") if part.strip()),
+    ]
+    return split(lines)
+
+
+def stale() -> str:
+    return "Câu trả lời này không còn lưu (hoặc thuộc cuộc trò chuyện khác). Hãy hỏi lại."
+
+
+def thanks(value: int) -> str:
+    return "Cảm ơn bạn đã đánh giá!" if value > 0 else "Cảm ơn, chúng tôi sẽ cải thiện câu trả lời."
+
+
+def chart_title(data: Mapping[str, Any]) -> str:
+    lead = data.get("lead") or {}
+    kind = lead.get("kind")
+    if kind == "sum":
+        return f"Tổng {format_number(float(lead['total']))} {lead['unit']} theo đơn vị"
+    if kind == "timeline":
+        return f"Diễn biến qua các kỳ — {data.get('unit') or ''}".rstrip(" —")
+    return "So sánh"
+
+
+def chart_caption(data: Mapping[str, Any]) -> str:
+    sources = data.get("sources") or []
+    names = ", ".join(dict.fromkeys(str(s.get("unit") or s["source"]) for s in sources))
+    return clip(f"{chart_title(data)}. Nguồn: {names}", limit=CAPTION_LIMIT - 24)
+
+
+def inline_title(data: Mapping[str, Any]) -> str:
+    if not data.get("found"):
+        return "Không tìm thấy thông tin phù hợp"
+    return clip(_lead(data).splitlines()[0] if _lead(data) else "Kết quả", limit=90)
+
+
+def inline_description(data: Mapping[str, Any], page: int) -> str:
+    groups = _shown_groups(data)
+    if groups and page < len(groups):
+        return clip(citation(groups[page]["source"]), limit=120)
+    return clip(_not_found(data), limit=120) if not data.get("found") else ""
+
+
+# -- Telegram: admins --------------------------------------------------------------------------
+
+
+def refusal() -> str:
+    return "Xin lỗi, chức năng này chỉ dành cho quản trị viên. Bạn vẫn có thể đặt câu hỏi bình thường."
+
+
+def file_too_large(size: int, limit: int) -> str:
+    return (
+        f"Tệp quá lớn ({size / 1_000_000:.1f} MB): Telegram chỉ cho bot tải tệp đến "
+        f"{limit / 1_000_000:.0f} MB. Hãy chia nhỏ tệp rồi gửi lại. Không có gì được lưu."
+    )
+
+
+def download_failed(detail: str) -> str:
+    return f"Không tải được tệp từ Telegram ({escape(detail)}). Hãy gửi lại. Không có gì được lưu."
+
+
+def preview(data: Mapping[str, Any]) -> list[str]:
+    """What a sent document would store, for the admin to confirm."""
+    lines = [f"<b>Xem trước: {escape(data['file_name'])}</b> — {data['documents']} báo cáo đọc được"]
+    for report in data.get("reports", []):
+        lines += _preview_report(report)
+    if data.get("more"):
+        lines.append(f"… và {data['more']} báo cáo nữa trong tệp (chỉ xem trước {len(data['reports'])}).")
+    for failure in data.get("failed", [])[:10]:
+        lines.append("⚠ " + escape(error(failure["reason"], failure["detail"], failure["source"])))
+    if len(data.get("failed", [])) > 10:
+        lines.append(f"… và {len(data['failed']) - 10} lỗi khác.")
+    if data.get("upload_id"):
+        lines.append("Bấm <b>Lưu</b> để lưu vào kho dữ liệu, hoặc <b>Hủy</b>.")
+    elif data.get("reports"):
+        lines.append("Không có gì mới để lưu.")
+    else:
+        lines.append("Không đọc được báo cáo nào: không có gì được lưu.")
+    return split(lines)
+
+
+def _preview_report(report: Mapping[str, Any]) -> list[str]:
+    unit = report.get("unit")
+    period = _period_text(report.get("period"))
+    kind = report.get("meeting_kind") or report.get("doc_type")
+    lines = [
+        f"\n<b>{escape(report['title'][:200])}</b>",
+        "Đơn vị: " + (escape(_place(unit).capitalize()[:1] + _place(unit)[1:]) if unit else "⚠ không xác định được"),
+        "Ngày họp: " + (format_date(report.get("meeting_date")) or "không rõ")
+        + (f" · Kỳ: {escape(period)}" if period else "")
+        + (f" · Loại: {escape(kind)}" if kind else ""),
+        f"Người: {report['people']} · Nội dung: {report['items']} · Số liệu: {report['figures']}",
+    ]
+    warnings = [WARNINGS.get(w, w) for w in report.get("warnings", [])]
+    if warnings:
+        lines.append("⚠ Lưu ý: " + escape("; ".join(warnings)))
+    if report.get("unchanged"):
+        lines.append("ℹ Đã có trong kho (cùng tên tệp, cùng nội dung): sẽ không lưu lại.")
+    elif report.get("duplicate_of"):
+        dup = report["duplicate_of"]
+        lines.append(f"⚠ Trùng nội dung với báo cáo [mã số {dup['id']}] {escape(dup['source'])}: sẽ không lưu.")
+    elif report.get("replaces"):
+        lines.append(f"ℹ Sẽ thay thế báo cáo [mã số {report['replaces']}] cùng tên tệp.")
+    return lines
+
+
+def upload_saved(summary: Mapping[str, Any]) -> list[str]:
+    counts = summary["counts"]
+    lines = [f"<b>Đã lưu</b>: thêm {counts['added']}, thay thế {counts['replaced']}, trùng {counts['duplicate']}, lỗi {counts['failed']}."]
+    lines += [f"• [mã số {s['id']}] {escape(s['source'])}" for s in (summary["added"] + summary["replaced"])[:20]]
+    lines += [f"• trùng với {escape(d['duplicate_of'])}: {escape(d['source'])}" for d in summary["duplicate"][:10]]
+    lines += ["⚠ " + escape(error(f["reason"], f["detail"], f["source"])) for f in summary["failed"][:10]]
+    return split(lines)
+
+
+def upload_cancelled() -> str:
+    return "Đã hủy: không có gì được lưu."
+
+
+def upload_gone() -> str:
+    return "Tệp này đã được lưu hoặc đã hủy trước đó."
+
+
+def delete_kept(report_id: int) -> str:
+    return f"Đã giữ lại báo cáo {report_id}: không xóa gì."
+
+
+def delete_confirm(report: Mapping[str, Any]) -> str:
+    return "<b>Xóa báo cáo này?</b>\n" + escape(report_card(report))
+
+
+def stats(data: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "<b>Thống kê</b>",
+        f"Báo cáo: {data['reports']} · Đơn vị: {data['units']}",
+        f"Câu hỏi đã nhận: {data['questions']} · Trả lời được: {data['answered']} ({data['share_answered']:.0%})",
+        f"Đánh giá: 👍 {data['helpful']} · 👎 {data['unhelpful']}",
+    ]
+    if data.get("unanswered"):
+        lines.append("<b>Câu hỏi chưa trả lời được nhiều nhất</b>")
+        lines += [f"• {escape(clip(u['question'], limit=120))} ({u['count']} lần)" for u in data["unanswered"]]
+    if data.get("audit"):
+        lines.append("<b>Nhật ký nạp/xóa gần đây</b>")
+        verbs = {"load": "nạp", "delete": "xóa"}
+        lines += [
+            f"• {escape(a['at'].replace('T', ' '))} · người dùng {a['user_id']} {verbs.get(a['action'], a['action'])} "
+            + (f"[mã số {a['report_id']}] " if a.get("report_id") else "")
+            + escape(a.get("source") or "")
+            + (f" ({escape(a['detail'])})" if a.get("detail") and a["detail"] not in {"added"} else "")
+            for a in data["audit"]
+        ]
+    return split(lines)
+
+
+# -- Telegram: failures ------------------------------------------------------------------------
+
+
+def apology() -> str:
+    return "Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. Vui lòng thử lại sau ít phút."
+
+
+def admin_trace(summary: str, trace: str) -> str:
+    """The traceback for admins' chats (the end of it, where the cause is)."""
+    head = f"<b>Lỗi trong bot</b>: {escape(summary[:300])}\n"
+    room = LIMIT - utf16_len(head) - 40
+    body = escape(trace)[-room:]
+    return head + f"<pre>{body}</pre>"
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def missing_admin_ids() -> str:
+    return (
+        "Lỗi: chưa đặt ADMIN_IDS (mã số người dùng Telegram của quản trị viên, cách nhau bằng dấu phẩy). "
+        "Bot không khởi động khi không có quản trị viên. Tìm mã số của bạn: nhắn cho @userinfobot."
+    )
+
+
+def bad_settings(detail: str) -> str:
+    return f"Lỗi cấu hình (tệp .env hoặc biến môi trường): {detail}"
+
+
+def token_refused() -> str:
+    return "Lỗi: Telegram từ chối TELEGRAM_BOT_TOKEN (sai hoặc đã bị thu hồi). Lấy token mới từ @BotFather (/token)."
+
+
+def telegram_unreachable(base_url: str, detail: str) -> str:
+    return f"Lỗi: không kết nối được Bot API tại {base_url} ({detail}). Kiểm tra mạng hoặc TELEGRAM_API_BASE_URL."
+
+
+def bot_starting(mode: str, reports: int) -> str:
+    how = "webhook" if mode == "webhook" else "long polling"
+    return f"Bot Telegram đang chạy ({how}) với {reports} báo cáo. Ctrl-C để dừng."

@@ -1,0 +1,93 @@
+"""What every handler shares: the typed context, the knowledge service, the admin check, and
+running the knowledge layer off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest
+from telegram.ext import CallbackContext, ExtBot
+
+from knowledge.service import Service
+
+T = TypeVar("T")
+
+
+@dataclass
+class Deps:
+    """Set once by the wiring (bot/app.py); ContextTypes builds it empty, hence the defaults."""
+
+    service: Service | None = None
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    max_download: int = 20_000_000  # the Bot API's getFile limit
+
+
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Deps]
+
+
+def service(context: Context) -> Service:
+    found = context.bot_data.service
+    if found is None:
+        raise RuntimeError("the knowledge service was not wired into bot_data")
+    return found
+
+
+def is_admin(update: Update, context: Context) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.bot_data.admin_ids
+
+
+async def off_loop(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """The knowledge layer is synchronous and CPU-bound: a worker thread keeps the bot
+    answering other chats meanwhile."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
+
+
+async def typing(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+
+
+@asynccontextmanager
+async def working(update: Update, context: Context) -> AsyncIterator[None]:
+    """"typing…" shown for as long as the block runs (an upload's extraction can take a while)."""
+
+    async def keep() -> None:
+        while True:
+            await typing(update, context)
+            await asyncio.sleep(TYPING_EVERY)
+
+    task = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace a message's text in place; a double press ("message is not modified") is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+def ids(update: Update) -> tuple[int, int | None]:
+    """(chat id, user id) of an update; inline queries have no chat: the user's own id."""
+    user = update.effective_user
+    chat = update.effective_chat
+    user_id = user.id if user else None
+    return (chat.id if chat else user_id or 0), user_id

@@ -1,0 +1,236 @@
+"""Members and officials ask: private messages, /hoi, mentions and replies in groups, inline
+queries, and the buttons under an answer (pages, source excerpt, follow-ups, choices,
+feedback). callback_data carries only ids; the answer itself is in the database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+
+from handlers import charts, render
+from handlers.common import Context, edit, ids, off_loop, service, typing
+
+TOPICS = {"l": "limitation", "d": "direction", "c": "directive"}
+MAX_QUESTION = 1000  # characters; a longer message is cut before answering
+
+
+async def private_text(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message and message.text:
+        await answer_question(update, context, message.text)
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """In groups the bot speaks only when addressed: mentioned, or replied to."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    mentioned = _strip_mention(message, context.bot.username)
+    replied = message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+        and message.reply_to_message.from_user.id == context.bot.id
+    if mentioned is None and not replied:
+        return
+    await answer_question(update, context, mentioned if mentioned is not None else message.text)
+
+
+def _strip_mention(message: Message, username: str) -> str | None:
+    """The text without "@bot" when the bot is mentioned, else None."""
+    text = message.text or ""
+    ours = [v for v in message.parse_entities([MessageEntity.MENTION]).values() if v[1:].lower() == username.lower()]
+    for value in ours:
+        text = text.replace(value, " ", 1)
+    return " ".join(text.split()) if ours else None
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/hoi <câu hỏi> (works in groups too)."""
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await _reply(update, render.usage("hoi"))
+        return
+    await answer_question(update, context, text)
+
+
+async def answer_question(update: Update, context: Context, text: str) -> None:
+    chat_id, user_id = ids(update)
+    await typing(update, context)
+    data = await off_loop(service(context).ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id)
+    await send_answer(update, context, data)
+
+
+async def send_answer(update: Update, context: Context, data: dict[str, Any]) -> None:
+    """The first page as messages (the buttons on the last), then a chart if it has one."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    messages = render.answer_html(data, page=0)
+    # In a group the answer quotes the question it answers, among everyone else's messages.
+    asked = update.message.message_id if update.message and chat.type != ChatType.PRIVATE else None
+    quoted = ReplyParameters(asked, allow_sending_without_reply=True) if asked else None
+    for n, text in enumerate(messages):
+        last = n == len(messages) - 1
+        await context.bot.send_message(
+            chat.id, text, reply_markup=keyboard(data, page=0) if last else None,
+            reply_parameters=quoted if n == 0 else None,
+        )
+    picture = await off_loop(charts.chart, data)
+    if picture is not None:
+        await context.bot.send_photo(chat.id, picture, caption=render.escape(render.chart_caption(data)))
+
+
+def keyboard(data: dict[str, Any], *, page: int) -> InlineKeyboardMarkup:
+    asked = data["id"]
+    rows: list[list[InlineKeyboardButton]] = []
+    pages = render.answer_pages(data)
+    nav = []
+    if page > 0:
+        nav.append(_button("prev", f"p:{asked}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(_button("next", f"p:{asked}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    if data.get("found") and data.get("groups"):
+        rows.append([_button("source", f"s:{asked}:{min(page, len(data['groups']) - 1)}")])
+    if (data.get("context") or {}).get("units"):
+        # The same unit and period, another kind of item (not the kind just answered).
+        follow = [_button(topic, f"f:{asked}:{key}") for key, topic in TOPICS.items() if topic != data.get("intent")]
+        rows.append(follow)
+    choices = data.get("choices") or []
+    if len(choices) > 1:
+        rows += [[InlineKeyboardButton(label[:60], callback_data=f"c:{asked}:{n}")] for n, label in enumerate(choices[:6])]
+    rows.append([_button("up", f"v:{asked}:1"), _button("down", f"v:{asked}:-1")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _button(name: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(render.BUTTONS[name], callback_data=data)
+
+
+# What each button carries after the answer's id; anything else (an old or forged button)
+# gets the "no longer stored" alert rather than an error.
+_ANSWER_BUTTON = re.compile(r"^(?:([psc]):(\d{1,18}):(\d{1,3})|(f):(\d{1,18}):([ldc])|(v):(\d{1,18}):(-?1))$")
+
+
+async def answer_button(update: Update, context: Context) -> None:
+    """Every button under an answer: p(age), s(ource), f(ollow-up), c(hoice), v(ote)."""
+    query = update.callback_query
+    if query is None or not query.data:
+        return
+    matched = _ANSWER_BUTTON.match(query.data)
+    if matched is None:
+        await query.answer(render.stale(), show_alert=True)
+        return
+    action, asked, arg = [part for part in matched.groups() if part is not None]
+    handler = {"p": _page, "s": _source, "f": _follow, "c": _choose, "v": _vote}[action]
+    await handler(update, context, int(asked), arg)
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button from an older version of the bot, or forged: said, never an error."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(render.stale(), show_alert=True)
+
+
+def _chat_of(update: Update) -> int | None:
+    message = update.callback_query.message if update.callback_query else None
+    return message.chat.id if message else None
+
+
+async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = await off_loop(service(context).given, asked, chat_id=_chat_of(update))
+    page = int(arg)
+    if data is None or not 0 <= page < render.answer_pages(data):
+        await query.answer(render.stale(), show_alert=True)
+        return
+    await query.answer()
+    await edit(query, render.answer_html(data, page=page)[0], keyboard(data, page=page))
+
+
+async def _source(update: Update, context: Context, asked: int, arg: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await off_loop(service(context).excerpt, asked, int(arg), chat_id=_chat_of(update))
+    if found is None:
+        await query.answer(render.stale(), show_alert=True)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    if chat is not None:
+        for text in render.excerpt(found):
+            await context.bot.send_message(chat.id, text)
+
+
+async def _follow(update: Update, context: Context, asked: int, arg: str) -> None:
+    await _ask_again(update, context, service(context).follow, asked, TOPICS.get(arg, ""))
+
+
+async def _choose(update: Update, context: Context, asked: int, arg: str) -> None:
+    await _ask_again(update, context, service(context).choose, asked, int(arg))
+
+
+async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[str, Any] | None], *args: Any) -> None:
+    """A button that asks a new question from a stored answer (a follow-up, a choice)."""
+    query = update.callback_query
+    assert query is not None
+    chat_id, user_id = ids(update)
+    await typing(update, context)
+    data = await off_loop(ask, *args, chat_id=chat_id, user_id=user_id)
+    if data is None:
+        await query.answer(render.stale(), show_alert=True)
+        return
+    await query.answer()
+    await send_answer(update, context, data)
+
+
+async def _vote(update: Update, context: Context, asked: int, arg: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    value = int(arg)
+    done = await off_loop(service(context).vote, asked, value)
+    await query.answer(render.thanks(value) if done else render.stale())
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """@bot câu hỏi: each source of the answer offered as a result to post in any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    if len(text) < 3:
+        await query.answer([], cache_time=5)
+        return
+    data = await off_loop(service(context).ask, text[:MAX_QUESTION], chat_id=query.from_user.id,
+                          user_id=query.from_user.id, remember=False)
+    results = [
+        InlineQueryResultArticle(
+            id=f"{data['id']}-{page}",
+            title=render.inline_title(data),
+            description=render.inline_description(data, page),
+            input_message_content=InputTextMessageContent(
+                render.answer_html(data, page=page)[0], parse_mode=ParseMode.HTML
+            ),
+        )
+        for page in range(render.answer_pages(data))
+    ]
+    await query.answer(results, cache_time=30, is_personal=True)
+
+
+async def _reply(update: Update, text: str) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text)

@@ -1,0 +1,464 @@
+"""The Telegram bot end to end: the real Application and handlers over a seeded database,
+talking to an offline Bot API (tests/telegram_fake.py) instead of Telegram."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build, set_commands
+from bot.settings import Settings
+from knowledge import store
+from knowledge.assistant import Assistant
+from knowledge.ingest import documents, ingest, sample_paths
+from knowledge.service import Service
+from tests import telegram_fake as tg
+from tests.conftest import POSTGRES_URL, _reset_postgres
+
+ADMIN = 42
+MEMBER = 501
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+QUESTION = "Phường 2 đạt được gì trong 6 tháng đầu năm 2024?"
+
+
+@dataclass
+class Bot:
+    app: Application  # type: ignore[type-arg]
+    api: tg.FakeBotAPI
+    service: Service
+
+    async def send(self, update: Update) -> None:
+        await self.app.process_update(update)
+
+    def says(self) -> str:
+        return "\n".join(self.api.texts())
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, telegram_bot_token=tg.TOKEN, admin_ids=[ADMIN], **values)  # type: ignore[call-arg]
+
+
+async def start_bot(url: str, index: Path) -> Bot:
+    service = Service(Assistant.open(url, index_dir=str(index)))
+    api = tg.FakeBotAPI()
+    app = build(settings(), service, token=tg.TOKEN, request=api)
+    await app.initialize()
+    api.clear()  # getMe
+    return Bot(app, api, service)
+
+
+@pytest.fixture
+async def bot(seeded_file: Path, tmp_path: Path) -> AsyncIterator[Bot]:
+    """A bot over its own copy of the seeded database."""
+    path = tmp_path / "mttq.db"
+    shutil.copy(seeded_file, path)
+    running = await start_bot(f"sqlite:///{path}", tmp_path / "index")
+    yield running
+    await running.app.shutdown()
+    running.service.engine.dispose()
+
+
+def last_buttons(bot: Bot) -> list[tuple[str, str]]:
+    with_markup = [p for p in bot.api.sent() if p.get("reply_markup")]
+    return bot.api.buttons(with_markup[-1]) if with_markup else []
+
+
+def data_of(buttons: list[tuple[str, str]], prefix: str) -> str:
+    return next(data for _, data in buttons if data.startswith(prefix))
+
+
+# -- members ------------------------------------------------------------------------------
+
+
+async def test_a_question_gets_a_cited_html_answer_with_buttons(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    assert bot.api.calls[0][0] == "sendChatAction"  # typing while the answer is computed
+    sent = bot.api.sent()[0]
+    assert sent["parse_mode"] == "HTML"
+    assert "Phường 2" in sent["text"] and "08/07/2024" in sent["text"]
+    assert "002_0c8cf19a6beb1e4d.txt" in sent["text"]
+    buttons = last_buttons(bot)
+    assert {d.split(":")[0] for _, d in buttons} >= {"s", "f", "v"}
+    assert all(len(d.encode()) <= 64 for _, d in buttons)
+    assert [label for label, d in buttons if d.startswith("f:")] == ["Hạn chế", "Phương hướng", "Chỉ đạo"]
+
+
+async def test_follow_up_reuses_the_chats_facets(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "còn phương hướng thời gian tới thì sao?"))
+    text = bot.says()
+    assert "002_0c8cf19a6beb1e4d.txt" in text
+    assert "phương hướng" in text.lower()
+    # Another chat has no facets: the same words alone name no unit.
+    assert store.count_reports(bot.service.engine) == 5
+
+
+async def test_follow_up_buttons_ask_about_the_same_unit_and_period(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    buttons = last_buttons(bot)
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:") .rsplit(":", 1)[0] + ":l"))
+    assert "không nêu hạn chế" in bot.says()  # that report lists none: said, not invented
+    assert [label for label, d in last_buttons(bot) if d.startswith("f:")] == ["Phương hướng", "Chỉ đạo"]
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:").rsplit(":", 1)[0] + ":c"))
+    assert "Huỳnh Thanh Vinh" in bot.says() or "002_0c8cf19a6beb1e4d.txt" in bot.says()
+
+
+async def test_source_button_quotes_the_report(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    source = data_of(last_buttons(bot), "s:")
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, source))
+    text = bot.says()
+    assert "Trích nguồn" in text and "<blockquote>" in text and "Kiến Tường" in text
+
+
+async def test_pages_edit_the_answer_in_place(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    buttons = last_buttons(bot)
+    page = data_of(buttons, "p:")
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, page))
+    edited = bot.api.sent("editMessageText")
+    assert edited and "Nguồn 2/" in edited[0]["text"]
+    assert any(d.endswith(":0") and d.startswith("p:") for _, d in bot.api.buttons(edited[0]))
+
+
+@examples(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(
+    st.from_regex(r"\A[psfcvxuLHDN]:-?[0-9a-z]{0,25}(:-?[0-9a-z]{0,5})?\Z"),
+    st.text(max_size=64),
+))
+@example(data="D:99999999999999999999999")
+@example(data="L:99999999999999999999999")
+@example(data="p:99999999999999999999999:1")
+@example(data="u:99999999999999999999999")
+@example(data="x:-1")
+async def test_any_button_data_is_answered_without_an_error(bot: Bot, data: str) -> None:
+    """Old, forged or odd callback data: an alert or nothing, never the error path."""
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, data, chat_id=ADMIN, user_id=ADMIN))
+    assert not any("Lỗi trong bot" in str(p.get("text")) for p in bot.api.sent())
+    assert not any("Xin lỗi" in str(p.get("text")) for p in bot.api.sent("answerCallbackQuery"))
+
+
+@examples(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=5000))
+@example(text="<b>Phường 2</b> & <script>alert(1)</script> đạt được gì?")
+@example(text="/hoi")
+@example(text="@" + tg.BOT_USERNAME)
+async def test_any_message_is_answered_without_an_error(bot: Bot, text: str) -> None:
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, text))
+    sent = bot.api.sent()
+    assert all(render_len(p["text"]) <= 4096 for p in sent)
+    assert not any("Lỗi trong bot" in p["text"] or "Xin lỗi, đã có lỗi khi xử lý" in p["text"] for p in sent)
+
+
+def render_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_a_double_press_on_a_page_is_harmless(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    page = data_of(last_buttons(bot), "p:")
+    bot.api.failing["editMessageText"] = ("Bad Request: message is not modified", None)
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, page))
+    assert bot.api.sent("editMessageText") and not bot.api.sent()  # no apology, no trace
+
+
+async def test_buttons_of_another_chat_or_unknown_answers_are_refused(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION, chat_id=700, user_id=700))
+    source = data_of(last_buttons(bot), "s:")
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, source, chat_id=701, user_id=701))
+    await bot.send(tg.button(bot.app.bot, "p:99999:1"))
+    alerts = bot.api.sent("answerCallbackQuery")
+    assert len(alerts) == 2 and all(a.get("show_alert") for a in alerts)
+    assert not bot.api.sent()
+
+
+async def test_feedback_is_stored_and_counted(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "v:")))  # 👍
+    await bot.send(tg.message(bot.app.bot, "/thongke", chat_id=ADMIN, user_id=ADMIN))
+    text = bot.api.sent()[-1]["text"]
+    assert "👍 1" in text and "Câu hỏi đã nhận: 2" not in text
+
+
+async def test_groups_answer_only_when_addressed(bot: Bot) -> None:
+    group = -100_123
+    await bot.send(tg.message(bot.app.bot, QUESTION, chat_id=group))
+    assert bot.api.calls == []  # never chatter
+    await bot.send(tg.message(bot.app.bot, f"@{tg.BOT_USERNAME} {QUESTION}", chat_id=group))
+    assert "08/07/2024" in bot.says()
+    assert "message_id" in str(bot.api.sent()[0]["reply_parameters"])  # quotes the question
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "còn hạn chế thì sao?", chat_id=group, reply_to_bot=True))
+    assert bot.api.sent()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, f"/hoi@{tg.BOT_USERNAME} {QUESTION}", chat_id=group))
+    assert "08/07/2024" in bot.says()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/hoi@another_bot hello", chat_id=group))
+    assert bot.api.calls == []
+
+
+async def test_inline_query_offers_cited_answers(bot: Bot) -> None:
+    await bot.send(tg.inline(bot.app.bot, QUESTION))
+    (answered,) = [p for name, p in bot.api.calls if name == "answerInlineQuery"]
+    results = answered["results"]
+    assert results and "002_0c8cf19a6beb1e4d.txt" in results[0]["input_message_content"]["message_text"]
+    assert results[0]["input_message_content"]["parse_mode"] == "HTML"
+    bot.api.clear()
+    await bot.send(tg.inline(bot.app.bot, "a"))  # too short to mean anything: no results
+    assert [p["results"] for n, p in bot.api.calls if n == "answerInlineQuery"] == [[]]
+
+
+async def test_start_offers_example_questions_that_answer(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, "/start"))
+    start = bot.api.sent()[0]
+    assert "5 báo cáo" in start["text"]
+    examples = [d for _, d in bot.api.buttons(start)]
+    assert len(examples) == 3
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, examples[0]))
+    assert "Nguồn" in bot.says() or "[0" in bot.says()
+
+
+async def test_help_units_report_and_document_commands(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    await bot.send(tg.message(bot.app.bot, "/help"))
+    assert "/baocao" in bot.says() and "/xoa" not in bot.says()  # admin commands for admins only
+    bot.api.clear()
+    monkeypatch.setattr("handlers.browse.UNITS_PAGE", 2)
+    await bot.send(tg.message(bot.app.bot, "/donvi"))
+    assert "trang 1/3" in bot.says()
+    await bot.send(tg.button(bot.app.bot, "u:2"))
+    assert "trang 3/3" in bot.api.sent("editMessageText")[0]["text"]
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/baocao phuong 2 kien tuong"))
+    text = bot.says()
+    assert "8.000.000/21.000.000 đồng" in text and "08/07/2024" in text and "Phương hướng" in text
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/baocao xã Không Tồn Tại"))
+    assert "Chưa có báo cáo" in bot.says()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/baocao"))
+    assert "ví dụ" in bot.says()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/vanban 05-CT/TW"))
+    assert "05-CT/TW" in bot.says() and "báo cáo" in bot.says()
+
+
+async def test_a_failing_answer_apologises_and_tells_the_admins(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(Service, "ask", broken)
+    with caplog.at_level(logging.ERROR):
+        await bot.send(tg.message(bot.app.bot, QUESTION))
+    by_chat = {int(p["chat_id"]): p["text"] for p in bot.api.sent()}
+    assert "Xin lỗi" in by_chat[MEMBER]
+    assert "index exploded" in by_chat[ADMIN] and "Traceback" in by_chat[ADMIN]
+    assert any(r.exc_info for r in caplog.records)
+    # The bot keeps serving.
+    monkeypatch.undo()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    assert "08/07/2024" in bot.says()
+
+
+async def test_commands_are_registered_with_an_admin_menu(bot: Bot) -> None:
+    bot.api.failing["setMyCommands"] = ("Bad Request: chat not found", "scope")
+    await set_commands(bot.app)  # an admin who never opened the bot: logged, not fatal
+    bot.api.failing.clear()
+    bot.api.clear()
+    await set_commands(bot.app)
+    menus = bot.api.sent("setMyCommands")
+    assert len(menus) == 2
+    assert {c["command"] for c in menus[1]["commands"]} >= {"xoa", "thongke", "hoi", "vanban"}
+
+
+# -- admins -------------------------------------------------------------------------------
+
+
+async def upload(bot: Bot, path: Path, *, user: int = ADMIN, name: str | None = None, data: bytes | None = None) -> None:
+    content = path.read_bytes() if data is None else data
+    file_id = f"f{abs(hash((name or path.name, content))) % 10**8}"
+    bot.api.files[file_id] = content
+    doc = tg.document(file_id, name or path.name, len(content))
+    await bot.send(tg.message(bot.app.bot, None, chat_id=user, user_id=user, document=doc))
+
+
+async def test_an_admin_loads_a_report_after_a_preview(bot: Bot) -> None:
+    path = REPORTS / "phuong2_vung_tau_2024.txt"
+    await upload(bot, path)
+    preview = bot.says()
+    assert "Vũng Tàu" in preview and "12/07/2024" in preview and "Số liệu:" in preview
+    assert store.count_reports(bot.service.engine) == 5  # nothing stored before Lưu
+    save = data_of(last_buttons(bot), "L:")
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, save, chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã lưu" in bot.says()
+    assert store.count_reports(bot.service.engine) == 6
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, save, chat_id=ADMIN, user_id=ADMIN))  # a second press
+    assert "đã được lưu hoặc đã hủy" in bot.says()
+    assert store.count_reports(bot.service.engine) == 6
+    # Two units are now called Phường 2: the answer offers the choice, and a choice answers.
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    choices = [d for _, d in last_buttons(bot) if d.startswith("c:")]
+    assert len(choices) == 2
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, choices[1]))
+    assert bot.api.sent() and "Kiến Tường" in bot.says()
+    # The audit log says who loaded what.
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/thongke", chat_id=ADMIN, user_id=ADMIN))
+    assert f"người dùng {ADMIN} nạp" in bot.says() and "phuong2_vung_tau_2024.txt" in bot.says()
+
+
+async def test_a_word_document_is_previewed_and_stored(bot: Bot) -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in (REPORTS / "phuong2_vung_tau_2024.txt").read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    await upload(bot, Path("bao-cao.docx"), name="Báo cáo Phường 2.docx", data=buffer.getvalue())
+    assert "Vũng Tàu" in bot.says() and "12/07/2024" in bot.says()
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    assert "Báo cáo Phường 2.docx" in bot.says() and store.count_reports(bot.service.engine) == 6
+
+
+async def test_cancel_and_duplicates_store_nothing(bot: Bot) -> None:
+    await upload(bot, REPORTS / "phuong12_kien_tuong_2024.txt")
+    cancel = data_of(last_buttons(bot), "H:")
+    await bot.send(tg.button(bot.app.bot, cancel, chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã hủy" in bot.says()
+    assert store.count_reports(bot.service.engine) == 5
+    bot.api.clear()
+    sample = sample_paths()[2]
+    await upload(bot, sample, name="ban-sao.txt")  # the same content under another name
+    text = bot.says()
+    assert "Trùng nội dung với báo cáo" in text and sample.name in text
+    assert not [d for _, d in last_buttons(bot) if d.startswith("L:")]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("virus.exe", b"MZ\x90\x00", "định dạng không hỗ trợ"),
+        ("trong.txt", b"", "không có nội dung"),
+        ("hong.docx", b"not a zip at all", ".docx bị hỏng"),
+        ("hong.pdf", b"%PDF-1.4 garbage", "PDF bị hỏng"),
+    ],
+)
+async def test_a_bad_file_gets_a_precise_reason_and_nothing_is_stored(bot: Bot, name: str, data: bytes, reason: str) -> None:
+    await upload(bot, Path(name), name=name, data=data)
+    text = bot.says()
+    assert reason in text and "không có gì được lưu" in text
+    assert not [d for _, d in last_buttons(bot) if d.startswith("L:")]
+    assert store.count_reports(bot.service.engine) == 5
+
+
+async def test_a_file_over_the_download_limit_is_not_fetched(bot: Bot) -> None:
+    doc = tg.document("huge", "lon.pdf", 25_000_000)
+    await bot.send(tg.message(bot.app.bot, None, chat_id=ADMIN, user_id=ADMIN, document=doc))
+    assert "Tệp quá lớn" in bot.says()
+    assert not bot.api.sent("getFile")
+
+
+async def test_a_failed_download_says_so_and_stores_nothing(bot: Bot) -> None:
+    bot.api.failing["getFile"] = ("Bad Request: file is too big", None)
+    await upload(bot, REPORTS / "phuong12_kien_tuong_2024.txt")
+    assert "Không tải được tệp" in bot.says() and "File is too big" in bot.says()
+    assert store.count_reports(bot.service.engine) == 5
+
+
+async def test_members_cannot_load_delete_or_read_stats(bot: Bot) -> None:
+    await upload(bot, REPORTS / "phuong2_vung_tau_2024.txt", user=MEMBER)
+    await bot.send(tg.message(bot.app.bot, "/xoa 1"))
+    await bot.send(tg.message(bot.app.bot, "/thongke"))
+    texts = bot.api.texts()
+    assert len(texts) == 3 and all("chỉ dành cho quản trị viên" in t for t in texts)
+    assert not bot.api.sent("getFile")
+    await bot.send(tg.button(bot.app.bot, "D:1"))
+    await bot.send(tg.button(bot.app.bot, "L:1"))
+    assert all(a.get("show_alert") for a in bot.api.sent("answerCallbackQuery"))
+    assert store.count_reports(bot.service.engine) == 5
+
+
+async def test_an_admin_deletes_after_confirming(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
+    assert "Xóa báo cáo này?" in bot.says() and "002_0c8cf19a6beb1e4d.txt" in bot.says()
+    assert store.count_reports(bot.service.engine) == 5
+    await bot.send(tg.button(bot.app.bot, "N:3", chat_id=ADMIN, user_id=ADMIN))
+    assert store.count_reports(bot.service.engine) == 5
+    await bot.send(tg.button(bot.app.bot, "D:3", chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã xóa báo cáo 3" in bot.says()
+    assert store.count_reports(bot.service.engine) == 4
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, QUESTION))
+    assert "002_0c8cf19a6beb1e4d.txt" not in bot.says()
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
+    assert "Không có báo cáo 3" in bot.says()
+
+
+# -- several instances --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_instances_sharing_a_database_share_conversations(backend: str, seeded_file: Path, tmp_path: Path) -> None:
+    """Behind a load balancer the next update of a chat may reach another instance."""
+    if backend == "sqlite":
+        path = tmp_path / "shared.db"
+        shutil.copy(seeded_file, path)
+        url = f"sqlite:///{path}"
+    else:
+        if not POSTGRES_URL.startswith("postgresql"):
+            pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set to a postgresql:// URL")
+        _reset_postgres(POSTGRES_URL)
+        engine = store.connect(POSTGRES_URL)
+        ingest(engine, documents(sample_paths(), sources={p: p.name for p in sample_paths()}), workers=1)
+        engine.dispose()
+        url = POSTGRES_URL
+    one, two = await start_bot(url, tmp_path / "i1"), await start_bot(url, tmp_path / "i2")
+    try:
+        await one.send(tg.message(one.app.bot, QUESTION))
+        buttons = last_buttons(one)
+        await two.send(tg.button(two.app.bot, data_of(buttons, "s:")))
+        assert "Trích nguồn" in two.says()
+        await two.send(tg.message(two.app.bot, "còn phương hướng thời gian tới thì sao?"))
+        assert "002_0c8cf19a6beb1e4d.txt" in two.says()
+        # A report loaded through one instance is answered by the other.
+        await upload(one, REPORTS / "phuong12_kien_tuong_2024.txt")
+        await one.send(tg.button(one.app.bot, data_of(last_buttons(one), "L:"), chat_id=ADMIN, user_id=ADMIN))
+        two.api.clear()
+        two.service.assistant.refresh(force=True)
+        await two.send(tg.message(two.app.bot, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?"))
+        assert "45.000.000" in two.says()
+    finally:
+        for running in (one, two):
+            await running.app.shutdown()
+            running.service.engine.dispose()
