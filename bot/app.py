@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 PUBLIC_API = "https://api.telegram.org/bot"
 PUBLIC_DOWNLOAD_LIMIT = 20_000_000  # getFile on Telegram's own Bot API servers
 CONCURRENT_UPDATES = 8  # chats answered at once (the answers themselves run in threads)
+RETRIES_AFTER_429 = 3
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -75,7 +76,10 @@ def build(
         .post_init(set_commands)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]  # PTB types the builder before its limiter
+        # A 429 that slips past the limiter (another instance shares the token) is waited out
+        # and retried, not turned into a lost answer.
+        limiter = AIORateLimiter(max_retries=RETRIES_AFTER_429)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types the builder before its limiter
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

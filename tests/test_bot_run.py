@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import tornado.web
 
 from bot import cli
 from bot.app import RedactToken, SettingsError, build, check, quiet_logs, start_health
@@ -27,7 +24,7 @@ from bot.settings import Settings, get_settings
 from knowledge.assistant import Assistant
 from knowledge.service import Service
 from tests import telegram_fake as tg
-from tests.test_bot import ADMIN, QUESTION, settings
+from tests.test_bot import ADMIN, MEMBER, QUESTION, REPORTS, settings
 
 
 def free_port() -> int:
@@ -111,85 +108,114 @@ def test_with_a_token_but_no_admins_it_refuses(tmp_path: Path) -> None:
     assert tg.TOKEN not in done.stderr + done.stdout
 
 
-# -- a local Bot API server, for `mttq run` in a real process ----------------------------------
+# -- `mttq run` in a real process, against the loopback Bot API ------------------------------
+
+GROUP = -100_555
+OFFICIAL = 777
 
 
-class LocalBotAPI:
-    """Just enough of the Bot API over HTTP: one question waiting in getUpdates, the answers
-    recorded. Stands in for a local Bot API server (TELEGRAM_API_BASE_URL)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.pending = [{"update_id": 1, "message": {
-            "message_id": 5, "date": int(time.time()), "text": QUESTION,
-            "chat": {"id": 501, "type": "private"}, "from": {"id": 501, "is_bot": False, "first_name": "A"},
-        }}]  # fmt: skip
-        fake = tg.FakeBotAPI()
-        outer = self
-
-        class Method(tornado.web.RequestHandler):
-            async def post(self, token: str, method: str) -> None:
-                if token != tg.TOKEN:
-                    self.set_status(401)
-                    self.finish({"ok": False, "error_code": 401, "description": "Unauthorized"})
-                    return
-                params = _params(self.request)
-                outer.calls.append((method, params))
-                if method == "getUpdates":
-                    result: Any = [u for u in outer.pending if u["update_id"] >= int(params.get("offset") or 0)]
-                    if not result:
-                        await asyncio.sleep(0.2)
-                else:
-                    result = fake._result(method, params)
-                self.finish({"ok": True, "result": result})
-
-        self.app = tornado.web.Application([(r"/bot([^/]+)/(\w+)", Method)])
-
-    def texts(self) -> list[str]:
-        return [str(p.get("text", "")) for m, p in self.calls if m == "sendMessage"]
-
-
-def _params(request: Any) -> dict[str, Any]:
-    if request.headers.get("Content-Type", "").startswith("application/json"):
-        return dict(json.loads(request.body or b"{}"))
-    return {k: v[0].decode() for k, v in request.body_arguments.items()}
-
-
-@pytest.mark.slow
-async def test_run_polls_a_local_bot_api_server_and_answers(tmp_path: Path) -> None:
-    server = LocalBotAPI()
-    port = free_port()
-    http = server.app.listen(port, address="127.0.0.1")
-    env = {
+async def start_run(api: tg.LoopbackBotAPI, tmp_path: Path, *args: str, **env: str) -> asyncio.subprocess.Process:
+    api.listen(free_port())
+    environment = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": tg.TOKEN,
         "ADMIN_IDS": str(ADMIN),
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "TELEGRAM_FILE_BASE_URL": f"http://127.0.0.1:{port}/file/bot",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "TELEGRAM_FILE_BASE_URL": api.file_base_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "LOG_LEVEL": "DEBUG",
+        **env,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=environment, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def stop_run(process: asyncio.subprocess.Process, api: tg.LoopbackBotAPI) -> str:
+    if process.returncode is None:
+        process.terminate()
+    out, err = await process.communicate()
+    api.stop()
+    return (out + err).decode()
+
+
+async def until_polling(api: tg.LoopbackBotAPI, process: asyncio.subprocess.Process) -> None:
+    for _ in range(900):
+        if "getUpdates" in [m for m, _ in api.calls]:
+            return
+        assert process.returncode is None, "mttq run stopped before polling"
+        await asyncio.sleep(0.2)
+    raise AssertionError("mttq run never polled")
+
+
+async def say(api: tg.LoopbackBotAPI, text: str | None, *, chat: int, user: int | None = None,
+              document: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Send a message as `user` and wait for the bot's first message to that chat."""
+    after = len(api.calls)
+    api.push("message", tg.message_body(text, chat_id=chat, user_id=user or chat, document=document))
+    return await api.reply(chat, after=after)
+
+
+async def press(api: tg.LoopbackBotAPI, data: str, *, chat: int) -> dict[str, Any]:
+    after = len(api.calls)
+    api.push("callback_query", tg.button_body(data, chat_id=chat, user_id=chat))
+    return await api.reply(chat, after=after, methods=("sendMessage", "editMessageText"))
+
+
+def data_of(api: tg.LoopbackBotAPI, sent: dict[str, Any], prefix: str) -> str:
+    return next(data for _, data in api.buttons(sent) if data.startswith(prefix))
+
+
+@pytest.mark.slow
+async def test_members_officials_and_admins_use_the_running_bot_over_http(tmp_path: Path) -> None:
+    """`mttq run` in its own process, long polling a Bot API over real HTTP that keeps
+    Telegram's limits: a member asks and presses buttons, a 429 is waited out, an official
+    looks up a report and a directive, a group is not chattered at, a non-admin's upload is
+    refused, and an admin loads a report that the next question finds. Telegram would have
+    accepted every call the bot made."""
+    api = tg.LoopbackBotAPI()
+    process = await start_run(api, tmp_path, "run", LOG_LEVEL="DEBUG")
     try:
-        for _ in range(600):
-            if server.texts() or process.returncode is not None:
-                break
-            await asyncio.sleep(0.2)
+        await until_polling(api, process)
+        answer = await say(api, QUESTION, chat=MEMBER)
+        assert "77 cuộc/2288 lượt" in answer["text"] and "002_0c8cf19a6beb1e4d.txt" in answer["text"]
+        excerpt = await press(api, data_of(api, answer, "s:"), chat=MEMBER)
+        assert "002_0c8cf19a6beb1e4d.txt" in excerpt["text"]
+        follow = await press(api, data_of(api, answer, "f:"), chat=MEMBER)
+        assert "Phường 2" in follow["text"]
+
+        api.throttled["sendMessage"] = 1  # Telegram: "Too Many Requests: retry after 1"
+        retried = await say(api, "phuong 2 dat duoc gi", chat=MEMBER)
+        assert api.throttled["sendMessage"] == 0 and "Phường 2" in retried["text"]
+
+        report = await say(api, "/baocao phuong 2 kien tuong", chat=OFFICIAL)
+        assert "8.000.000/21.000.000 đồng" in report["text"] and "08/07/2024" in report["text"]
+        directive = await say(api, "/vanban 05-CT/TW", chat=OFFICIAL)
+        assert "05-CT/TW" in directive["text"]
+
+        api.push("message", tg.message_body(QUESTION, chat_id=GROUP, user_id=MEMBER))  # not addressed
+        addressed = await say(api, f"@{tg.BOT_USERNAME} {QUESTION}", chat=GROUP, user=MEMBER)
+        assert "08/07/2024" in addressed["text"]
+        assert len([p for p in api.sent() if int(p["chat_id"]) == GROUP]) == 1
+
+        content = (REPORTS / "phuong2_vung_tau_2024.txt").read_bytes()
+        api.files["up1"] = content
+        refused = await say(api, None, chat=MEMBER, document=tg.document("up1", "bao-cao.txt", len(content)))
+        assert "chỉ dành cho quản trị viên" in refused["text"] and not api.sent("getFile")
+
+        preview = await say(api, None, chat=ADMIN, document=tg.document("up1", "bao-cao.txt", len(content)))
+        assert "Vũng Tàu" in preview["text"] and "12/07/2024" in preview["text"]
+        saved = await press(api, data_of(api, preview, "L:"), chat=ADMIN)
+        assert "Đã lưu" in saved["text"]
+        found = await say(api, "Phường 2 thành phố Vũng Tàu đạt được gì năm 2024?", chat=MEMBER)
+        assert "bao-cao.txt" in found["text"] and "Vũng Tàu" in found["text"]
     finally:
-        if process.returncode is None:
-            process.terminate()
-        out, err = await process.communicate()
-        http.stop()
-    log = (out + err).decode()
-    assert server.texts(), log[-3000:]
-    assert "77 cuộc/2288 lượt" in server.texts()[0]
-    methods = [m for m, _ in server.calls]
-    assert methods.index("setMyCommands") < methods.index("sendMessage")
+        log = await stop_run(process, api)
+    assert not api.refused, api.refused
     assert "đã nạp 5 báo cáo mẫu" in log  # an empty database first gets the samples
     assert "Bot Telegram đang chạy (long polling) với 5 báo cáo" in log
+    methods = [m for m, _ in api.calls]
+    assert methods.index("setMyCommands") < methods.index("sendMessage")
     assert tg.TOKEN not in log  # not even at DEBUG
 
 
@@ -197,26 +223,14 @@ async def test_run_polls_a_local_bot_api_server_and_answers(tmp_path: Path) -> N
 async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
     """`mttq run --webhook` in a real process: it tells the Bot API its URL and secret, answers
     an update posted with the secret, refuses one without, and answers /healthz."""
-    server = LocalBotAPI()
-    server.pending.clear()
-    api_port, hook_port, health_port = free_port(), free_port(), free_port()
-    http = server.app.listen(api_port, address="127.0.0.1")
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": tg.TOKEN, "ADMIN_IDS": str(ADMIN),
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api_port}/bot",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "WEBHOOK_URL": "https://bot.example.org/telegram", "WEBHOOK_SECRET": "s3cret",
-        "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(hook_port), "HEALTH_PORT": str(health_port),
-    }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--webhook", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    api = tg.LoopbackBotAPI()
+    hook_port, health_port = free_port(), free_port()
+    process = await start_run(
+        api, tmp_path, "--webhook",
+        WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET="s3cret",
+        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(hook_port), HEALTH_PORT=str(health_port),
     )  # fmt: skip
-    update = {"update_id": 9, "message": {
-        "message_id": 5, "date": int(time.time()), "text": QUESTION,
-        "chat": {"id": 501, "type": "private"}, "from": {"id": 501, "is_bot": False, "first_name": "A"},
-    }}  # fmt: skip
+    update = {"update_id": 9, "message": tg.message_body(QUESTION)}
     try:
         async with httpx.AsyncClient() as client:
             health = None
@@ -229,42 +243,29 @@ async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
             assert health is not None and health.json() == {"status": "ok", "reports": 5}
+            after = len(api.calls)
             url = f"http://127.0.0.1:{hook_port}/telegram"
             forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
             real = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
             assert (forged.status_code, real.status_code) == (403, 200)
-        for _ in range(100):
-            if server.texts():
-                break
-            await asyncio.sleep(0.1)
+        answer = await api.reply(MEMBER, after=after, timeout=20)
     finally:
-        if process.returncode is None:
-            process.terminate()
-        out, err = await process.communicate()
-        http.stop()
-    hooks = [p for m, p in server.calls if m == "setWebhook"]
+        log = await stop_run(process, api)
+    hooks = api.sent("setWebhook")
     assert hooks and hooks[0]["url"] == "https://bot.example.org/telegram" and hooks[0]["secret_token"] == "s3cret"
-    assert len(server.texts()) == 1 and "77 cuộc/2288 lượt" in server.texts()[0], (out + err).decode()[-2000:]
+    assert len(api.sent()) == 1 and "77 cuộc/2288 lượt" in answer["text"], log[-2000:]
+    assert not api.refused
 
 
 @pytest.mark.slow
 async def test_a_refused_token_is_a_clear_error(tmp_path: Path) -> None:
-    server = LocalBotAPI()
-    port = free_port()
-    http = server.app.listen(port, address="127.0.0.1")
+    api = tg.LoopbackBotAPI()
     wrong = "123:not-the-token"
-    env = {
-        **os.environ, "TELEGRAM_BOT_TOKEN": wrong, "ADMIN_IDS": str(ADMIN),
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}",
-    }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_run(api, tmp_path, TELEGRAM_BOT_TOKEN=wrong)
     try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=180)
+        await asyncio.wait_for(process.wait(), timeout=180)
     finally:
-        http.stop()
-    text = (out + err).decode()
+        text = await stop_run(process, api)
     assert process.returncode == 2 and text.rstrip().endswith("(/token).")  # the last word is ours
     assert "đang chạy" not in text and "Traceback" not in text and wrong not in text
 

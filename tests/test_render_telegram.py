@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import charts, render
+from tests import telegram_fake as tg
 
 _TAGS = re.compile(r"</?(b|i|blockquote|pre)>")
 
@@ -42,6 +43,8 @@ def test_split_keeps_every_word_and_each_message_under_the_limit(parts: list[tup
         for tag in ("b", "i", "blockquote"):
             assert message.count(f"<{tag}>") == message.count(f"</{tag}>")
         assert not re.search(r"&[a-z]*$", message)  # no character reference cut in two
+        if html_lines:
+            tg.check("sendMessage", {"text": message, "parse_mode": "HTML"})  # Telegram's parser accepts it
 
 
 def test_a_long_sentence_is_cut_at_sentence_ends() -> None:
@@ -71,6 +74,9 @@ def test_report_text_is_escaped_and_the_answer_paged_by_source() -> None:
     assert "<script>" not in first and "&lt;script&gt;" in first
     assert "&lt;b&gt;giả&lt;/b&gt; &amp;" in first and "Phường 2 &amp; 3" in first
     assert "Nguồn 1/3" in first
+    for page in range(3):
+        for message in render.answer_html(data, page=page):
+            tg.check("sendMessage", {"text": message, "parse_mode": "HTML"})
     last = "\n".join(render.answer_html(data, page=2))
     assert "Nguồn 3/3" in last and "Kết quả" in last and "<b>" not in last  # the lead is on page 1 only
 
