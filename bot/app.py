@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers import render
 from handlers.common import Deps
 from handlers.routes import register
+from knowledge import store
 from knowledge.service import Service
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ def check(settings: Settings, *, webhook: bool) -> str:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set")
     if not settings.admin_ids:
         raise SettingsError(render.missing_admin_ids())
+    if store.in_memory(settings.database_url):
+        # One connection shared by the bot's worker threads, and chats, answers and uploads
+        # awaiting Lưu gone at every restart.
+        raise SettingsError("DATABASE_URL is an in-memory SQLite database; the bot needs an SQLite file or PostgreSQL")
     if webhook:
         if not settings.webhook_url or urlsplit(settings.webhook_url).scheme != "https":
             raise SettingsError("WEBHOOK_URL must be the public https:// URL Telegram posts updates to")

@@ -57,12 +57,18 @@ def connect(url: str) -> Engine:
     return engine
 
 
+def in_memory(url: str) -> bool:
+    """An SQLite database that lives in one connection and is gone when the process ends."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in {"", ":memory:"}
+
+
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database or ""
-    if database in {"", ":memory:"}:
+    if in_memory(url):
         # One shared connection, or every session would see its own empty database.
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:

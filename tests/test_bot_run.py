@@ -40,6 +40,9 @@ def test_the_bot_refuses_to_start_without_what_it_needs() -> None:
     with pytest.raises(SettingsError, match="ADMIN_IDS"):
         check(Settings(_env_file=None, telegram_bot_token=tg.TOKEN), webhook=False)  # type: ignore[call-arg]
     assert check(settings(), webhook=False) == tg.TOKEN
+    for memory in ("sqlite://", "sqlite:///:memory:"):
+        with pytest.raises(SettingsError, match="in-memory SQLite"):
+            check(settings(database_url=memory), webhook=False)
     with pytest.raises(SettingsError, match="WEBHOOK_URL"):
         check(settings(webhook_url="http://insecure.example/tg", webhook_secret="abc"), webhook=True)
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
