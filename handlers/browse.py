@@ -46,6 +46,20 @@ async def help_command(update: Update, context: Context) -> None:
         await message.reply_text(render.help_text(admin=is_admin(update, context)))
 
 
+async def unknown_command(update: Update, _context: Context) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(render.unknown_command(message.text or ""))
+
+
+async def not_text(update: Update, _context: Context) -> None:
+    """A photo, sticker, voice note… in a private chat: say what the bot reads instead of
+    leaving the member wondering."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(render.not_text())
+
+
 async def units_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:

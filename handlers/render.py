@@ -752,6 +752,19 @@ def inline_description(data: Mapping[str, Any], page: int) -> str:
 # -- Telegram: admins --------------------------------------------------------------------------
 
 
+def unknown_command(text: str) -> str:
+    name = text.split()[0].split("@")[0] if text.split() else "/"
+    commands = ", ".join(f"/{command}" for command, _ in COMMANDS)
+    return f"Không có lệnh {escape(name[:40])}. Các lệnh: {commands}. Hoặc cứ gửi câu hỏi bằng chữ."
+
+
+def not_text() -> str:
+    return (
+        "Tôi chỉ đọc được câu hỏi viết bằng chữ, ví dụ: “Phường 2 đạt được gì trong 6 tháng đầu năm "
+        "2024?”. Quản trị viên gửi báo cáo dưới dạng tệp (txt, html, docx, pdf, jsonl)."
+    )
+
+
 def refusal() -> str:
     return "Xin lỗi, chức năng này chỉ dành cho quản trị viên. Bạn vẫn có thể đặt câu hỏi bình thường."
 

@@ -32,6 +32,13 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.private_text))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_text))
     application.add_handler(MessageHandler(private & filters.Document.ALL, admin.document))
+    # Last in private chats: a command the bot lacks, or anything that is not text or a file.
+    # New messages only: a live location, say, is re-sent as edits.
+    fresh = private & filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(fresh & filters.COMMAND, browse.unknown_command))
+    application.add_handler(
+        MessageHandler(fresh & ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL, browse.not_text)
+    )
     application.add_handler(CallbackQueryHandler(questions.answer_button, pattern=r"^[psfcv]:"))
     # Ids are bounded (a database integer); a button matching none of these is stale.
     application.add_handler(CallbackQueryHandler(browse.example_button, pattern=r"^x:\d{1,2}$"))

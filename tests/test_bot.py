@@ -266,6 +266,23 @@ async def test_help_units_report_and_document_commands(bot: Bot, monkeypatch: py
     assert "05-CT/TW" in bot.says() and "báo cáo" in bot.says()
 
 
+async def test_unknown_commands_and_non_text_messages_are_explained(bot: Bot) -> None:
+    await bot.send(tg.message(bot.app.bot, "/thoitiet <hôm nay>"))
+    assert "Không có lệnh /thoitiet" in bot.says() and "/baocao" in bot.says()
+    bot.api.clear()
+    sticker = {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
+               "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+    body = {**tg.message_body(None), "sticker": sticker}
+    await bot.send(Update.de_json({"update_id": 90_001, "message": body}, bot.app.bot))
+    assert "câu hỏi viết bằng chữ" in bot.says()
+    bot.api.clear()
+    await bot.send(Update.de_json({"update_id": 90_002, "edited_message": {**body, "edit_date": 1}}, bot.app.bot))
+    group = {**tg.message_body(None, chat_id=-100_9), "sticker": sticker}
+    await bot.send(Update.de_json({"update_id": 90_003, "message": group}, bot.app.bot))
+    await bot.send(tg.message(bot.app.bot, "/thoitiet", chat_id=-100_9))
+    assert bot.api.calls == []  # edits and groups: silence
+
+
 async def test_a_failing_answer_apologises_and_tells_the_admins(
     bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
