@@ -8,12 +8,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from handlers import render
-from handlers.common import Context, ids, is_admin, off_loop, service, working
+from handlers.common import Context, acknowledge, ids, is_admin, off_loop, service, working
 
 
 async def _refuse(update: Update) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(render.refusal(), show_alert=True)
+        await acknowledge(update.callback_query, render.refusal(), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(render.refusal())
 
@@ -73,7 +73,7 @@ async def _pressed(update: Update, context: Context) -> tuple[str, int] | None:
         await _refuse(update)
         return None
     action, number = query.data.split(":", 1)
-    await query.answer()
+    await acknowledge(query)
     await query.edit_message_reply_markup(None)
     return action, int(number)
 

@@ -8,7 +8,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import render
-from handlers.common import Context, edit, is_admin, off_loop, service, typing
+from handlers.common import Context, acknowledge, edit, is_admin, off_loop, service, typing
 from handlers.questions import answer_question
 
 UNITS_PAGE = 15
@@ -34,9 +34,9 @@ async def example_button(update: Update, context: Context) -> None:
     examples = render.examples(overview)
     n = int(query.data.split(":")[1])
     if not 0 <= n < len(examples):
-        await query.answer(render.stale(), show_alert=True)
+        await acknowledge(query, render.stale(), show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await answer_question(update, context, examples[n])
 
 
@@ -72,7 +72,7 @@ async def units_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or not query.data:
         return
-    await query.answer()
+    await acknowledge(query)
     text, markup = await _units(context, int(query.data.split(":")[1]))
     await edit(query, text, markup)
 

@@ -4,6 +4,7 @@ running the knowledge layer off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from knowledge.service import Service
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -74,6 +77,17 @@ async def working(update: Update, context: Context) -> AsyncIterator[None]:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+
+
+async def acknowledge(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Answer a button press. A press Telegram no longer takes an answer for (the bot was
+    down, or slow) is still carried out: only the little clock on the button is lost."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as error:
+        if "query is too old" not in str(error).lower():
+            raise
+        log.warning("a button press answered too late: %s", error)
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -7,7 +7,7 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 
 from handlers import render
 from handlers.common import Context
@@ -21,6 +21,8 @@ async def on_error(update: object, context: Context) -> None:
         # Fetching updates failed (a network blip, a timeout): PTB retries by itself, and
         # writing to the admins would only fail the same way.
         log.warning("fetching updates failed: %s", error)
+        return
+    if _nobody_to_tell(error):
         return
     log.error("update failed: %r", error, exc_info=error)
     trace = "".join(traceback.format_exception(error)) if error else ""
@@ -44,3 +46,12 @@ async def _apologise(update: Update, context: Context) -> None:
             await context.bot.send_message(update.effective_chat.id, render.apology())
     except TelegramError as failed:
         log.warning("could not apologise: %s", failed)
+
+
+def _nobody_to_tell(error: Exception | None) -> bool:
+    """The member blocked the bot, or removed it from the group: no apology can reach them, and
+    tracing Telegram's refusal to the admins would only be noise."""
+    if isinstance(error, Forbidden):
+        log.info("the chat no longer takes messages from the bot: %s", error)
+        return True
+    return False

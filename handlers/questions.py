@@ -21,7 +21,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from handlers import charts, render
-from handlers.common import Context, edit, ids, off_loop, service, typing
+from handlers.common import Context, acknowledge, edit, ids, off_loop, service, typing
 
 TOPICS = {"l": "limitation", "d": "direction", "c": "directive"}
 MAX_QUESTION = 1000  # characters; a longer message is cut before answering
@@ -131,7 +131,7 @@ async def answer_button(update: Update, context: Context) -> None:
         return
     matched = _ANSWER_BUTTON.match(query.data)
     if matched is None:
-        await query.answer(render.stale(), show_alert=True)
+        await acknowledge(query, render.stale(), show_alert=True)
         return
     action, asked, arg = [part for part in matched.groups() if part is not None]
     handler = {"p": _page, "s": _source, "f": _follow, "c": _choose, "v": _vote}[action]
@@ -141,7 +141,7 @@ async def answer_button(update: Update, context: Context) -> None:
 async def stale_button(update: Update, context: Context) -> None:
     """A button from an older version of the bot, or forged: said, never an error."""
     if update.callback_query is not None:
-        await update.callback_query.answer(render.stale(), show_alert=True)
+        await acknowledge(update.callback_query, render.stale(), show_alert=True)
 
 
 def _chat_of(update: Update) -> int | None:
@@ -155,9 +155,9 @@ async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
     data = await off_loop(service(context).given, asked, chat_id=_chat_of(update))
     page = int(arg)
     if data is None or not 0 <= page < render.answer_pages(data):
-        await query.answer(render.stale(), show_alert=True)
+        await acknowledge(query, render.stale(), show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await edit(query, render.answer_html(data, page=page)[0], keyboard(data, page=page))
 
 
@@ -166,9 +166,9 @@ async def _source(update: Update, context: Context, asked: int, arg: str) -> Non
     assert query is not None
     found = await off_loop(service(context).excerpt, asked, int(arg), chat_id=_chat_of(update))
     if found is None:
-        await query.answer(render.stale(), show_alert=True)
+        await acknowledge(query, render.stale(), show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     chat = update.effective_chat
     if chat is not None:
         for text in render.excerpt(found):
@@ -191,9 +191,9 @@ async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[s
     await typing(update, context)
     data = await off_loop(ask, *args, chat_id=chat_id, user_id=user_id)
     if data is None:
-        await query.answer(render.stale(), show_alert=True)
+        await acknowledge(query, render.stale(), show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await send_answer(update, context, data)
 
 
@@ -202,7 +202,7 @@ async def _vote(update: Update, context: Context, asked: int, arg: str) -> None:
     assert query is not None
     value = int(arg)
     done = await off_loop(service(context).vote, asked, value)
-    await query.answer(render.thanks(value) if done else render.stale())
+    await acknowledge(query, render.thanks(value) if done else render.stale())
 
 
 async def inline_query(update: Update, context: Context) -> None:

@@ -204,7 +204,7 @@ class BotAPI:
             raise Injected("Too Many Requests: retry after 1", code=429, retry_after=1)
         description, only_with = self.failing.get(method, ("", None))
         if description and (only_with is None or only_with in params):
-            raise Injected(description)
+            raise Injected(description, code=403 if description.startswith("Forbidden") else 400)
         check(method, params)
         return self._result(method, params)
 

@@ -303,6 +303,24 @@ async def test_a_failing_answer_apologises_and_tells_the_admins(
     assert "08/07/2024" in bot.says()
 
 
+async def test_a_member_who_blocked_the_bot_or_a_late_press_troubles_no_admin(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.api.failing["sendMessage"] = ("Forbidden: bot was blocked by the user", None)
+    with caplog.at_level(logging.INFO):
+        await bot.send(tg.message(bot.app.bot, QUESTION))
+    assert [int(p["chat_id"]) for m, p in bot.api.calls if m == "sendMessage"] == [MEMBER]  # no trace
+    assert "no longer takes messages" in caplog.text
+    bot.api.failing.clear()
+    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    page = data_of(last_buttons(bot), "p:")
+    bot.api.failing["answerCallbackQuery"] = ("Bad Request: query is too old and response timeout expired or query id is invalid", None)
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, page))
+    assert bot.api.sent("editMessageText")  # the page still turns
+    assert not [p for m, p in bot.api.calls if m == "sendMessage" and int(p["chat_id"]) == ADMIN]
+
+
 async def test_commands_are_registered_with_an_admin_menu(bot: Bot) -> None:
     bot.api.failing["setMyCommands"] = ("Bad Request: chat not found", "scope")
     await set_commands(bot.app)  # an admin who never opened the bot: logged, not fatal
