@@ -61,6 +61,18 @@ _TIMESTAMP = re.compile(
     r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?"
     r"(?:\s*(?:am|pm|gmt\+?7?))?$"
 )
+# A menu or breadcrumb: "Trang chủ | Giới thiệu | Tin tức", "Trang chủ » Tin tức » Mặt trận".
+_MENU_SPLIT = re.compile(r"\s*[|»›]\s*|\s+>\s+")
+_MENU_ITEM_WORDS = 5
+# A site's own name over every page: "UBND XÃ TÂN PHÚ - HUYỆN ĐỒNG PHÚ - TỈNH BÌNH PHƯỚC".
+_ORG_HEADER = re.compile(
+    r"^(?:ubnd|uy ban nhan dan|hdnd|dang uy|dang bo|uy ban mat tran|uy ban mttq|ubmttq"
+    r"|mat tran to quoc|mttq|cong thong tin|trang thong tin|trang tin)\b"
+)
+_EVENT_WORDS = re.compile(
+    r"\b(?:to chuc|hoi nghi|so ket|tong ket|dai hoi|hiep thuong|giao ban|trien khai|ky niem"
+    r"|tham|trao|ra quan|phat dong|hop|khai mac|be mac|van dong|ban hanh|thong bao|ke hoach)\b"
+)
 _BULLET = re.compile(r"^[\s•·●▪■◦*]+")
 _CATEGORY_MAX_WORDS = 5
 _MIN_DUPLICATE = 40
@@ -102,7 +114,7 @@ def _drop_chrome(lines: list[str], meta: dict[str, str], removed: list[str]) -> 
             in_tail = True
             removed.append(line)
             continue
-        if _CHROME.match(key):
+        if _CHROME.match(key) or _is_menu(key):
             removed.append(line)
             continue
         body.append(line)
@@ -137,13 +149,48 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
             meta.setdefault("category", line)
             removed.append(line)
             continue
-        stamp = _TIMESTAMP.match(key)
-        if stamp and index < 6 and _iso(stamp):
-            meta.setdefault("published", _iso(stamp) or "")
+        if leading and _is_site_header(line, key) and index + 1 < len(body):
+            meta.setdefault("site", line)
+            removed.append(line)
+            continue
+        published = _published(key) if index < 6 else None
+        if published:
+            meta.setdefault("published", published)
             removed.append(line)
             continue
         out.append(line)
     return out
+
+
+def _is_menu(key: str) -> bool:
+    """Three or more short items between separators, or a breadcrumb from the home page."""
+    items = [item for item in _MENU_SPLIT.split(key) if item]
+    if len(items) < 2 or any(len(item.split()) > _MENU_ITEM_WORDS for item in items):
+        return False
+    return len(items) >= 3 or items[0] in {"trang chu", "home"}
+
+
+def _is_site_header(line: str, key: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return (
+        bool(letters)
+        and all(c.isupper() for c in letters)
+        and not any(c.isdigit() for c in line)
+        and bool(_ORG_HEADER.match(key))
+        and not _EVENT_WORDS.search(key)
+    )
+
+
+def _published(key: str) -> str | None:
+    """The date of a timestamp line, also one sharing its line with counters
+    ("Ngày đăng: 28/12/2023 | Lượt xem: 152")."""
+    parts = [part.strip() for part in key.split("|") if part.strip()]
+    stamps = [_TIMESTAMP.match(part) for part in parts]
+    found = [stamp for stamp in stamps if stamp and _iso(stamp)]
+    others = [part for part, stamp in zip(parts, stamps, strict=True) if not (stamp and _iso(stamp))]
+    if len(found) != 1 or any(not _CHROME.match(part) for part in others):
+        return None
+    return _iso(found[0])
 
 
 def _is_category(line: str) -> bool:

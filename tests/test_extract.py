@@ -207,3 +207,54 @@ def test_a_hyphenated_province_is_named_whole() -> None:
     assert record.unit is not None and record.unit.code is not None
     assert [(p.level, p.name) for p in record.unit.parents] == [("thành phố", "Vũng Tàu"), ("tỉnh", "Bà Rịa - Vũng Tàu")]
     assert "unit_not_in_gazetteer" not in record.warnings
+
+
+PORTAL_PAGE = """Trang chủ | Giới thiệu | Tin tức - Sự kiện | Văn bản | Liên hệ
+UBND XÃ TÂN PHÚ - HUYỆN ĐỒNG PHÚ - TỈNH BÌNH PHƯỚC
+MTTQ xã Tân Phú tổng kết công tác Mặt trận năm 2023
+Ngày đăng: 28/12/2023 | Lượt xem: 152
+Sáng ngày 27/12, Ban Thường trực Ủy ban MTTQ Việt Nam xã Tân Phú tổ chức hội nghị tổng kết công tác Mặt trận năm 2023. Dự hội nghị có đồng chí Nguyễn Văn Hùng - Phó Chủ tịch Ủy ban MTTQ huyện Đồng Phú; đồng chí Lê Thị Mai - Bí thư Đảng ủy xã.
+Năm 2023, Ủy ban MTTQ xã vận động Quỹ "Vì người nghèo" được 125.500.000 đồng, đạt 104% chỉ tiêu.
+"""
+
+
+def test_a_portal_menu_site_name_and_view_counter_are_not_the_report() -> None:
+    """The title is the article's, not the menu; the site's own name and the "posted on | views"
+    line are page chrome, so the lead is the meeting sentence and dates it."""
+    cleaned = clean(PORTAL_PAGE)
+    assert cleaned.title == "MTTQ xã Tân Phú tổng kết công tác Mặt trận năm 2023"
+    assert cleaned.meta["published"] == "2023-12-28" and cleaned.meta["site"].startswith("UBND XÃ TÂN PHÚ")
+    record = extract(cleaned)
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "tổng kết năm", "2023-12-27")
+    assert record.unit is not None and record.unit.name == "Tân Phú"
+    assert [p.name for p in record.people] == ["Nguyễn Văn Hùng", "Lê Thị Mai"]  # not "Đồng Phú"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Trang chủ » Tin tức » Hoạt động Mặt trận",
+        "Trang chủ > Tin tức",
+        "Giới thiệu | Tin tức | Văn bản | Liên hệ",
+        "Cập nhật lúc: 05/01/2024 08:30 | Lượt xem: 1.204",
+    ],
+)
+def test_menus_breadcrumbs_and_counters_are_dropped(line: str) -> None:
+    assert line not in clean(f"{line}\nỦy ban MTTQ phường 1 tổ chức hội nghị.\nNội dung.").text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Kết quả: 3/3 thôn đạt chuẩn | 2/2 trường học",  # content with a bar stays
+        "ỦY BAN MTTQ XÃ TÂN PHÚ TỔ CHỨC HỘI NGHỊ TỔNG KẾT NĂM 2023",  # a title in capitals
+        "Ngày 15/7 tổ chức hội nghị | trao 20 suất quà",
+    ],
+)
+def test_content_that_looks_like_chrome_stays(line: str) -> None:
+    assert line in clean(f"Tin tức\n{line}\nNội dung của bài viết.").text
+
+
+def test_a_place_named_like_a_person_after_a_role_is_a_place() -> None:
+    assert [p.name for p in people_in("Chủ tịch UBND huyện Trần Văn Thời phát biểu.")] == []
+    assert [p.name for p in people_in("Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn phát biểu.")] == ["Đặng Ngọc Sơn"]

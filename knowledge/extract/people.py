@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from knowledge import gazetteer
 from knowledge.extract.record import Person
 
 _UPPER = "A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĨŨƠƯẠ-Ỹ"
@@ -204,7 +205,7 @@ def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
         if name in found or name in _NOT_PARTICIPANTS or name.split()[0] not in SURNAMES:
             continue
         role = _trim_role(match["role"])
-        if not _ends_like_a_title(role):
+        if not _ends_like_a_title(role) or _names_a_place(role, name):
             continue  # "Đại biểu trồng cây tại khu Văn Miếu": a place, not a person
         found[name] = Person(name, role, relation, _organisation(role), sentence)
     return tuple(found.values())
@@ -213,6 +214,17 @@ def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
 _TITLE_END = re.compile(
     rf"(?:^(?i:{_ROLE_HEAD})$|(?:xã|phường|huyện|quận|tỉnh|thị trấn|thành phố|ủy|uỷ|[A-ZĐ]{{2,}}|\d+)$)"
 )
+
+
+_LEVEL_END = re.compile(r"(?:xã|phường|huyện|quận|tỉnh|thị trấn|thành phố|thị xã)$", re.IGNORECASE)
+
+
+def _names_a_place(role: str, name: str) -> bool:
+    """"Phó Chủ tịch Ủy ban MTTQ huyện Đồng Phú": the words after the level are the unit's
+    name when the gazetteer knows that unit (Đồng is also a surname). "Chủ tịch UBMTTQ thị xã
+    Đặng Ngọc Sơn" names a person: no thị xã is called that."""
+    level = _LEVEL_END.search(role)
+    return level is not None and gazetteer.known(level.group().lower(), name)
 
 
 def _ends_like_a_title(role: str) -> bool:
