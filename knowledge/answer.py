@@ -448,6 +448,8 @@ def _a_name(name: str) -> bool:
 
 
 _ROLE_MATCH = 1.0  # partial role match + exact head ("Chủ tịch" for "Chủ tịch") or relation
+# "Ai chỉ đạo?": the one who directed outranks one the best passages merely name as present.
+_ASKED_RELATION = 0.5
 _EDITOR = re.compile(r"\b(bien tap|chiu trach nhiem (noi dung|xuat ban)|trang thong tin)\b")
 
 
@@ -482,7 +484,7 @@ def person_lead(
         value += _role_head_bonus(role, folded)
         pattern = _RELATIONS.get(person["relation"])
         if pattern and re.search(rf"\b({pattern})\b", folded):
-            value += 0.3
+            value += _ASKED_RELATION
         return value + (0.4 if person["name"] in named else 0.0)
 
     person = max(people, key=score)
@@ -526,7 +528,22 @@ def _holds_role_here(person: dict[str, Any], places: list[str], *, own: bool) ->
     text = fold(f"{person['role'] or ''} {person['sentence']}")
     if any(name in text for name in places):
         return True
-    return own and not _CENTRAL_ROLE.search(text)
+    return own and not _central(person)
+
+
+_NEAR_NAME = 60  # characters either side of a name without a role that may still say "TƯ"
+
+
+def _central(person: dict[str, Any]) -> bool:
+    """A national role: read from the role, not the whole sentence, whose "Chỉ thị 05-CT/TW"
+    says nothing about the person."""
+    role = fold(person["role"] or "")
+    if role:
+        return bool(_CENTRAL_ROLE.search(role))
+    sentence, name = fold(person["sentence"]), fold(person["name"])
+    at = sentence.find(name)
+    near = sentence[max(0, at - _NEAR_NAME) : at + len(name) + _NEAR_NAME] if at >= 0 else sentence
+    return bool(_CENTRAL_ROLE.search(near))
 
 
 def _places_asked(question: Question) -> list[str]:

@@ -465,3 +465,17 @@ def test_answers_from_many_threads_while_reports_arrive(
         answers = [f.result(timeout=60) for f in futures]
     assert all(a.intent != "error" for a in answers)
     assert all(a.found for a in answers)
+
+
+def test_a_portal_page_answers_who_directed_and_who_holds_a_role(assistant: Assistant) -> None:
+    """A commune portal's page (menu, site name, view counter around the article): the meeting
+    is dated and the people asked for are the commune's, though the directive cited in the
+    same sentence is a central one (05-CT/TW)."""
+    summary = ingest(assistant.engine, list(iter_path(REPORTS / "tan_phu_portal_2023.txt")), workers=1)
+    assert len(summary.added) == 1, summary.failed
+    directed = ask(assistant, "ai chỉ đạo hội nghị tổng kết xã Tân Phú")
+    assert directed["lead"]["name"] == "Lê Thị Mai"  # type: ignore[index]
+    holder = ask(assistant, "Bí thư Đảng ủy xã Tân Phú là ai")
+    assert holder["lead"]["name"] == "Lê Thị Mai"  # type: ignore[index]
+    figure = ask(assistant, "quy vi nguoi ngheo xa tan phu duoc bao nhieu")
+    assert "125.500.000 đồng" in str(figure["answer"]) and "27/12/2023" in str(figure["answer"])
