@@ -197,6 +197,7 @@ def kind_groups(
     items = store.items_of(engine, considered, kind=wanted)
     if not items and wanted in _RELATED:  # "đề nghị ... thời gian tới": either list will do
         items = store.items_of(engine, considered, kind=_RELATED[wanted])
+    items = _by_person_asked(question, items)
     figures = _figure_raws(engine, considered)
     groups: list[Group] = []
     for report_id in considered:
@@ -217,6 +218,15 @@ def kind_groups(
 
 
 _RELATED = {"directive": "direction", "direction": "directive"}
+
+
+def _by_person_asked(question: Question, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """"Ông Vi Văn Thắng chỉ đạo gì?": that person's items only, when the question names
+    someone the items are attributed to; otherwise all of them."""
+    named = {
+        i["by"] for i in items if i["by"] and len(i["by"].split()) >= 2 and f" {fold(i['by'])} " in f" {question.folded} "
+    }
+    return [i for i in items if i["by"] in named] if named else items
 
 
 def _figure_raws(engine: Engine, report_ids: list[int]) -> dict[int, set[tuple[str, float]]]:

@@ -73,6 +73,7 @@ _EVENT_WORDS = re.compile(
     r"\b(?:to chuc|hoi nghi|so ket|tong ket|dai hoi|hiep thuong|giao ban|trien khai|ky niem"
     r"|tham|trao|ra quan|phat dong|hop|khai mac|be mac|van dong|ban hanh|thong bao|ke hoach)\b"
 )
+_SECTION = re.compile(r"^(?:tin|tin tuc|hoat dong|su kien|thoi su|chuyen muc|tin bai)\b")
 _BULLET = re.compile(r"^[\s•·●▪■◦*]+")
 _CATEGORY_MAX_WORDS = 5
 _MIN_DUPLICATE = 40
@@ -194,12 +195,14 @@ def _published(key: str) -> str | None:
 
 
 def _is_category(line: str) -> bool:
+    """A section label over the article: in capitals ("TIN TỨC"), or a few words naming a
+    news section ("Tin hoạt động", "Hoạt động Mặt trận")."""
     letters = [c for c in line if c.isalpha()]
-    return (
-        bool(letters)
-        and all(c.isupper() for c in letters)
-        and len(line.split()) <= _CATEGORY_MAX_WORDS
-        and not any(c.isdigit() for c in line)
+    short = len(line.split()) <= _CATEGORY_MAX_WORDS and not any(c.isdigit() for c in line)
+    if not letters or not short:
+        return False
+    return all(c.isupper() for c in letters) or (
+        bool(_SECTION.match(fold(line))) and not line.rstrip().endswith((".", ":", "!", "?"))
     )
 
 

@@ -479,3 +479,12 @@ def test_a_portal_page_answers_who_directed_and_who_holds_a_role(assistant: Assi
     assert holder["lead"]["name"] == "Lê Thị Mai"  # type: ignore[index]
     figure = ask(assistant, "quy vi nguoi ngheo xa tan phu duoc bao nhieu")
     assert "125.500.000 đồng" in str(figure["answer"]) and "27/12/2023" in str(figure["answer"])
+
+
+def test_what_a_named_person_directed_is_theirs_alone(grown: Assistant) -> None:
+    summary = ingest(grown.engine, list(iter_path(REPORTS / "hoa_binh_giao_ban_2025.txt")), workers=1)
+    assert len(summary.added) == 1, summary.failed
+    answer = ask(grown, "ông Vi Văn Thắng chỉ đạo gì")
+    assert cited(answer) == ["hoa_binh_giao_ban_2025.txt"]
+    assert "Đại hội đại biểu MTTQ xã lần thứ I" in str(answer["answer"])
+    assert ask(grown, "ai chủ trì giao ban xã Hòa Bình")["lead"]["name"] == "Hoàng Thị Lan"  # type: ignore[index]

@@ -3,6 +3,8 @@ the parsers (hypothesis)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +13,8 @@ from knowledge.clean import clean
 from knowledge.extract import dates, extract, numbers
 from knowledge.extract.people import people_in
 from knowledge.text import fold, normalize
+
+REPORT_DIR = Path(__file__).parent / "fixtures" / "reports"
 
 
 @pytest.mark.parametrize(
@@ -258,3 +262,26 @@ def test_content_that_looks_like_chrome_stays(line: str) -> None:
 def test_a_place_named_like_a_person_after_a_role_is_a_place() -> None:
     assert [p.name for p in people_in("Chủ tịch UBND huyện Trần Văn Thời phát biểu.")] == []
     assert [p.name for p in people_in("Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn phát biểu.")] == ["Đặng Ngọc Sơn"]
+
+
+def test_a_section_label_is_not_the_title_and_an_afternoon_dates_the_meeting() -> None:
+    page = (REPORT_DIR / "hoa_binh_giao_ban_2025.txt").read_text(encoding="utf-8")
+    cleaned = clean(page)
+    assert cleaned.title == "MTTQ xã Hòa Bình giao ban công tác Mặt trận quý III năm 2025"
+    assert cleaned.meta["category"] == "Tin hoạt động" and cleaned.meta["published"] == "2025-09-25"
+    record = extract(cleaned)
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "giao ban", "2025-09-25")
+    assert record.period is not None and (record.period.year, record.period.part) == (2025, "Q3")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Chiều 25/9, Ủy ban MTTQ xã tổ chức hội nghị giao ban.", "2025-09-25"),
+        ("Sáng ngày 27/8, MTTQ phường tổ chức hội nghị.", "2025-08-27"),
+        ("Có 3/5 thôn tổ chức hội nghị.", None),  # a ratio, not a date
+    ],
+)
+def test_a_time_of_day_before_a_date_marks_it_as_the_meetings(sentence: str, expected: str | None) -> None:
+    found = dates.meeting_date([sentence], covered=None, fallback_year=2025)
+    assert (found.value if found else None) == expected

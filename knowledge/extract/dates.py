@@ -16,7 +16,7 @@ from datetime import date
 from knowledge.extract.record import Period
 
 _DAY_MONTH = re.compile(
-    r"(?P<prefix>(?:(?:sáng|chiều|tối|trưa)\s+)?ngày\s+)?"
+    r"(?P<prefix>(?:sáng|chiều|tối|trưa)\s+(?:ngày\s+)?|ngày\s+)?"
     r"(?<![\d/])(?P<d>\d{1,2})\s*(?:[/.]\s*|\s+tháng\s+)(?P<m>\d{1,2})"
     r"(?:\s*(?:[/.]|\s+năm)\s*(?P<y>\d{4}))?(?![\d/]*\d)",
     re.IGNORECASE,
