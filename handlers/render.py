@@ -307,7 +307,10 @@ def _document(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     text = " ".join(parts)
     if lead.get("subject"):
         text += f" về “{lead['subject']}”"
-    return text + f". Được nhắc đến trong {lead.get('cited_by', 1)} báo cáo:"
+    cited = int(lead.get("cited_by", 1))
+    if lead.get("stored"):  # the document itself is in the collection
+        return text + (f". Văn bản có trong kho, được nhắc đến trong {cited} báo cáo khác:" if cited else ":")
+    return text + f". Được nhắc đến trong {cited} báo cáo:"
 
 
 def _reports(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:

@@ -55,6 +55,12 @@ def document(question: Question, *, engine: Engine, catalog: Catalog) -> Answer 
         mine = {i for u in question.units for i in catalog.by_unit.get(u, ())}
         refs = [r for r in refs if r["report_id"] in mine] or refs
     refs = [r for r in refs if r["report_id"] in catalog.reports]
+    own = [
+        d for d in store.documents_numbered(engine, number)
+        if code_token(d["doc_code"]) == token and d["id"] in catalog.reports
+    ]  # fmt: skip
+    if own:  # the document itself is stored: it describes itself, its provisions come first
+        return _stored_document(question, own[-1], refs, engine=engine, catalog=catalog)
     if not refs:
         return None
     described = max(refs, key=lambda r: (bool(r["subject"]), bool(r["issuer"]), bool(r["date"])))
@@ -67,13 +73,49 @@ def document(question: Question, *, engine: Engine, catalog: Catalog) -> Answer 
         "subject": described["subject"],
         "cited_by": len({r["report_id"] for r in refs}),
     }
+    return _document_answer(question, lead, refs, [], catalog=catalog)
+
+
+_PROVISIONS = 3
+
+
+def _stored_document(
+    question: Question, document_row: dict[str, Any], refs: list[dict[str, Any]], *, engine: Engine, catalog: Catalog
+) -> Answer:
+    """"Kế hoạch 25/KH-MTTQ-BTT": its issuer, date and subject, its first provisions, then the
+    reports that cite it."""
+    code = document_row["doc_code"]
+    kind = document_row["title"].split(code, 1)[0].strip().lower() or "văn bản"
+    issued = document_row["published_date"]
+    citing = [r for r in refs if r["report_id"] != document_row["id"]]
+    lead = {
+        "kind": "document",
+        "code": code,
+        "doc_kind": kind,
+        "issuer": document_row["issuer"],
+        "date": issued.isoformat() if issued else None,
+        "subject": document_row["subject"],
+        "cited_by": len({r["report_id"] for r in citing}),
+        "stored": True,
+    }
+    report = catalog.reports[document_row["id"]]
+    items = store.items_of(engine, [report.id])
+    # Section headings ("II. NỘI DUNG") say nothing on their own.
+    provisions = [i for i in items if i["kind"] != "other" and not i["text"].isupper()] or items
+    own = Group(Source.of(report), period_of(report), [Passage(i["text"], i["kind"]) for i in provisions[:_PROVISIONS]])
+    return _document_answer(question, lead, citing, [own], catalog=catalog)
+
+
+def _document_answer(
+    question: Question, lead: dict[str, Any], refs: list[dict[str, Any]], first: list[Group], *, catalog: Catalog
+) -> Answer:
     groups: dict[int, Group] = {}
     for ref in sorted(refs, key=lambda r: catalog.reports[r["report_id"]].sort_key, reverse=True):
         report = catalog.reports[ref["report_id"]]
         group = groups.setdefault(report.id, Group(Source.of(report), period_of(report)))
         if len(group.passages) < 3:
             group.passages.append(Passage(ref["sentence"], "reference"))
-    answer = _answer(question, lead, list(groups.values())[:5])
+    answer = _answer(question, lead, [*first, *groups.values()][:5])
     answer.intent = "document"
     return answer
 

@@ -491,7 +491,7 @@ def person_lead(
     def score(person: dict[str, Any]) -> float:
         role = fold(person["role"] or "")
         value = fuzz.partial_ratio(role, folded) / 100 if role else 0.0
-        value += _role_head_bonus(role, folded)
+        value += _role_head_bonus(role, folded) + _role_level_bonus(role, question)
         pattern = _RELATIONS.get(person["relation"])
         if pattern and re.search(rf"\b({pattern})\b", folded):
             value += _ASKED_RELATION
@@ -569,6 +569,19 @@ def _role_head_bonus(role: str, folded: str) -> float:
     if asked is None or have is None:
         return 0.0
     return 0.5 if asked == have else -0.5
+
+
+_ROLE_LEVEL = re.compile(r"\b(thi tran|thi xa|thanh pho|xa|phuong|huyen|quan|tinh)\b")
+
+
+def _role_level_bonus(role: str, question: Question) -> float:
+    """'Phó Chủ tịch MTTQ thị trấn Đồng Văn' is not the district's Phó Chủ tịch who attended:
+    the level the role names must be the first level the question names (the role's own,
+    "… MTTQ tỉnh Lạng Sơn dự hội nghị ở Đình Lập")."""
+    asked, have = _ROLE_LEVEL.search(question.folded), _ROLE_LEVEL.search(role)
+    if asked is None or have is None:
+        return 0.0
+    return 0.3 if have.group(1) == asked.group(1) else -0.5
 
 
 # -- places ---------------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def clean(raw_text: str) -> Cleaned:
     meta: dict[str, str] = {}
     removed: list[str] = []
     body = _drop_chrome([line for line in lines if line], meta, removed)
-    body = _take_header(body, meta, removed)
+    if not _is_official(body):  # an official document's header is its issuer, not chrome
+        body = _take_header(body, meta, removed)
     body = _dedupe(body)
     truncated = _is_truncated(body)
     title = body[0] if body and _looks_like_title(body[0]) else None
@@ -161,6 +162,16 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
             continue
         out.append(line)
     return out
+
+
+_OFFICIAL = re.compile(r"^(?:cong hoa xa hoi chu nghia viet nam|dang cong san viet nam|so\s*:\s*\d)")
+_OFFICIAL_HEAD = 8
+
+
+def _is_official(body: list[str]) -> bool:
+    """A document with the state or Party header ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 25/KH-…")
+    in its first lines: a plan, resolution or directive as issued."""
+    return any(_OFFICIAL.match(fold(line)) for line in body[:_OFFICIAL_HEAD])
 
 
 def _is_menu(key: str) -> bool:

@@ -38,7 +38,7 @@ from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 6  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 7  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 _NEAR = 15  # tokens of each neighbour kept as a passage's context

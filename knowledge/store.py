@@ -443,6 +443,20 @@ def report_meta(engine: Engine, report_id: int) -> dict[str, str]:
     return dict(meta or {})
 
 
+def documents_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
+    """Stored documents (plans, resolutions…) whose own code starts with this number."""
+    query = (
+        select(
+            col(Report.id), col(Report.doc_code), col(Report.title), col(Report.issuer),
+            col(Report.subject), col(Report.published_date),
+        )
+        .where(col(Report.doc_code).startswith(number))
+        .order_by(col(Report.id))
+    )
+    with engine.connect() as connection:
+        return [dict(r) for r in connection.execute(query).mappings().all()]
+
+
 def doc_refs_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
     """References whose code starts with this document number ("05" → 05-CT/TW, 05/CT...)."""
     with engine.connect() as connection:

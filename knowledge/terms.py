@@ -72,7 +72,7 @@ _ABBREVIATION = re.compile(
     r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/])"
 )
 # Party/State document codes: 05-CT/TW, 124-QĐ/TW, 15-NQ/TU, 35/2021/NĐ-CP.
-DOC_CODE = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-zĐđ]{1,6})?\b")
+DOC_CODE = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-zĐđ]{1,6}){0,2}\b")  # 25/KH-MTTQ-BTT
 _NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:,\d+)?)")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"\w+")

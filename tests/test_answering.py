@@ -488,3 +488,20 @@ def test_what_a_named_person_directed_is_theirs_alone(grown: Assistant) -> None:
     assert cited(answer) == ["hoa_binh_giao_ban_2025.txt"]
     assert "Đại hội đại biểu MTTQ xã lần thứ I" in str(answer["answer"])
     assert ask(grown, "ai chủ trì giao ban xã Hòa Bình")["lead"]["name"] == "Hoàng Thị Lan"  # type: ignore[index]
+
+
+def test_a_stored_plan_answers_for_its_own_code(assistant: Assistant) -> None:
+    ingest(assistant.engine, list(iter_path(REPORTS / "thach_ha_ke_hoach_2024.txt")), workers=1)
+    answer = ask(assistant, "kế hoạch 25/KH-MTTQ-BTT nói về gì")
+    assert answer["intent"] == "document" and cited(answer) == ["thach_ha_ke_hoach_2024.txt"]
+    text = str(answer["answer"])
+    assert "ngày 10/01/2024 của Ủy ban MTTQ Việt Nam huyện Thạch Hà" in text and "chăm lo Tết" in text
+    assert "II. NỘI DUNG" not in text  # a section heading is no provision
+
+
+def test_the_role_asked_is_at_the_level_asked(assistant: Assistant) -> None:
+    """The district's Phó Chủ tịch attended; the town's new one was elected there."""
+    ingest(assistant.engine, list(iter_path(REPORTS / "dong_van_hiep_thuong_2024.txt")), workers=1)
+    answer = ask(assistant, "Phó Chủ tịch Ủy ban MTTQ thị trấn Đồng Văn là ai?")
+    assert answer["lead"]["name"] == "Vàng Thị Mai"  # type: ignore[index]
+    assert ask(assistant, "ai chu tri hoi nghi hiep thuong thi tran dong van")["lead"]["name"] == "Lầu Thị Dế"  # type: ignore[index]

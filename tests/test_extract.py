@@ -285,3 +285,20 @@ def test_a_section_label_is_not_the_title_and_an_afternoon_dates_the_meeting() -
 def test_a_time_of_day_before_a_date_marks_it_as_the_meetings(sentence: str, expected: str | None) -> None:
     found = dates.meeting_date([sentence], covered=None, fallback_year=2025)
     assert (found.value if found else None) == expected
+
+
+def test_an_issued_plan_keeps_its_header_as_issuer_unit_subject_and_date() -> None:
+    record = extract(clean((REPORT_DIR / "thach_ha_ke_hoach_2024.txt").read_text(encoding="utf-8")))
+    assert record.doc_code == "25/KH-MTTQ-BTT"
+    assert record.issuer == "Ủy ban MTTQ Việt Nam huyện Thạch Hà"  # two header lines, as running text
+    assert record.subject == "Tổ chức các hoạt động chăm lo Tết Nguyên đán Giáp Thìn năm 2024"
+    assert record.unit is not None and (record.unit.level, record.unit.name) == ("huyện", "Thạch Hà")
+    assert record.published_date == "2024-01-10"  # not the province the plan cites
+
+
+def test_someone_elected_holds_the_post_they_were_elected_to() -> None:
+    found = people_in(
+        "Hội nghị cử bổ sung bà Vàng Thị Mai, Bí thư Đoàn thị trấn giữ chức Phó Chủ tịch Ủy ban MTTQ "
+        "Việt Nam thị trấn Đồng Văn, nhiệm kỳ 2019 - 2024 với 100% đại biểu tán thành."
+    )
+    assert [(p.name, p.role) for p in found] == [("Vàng Thị Mai", "Phó Chủ tịch Ủy ban MTTQ Việt Nam thị trấn Đồng Văn")]

@@ -56,13 +56,17 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
             directive.subject,
         )
         record.meta["issued"] = directive.issued or ""
+        record.published_date = record.published_date or directive.issued  # cited with its date
         # "Nghị quyết 15-NQ/TU về ...": how officials name and look up the document.
         named = " ".join(x for x in (directive.kind.capitalize(), directive.code) if x)
         record.title = f"{named} về {directive.subject}" if directive.subject else named
     elif doc_type == "hội nghị":
         _meeting(record, lead)
     page = [*cleaned.removed, *cleaned.meta.values()]
-    record.unit = units.find_unit(lead=lead, body=body, page=page)
+    issuer = [record.issuer] if record.issuer else []  # a directive's unit is its issuer's
+    record.unit = (issuer and units.find_unit(lead=issuer, body=[], page=[])) or units.find_unit(
+        lead=lead, body=body, page=page
+    )
     if record.unit:
         record.provenance["unit"] = record.unit.sentence
     _content(record, parts, paragraphs, lead_paragraph)

@@ -76,15 +76,53 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
     kind_key = _DIRECTIVE_TITLE.match(fold(title_line))
     kind = _DIRECTIVE_KINDS.get(kind_key.group() if kind_key else "", "văn bản")
     issued = next((m for p in head if (m := _ISSUE_DATE.search(p))), None)
-    issuer = next((p for p in head[:title_at] if p.isupper() and _ISSUER_LINE.search(p)), None)
+    issuer = _issuer(head[:title_at])
     subject = _subject(head, title_at)
     return Directive(
         kind,
         number["code"] if number else None,
-        issuer.title() if issuer else None,
+        issuer,
         iso(int(issued["y"]), int(issued["m"]), int(issued["d"])) if issued else None,
         subject,
     )
+
+
+_NOT_ISSUER = re.compile(r"^(?:cong hoa|doc lap|dang cong san viet nam|so\b|\*)")
+_LEVEL_WORDS = {"xã", "phường", "thị", "trấn", "huyện", "quận", "tỉnh", "thành", "phố"}
+_KEEP_UPPER = {"MTTQ", "UBMTTQ", "UBND", "HĐND", "UBTƯ", "TƯ", "TW", "BCH", "BTV", "BTT", "CCB", "LHPN",
+               "NCT", "TTND", "VN", "II", "III", "IV"}  # fmt: skip
+
+
+def _issuer(lines: list[str]) -> str | None:
+    """The issuing body: the first run of capitalised header lines ("ỦY BAN MTTQ VIỆT NAM" /
+    "HUYỆN THẠCH HÀ"), written as in running text ("Ủy ban MTTQ Việt Nam huyện Thạch Hà")."""
+    block: list[str] = []
+    for line in lines:
+        is_issuer = line.isupper() and not _NOT_ISSUER.match(fold(line))
+        if is_issuer and (block or _ISSUER_LINE.search(line)):
+            block.append(line.strip())
+        elif block:
+            break
+    return _running_case(" ".join(block)) if block else None
+
+
+def _running_case(upper: str) -> str:
+    """Capitals as a sentence writes them: abbreviations kept, level words lower case, the
+    words of a name after them capitalised ("ỦY BAN MTTQ HUYỆN THẠCH HÀ" → "Ủy ban MTTQ
+    huyện Thạch Hà")."""
+    words, out, in_name = upper.split(), [], False
+    for index, word in enumerate(words):
+        if word in _KEEP_UPPER:
+            out.append(word)
+            in_name = False
+        elif word.lower() in _LEVEL_WORDS:
+            out.append(word.lower() if index else word.capitalize())
+            in_name = True
+        elif index == 0 or in_name or word in {"VIỆT", "NAM"}:
+            out.append(word.capitalize())
+        else:
+            out.append(word.lower())
+    return " ".join(out)
 
 
 def _subject(head: list[str], title_at: int) -> str | None:
@@ -95,7 +133,14 @@ def _subject(head: list[str], title_at: int) -> str | None:
     following = head[title_at + 1] if title_at + 1 < len(head) else ""
     if fold(following).startswith("ve "):
         return following[3:].strip()
+    bare = _DIRECTIVE_TITLE.fullmatch(fold(title).strip())
+    if bare and following and len(following) <= _SUBJECT_MAX and not _NOT_SUBJECT.match(fold(following)):
+        return following.strip()  # "KẾ HOẠCH" / "Tổ chức các hoạt động chăm lo Tết …"
     return None
+
+
+_SUBJECT_MAX = 250
+_NOT_SUBJECT = re.compile(r"^(?:thuc hien|can cu|so\b|ngay\b|[ivx]+\.|\d+\.)")
 
 
 def doc_type(title: str, lead: list[str], directive: Directive | None) -> str:

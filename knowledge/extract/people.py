@@ -30,7 +30,7 @@ _WITH_HONORIFIC = re.compile(
 _ROLE_STOP = re.compile(
     r"\s+(?:và|cùng|đã|đồng chủ trì|chủ trì|phát biểu|đề nghị|yêu cầu|kết luận|chỉ đạo|dự|tham dự"
     r"|trình bày|báo cáo|nhấn mạnh|ghi nhận|cho biết|khẳng định|tặng|trao|thăm|làm|được|tới|đến"
-    r"|đánh giá|biểu dương|mong muốn|lưu ý|giao|nêu)\b"
+    r"|đánh giá|biểu dương|mong muốn|lưu ý|giao|nêu|với)\b"
     rf"|\s*[;:.()]|,\s*(?i:{_HONORIFIC}|các)\b",
     re.IGNORECASE,
 )
@@ -233,10 +233,17 @@ def _ends_like_a_title(role: str) -> bool:
     return bool(_TITLE_END.search(role))
 
 
+_NEW_POST = re.compile(r"\s+giữ chức(?: vụ)?\s+", re.IGNORECASE)
+_TERM_TAIL = re.compile(r",?\s+nhiệm kỳ\s+\d{4}\s*[-–]\s*\d{4}$", re.IGNORECASE)
+
+
 def _role_after(text: str, start: int) -> str | None:
     rest = text[start:]
     stop = _ROLE_STOP.search(rest)
-    role = _trim_role(rest[: stop.start()] if stop else rest)
+    role = rest[: stop.start()] if stop else rest
+    # "bà Vàng Thị Mai, Bí thư Đoàn thị trấn giữ chức Phó Chủ tịch …": the post she now holds.
+    role = _TERM_TAIL.sub("", _NEW_POST.split(role, maxsplit=1)[-1])
+    role = _trim_role(role)
     return role if role and _ROLE_START.match(role) else None
 
 
