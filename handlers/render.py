@@ -154,6 +154,7 @@ RELATIONS = {
     "spoke": "phát biểu",
     "reported": "trình bày báo cáo",
     "author": "tác giả bài viết",
+    "signed": "người ký văn bản",
     "editor": "chịu trách nhiệm nội dung trang",
 }
 _SUPPORT = 4

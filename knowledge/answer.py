@@ -518,11 +518,16 @@ def person_lead(
 
 
 def author_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
-    """"Ai viết bài?": the byline, else the page's editor in charge (its footer)."""
+    """"Ai viết bài?": the byline, or who signed an issued document; else the page's editor
+    in charge (its footer)."""
+    meta = store.report_meta(engine, best.report.id)
+    if best.report.author and best.report.author == meta.get("signer"):
+        return {"kind": "person", "name": best.report.author, "role": meta.get("signer_role"),
+                "relation": "signed", "passage": None, "others": []}  # fmt: skip
     if best.report.author:
         return {"kind": "person", "name": best.report.author, "role": None, "relation": "author",
                 "passage": None, "others": []}  # fmt: skip
-    editor = store.report_meta(engine, best.report.id).get("editor")
+    editor = meta.get("editor")
     if editor:
         return {"kind": "person", "name": editor, "role": None, "relation": "editor",
                 "passage": None, "others": []}  # fmt: skip

@@ -96,7 +96,9 @@ def clean(raw_text: str) -> Cleaned:
     meta: dict[str, str] = {}
     removed: list[str] = []
     body = _drop_chrome([line for line in lines if line], meta, removed)
-    if not _is_official(body):  # an official document's header is its issuer, not chrome
+    if _is_official(body):  # an official document's header is its issuer, not chrome
+        body = _drop_distribution(body, meta, removed)
+    else:
         body = _take_header(body, meta, removed)
     body = _dedupe(body)
     truncated = _is_truncated(body)
@@ -172,6 +174,28 @@ def _is_official(body: list[str]) -> bool:
     """A document with the state or Party header ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 25/KH-…")
     in its first lines: a plan, resolution or directive as issued."""
     return any(_OFFICIAL.match(fold(line)) for line in body[:_OFFICIAL_HEAD])
+
+
+_DISTRIBUTION = re.compile(r"^noi nhan\b")
+_SIGNER = re.compile(r"^(?:[A-ZĐ][^\W\d_]*\s+){1,3}[A-ZĐ][^\W\d_]*$")
+_SIGNER_ROLE = re.compile(r"^(?:k/?t\.?\s+|tm\.?\s+)?(?:pho\s+)?(?:chu tich|bi thu|truong ban|pho ban)\b")
+
+
+def _drop_distribution(body: list[str], meta: dict[str, str], removed: list[str]) -> list[str]:
+    """"Nơi nhận:" and the signature block close an issued document: not content, but the
+    signer ("CHỦ TỊCH" / "Trần Văn Bình") is kept as metadata."""
+    at = next((i for i, line in enumerate(body) if _DISTRIBUTION.match(fold(line))), None)
+    if at is None:
+        return body
+    tail = body[at:]
+    removed.extend(tail)
+    names = [i for i, line in enumerate(tail) if _SIGNER.match(line) and not line.isupper()]
+    if names:
+        meta["signer"] = tail[names[-1]]
+        roles = [line for line in tail[: names[-1]] if _SIGNER_ROLE.match(fold(line)) and line.isupper()]
+        if roles:
+            meta["signer_role"] = roles[-1].capitalize()
+    return body[:at]
 
 
 def _is_menu(key: str) -> bool:

@@ -505,3 +505,13 @@ def test_the_role_asked_is_at_the_level_asked(assistant: Assistant) -> None:
     answer = ask(assistant, "Phó Chủ tịch Ủy ban MTTQ thị trấn Đồng Văn là ai?")
     assert answer["lead"]["name"] == "Vàng Thị Mai"  # type: ignore[index]
     assert ask(assistant, "ai chu tri hoi nghi hiep thuong thi tran dong van")["lead"]["name"] == "Lầu Thị Dế"  # type: ignore[index]
+
+
+def test_an_issued_report_answers_for_its_period_and_its_signer(assistant: Assistant) -> None:
+    ingest(assistant.engine, list(iter_path(REPORTS / "phuong3_bao_cao_so_ket_2024.txt")), workers=1)
+    achieved = ask(assistant, "phuong 3 dat duoc gi 6 thang dau nam 2024")
+    assert cited(achieved) == ["phuong3_bao_cao_so_ket_2024.txt"] and "1.560 lượt" in str(achieved["answer"])
+    ahead = ask(assistant, "phương hướng 6 tháng cuối năm 2024 của phường 3")
+    assert "6/6 khu phố" in str(ahead["answer"])
+    signed = ask(assistant, "ai ký báo cáo sơ kết của phường 3")
+    assert signed["lead"]["name"] == "Trần Văn Bình" and "người ký" in str(signed["answer"])  # type: ignore[index]

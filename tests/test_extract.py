@@ -302,3 +302,18 @@ def test_someone_elected_holds_the_post_they_were_elected_to() -> None:
         "Việt Nam thị trấn Đồng Văn, nhiệm kỳ 2019 - 2024 với 100% đại biểu tán thành."
     )
     assert [(p.name, p.role) for p in found] == [("Vàng Thị Mai", "Phó Chủ tịch Ủy ban MTTQ Việt Nam thị trấn Đồng Văn")]
+
+
+def test_an_issued_report_is_filed_as_its_period_and_meeting() -> None:
+    """"BÁO CÁO / Sơ kết … 6 tháng đầu năm" under a numbered header: the subject gives the
+    period and the kind, the signature the date and the author; neither the header nor the
+    distribution list and signature block are content."""
+    cleaned = clean((REPORT_DIR / "phuong3_bao_cao_so_ket_2024.txt").read_text(encoding="utf-8"))
+    assert (cleaned.meta["signer"], cleaned.meta["signer_role"]) == ("Trần Văn Bình", "Chủ tịch")
+    record = extract(cleaned)
+    assert record.title.startswith("Báo cáo sơ kết công tác Mặt trận 6 tháng đầu năm")
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "sơ kết 6 tháng", "2024-07-05")
+    assert record.period is not None and (record.period.year, record.period.part) == (2024, "H1")
+    assert record.author == "Trần Văn Bình" and record.doc_code == "12/BC-MTTQ"
+    kinds = [item.kind for item in record.items]
+    assert kinds == ["achievement"] * 3 + ["limitation"] * 2 + ["direction"] * 2

@@ -32,6 +32,11 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         lead = [title, *lead]
     body = _sentences(parts, start=lead_paragraph + 2)
     directive = kinds.directive_header(paragraphs)
+    if directive is not None and directive.is_report:
+        # The header says who and when; the subject and the opening say what period and meeting.
+        title = _report_title(directive) or title
+        opening = _sentences(parts, start=directive.title_at + 1, upto=directive.title_at + 3)
+        lead = [title, *opening]
     doc_type = kinds.doc_type(title, lead, directive)
     record = Record(
         title=title,
@@ -49,7 +54,15 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         meta=dict(cleaned.meta),
     )
     _when(record, lead, body, page_meta)
-    if directive is not None:
+    if directive is not None and directive.is_report:
+        record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
+        record.meta["issued"] = directive.issued or ""
+        record.published_date = record.published_date or directive.issued
+        if doc_type == "hội nghị":
+            _meeting(record, lead)
+            # A report without a meeting sentence is dated by its signature.
+            record.meeting_date = record.meeting_date or directive.issued
+    elif directive is not None:
         record.doc_code, record.issuer, record.subject = (
             directive.code,
             directive.issuer,
@@ -69,9 +82,21 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
     )
     if record.unit:
         record.provenance["unit"] = record.unit.sentence
+    if directive is not None:  # the header (issuer, number, place and date) is no content
+        parts = [p for p in parts if p.paragraph > directive.title_at + (1 if directive.subject else 0)]
     _content(record, parts, paragraphs, lead_paragraph)
     record.warnings = _warnings(record)
     return record
+
+
+def _report_title(directive: kinds.Directive) -> str | None:
+    """"Báo cáo sơ kết công tác Mặt trận 6 tháng đầu năm…" from "BÁO CÁO" and its subject."""
+    subject = directive.subject
+    if not subject:
+        return None
+    if subject[1:2].islower():  # "Sơ kết…" continues the sentence; a name would keep its capital
+        subject = subject[0].lower() + subject[1:]
+    return f"Báo cáo {subject}"
 
 
 def _sentences(parts: list[Piece], *, start: int = 0, upto: int | None = None) -> list[str]:
@@ -137,6 +162,8 @@ def _content(
     byline = people.author(paragraphs)
     if byline:
         record.author, record.provenance["author"] = byline
+    elif record.meta.get("signer"):  # an issued document is authored by who signed it
+        record.author, record.provenance["author"] = record.meta["signer"], record.meta["signer"]
     record.people = people.merge(found)
     record.items = items.classify(
         parts, doc_type=record.doc_type, people=record.people, lead_paragraph=lead_paragraph

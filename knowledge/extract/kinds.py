@@ -30,6 +30,7 @@ _DIRECTIVE_KINDS = {
     "thong tri": "thông tri",
     "quyet dinh": "quyết định",
     "chuong trinh hanh dong": "chương trình hành động",
+    "bao cao": "báo cáo",
 }
 _NUMBER_LINE = re.compile(rf"(?i:số)\s*:?\s*(?P<code>{CODE})")
 _ISSUE_DATE = re.compile(
@@ -61,19 +62,35 @@ class Directive:
     issuer: str | None
     issued: str | None
     subject: str | None
+    title_at: int = 0  # the paragraph holding "KẾ HOẠCH", "BÁO CÁO"…
+
+    @property
+    def is_report(self) -> bool:
+        """A report as issued ("BÁO CÁO / Sơ kết công tác Mặt trận 6 tháng…"): a meeting's or a
+        period's summary, not a directive, though it has the same header."""
+        return self.kind == "báo cáo"
+
+
+_REPORT_TITLE = re.compile(r"^bao cao\b")
 
 
 def directive_header(paragraphs: list[str]) -> Directive | None:
     """A directive document's header, or None for meeting reports and news."""
     head = paragraphs[:12]
+    number = next((m for p in head if (m := _NUMBER_LINE.search(p))), None)
     title_at = next((i for i, p in enumerate(head) if _DIRECTIVE_TITLE.match(fold(p))), None)
     if title_at is None:
-        return None
-    number = next((m for p in head if (m := _NUMBER_LINE.search(p))), None)
+        # "BÁO CÁO" under a numbered header, or alone on its line ("báo cáo viên" is no report).
+        title_at = next(
+            (i for i, p in enumerate(head) if _REPORT_TITLE.match(fold(p)) and (number or fold(p).strip() == "bao cao")),
+            None,
+        )
+        if title_at is None:
+            return None
     title_line = head[title_at]
     if number is None and not title_line.isupper():
         return None  # a news story that starts with "Kế hoạch ..." is not the plan itself
-    kind_key = _DIRECTIVE_TITLE.match(fold(title_line))
+    kind_key = _DIRECTIVE_TITLE.match(fold(title_line)) or _REPORT_TITLE.match(fold(title_line))
     kind = _DIRECTIVE_KINDS.get(kind_key.group() if kind_key else "", "văn bản")
     issued = next((m for p in head if (m := _ISSUE_DATE.search(p))), None)
     issuer = _issuer(head[:title_at])
@@ -84,6 +101,7 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
         issuer,
         iso(int(issued["y"]), int(issued["m"]), int(issued["d"])) if issued else None,
         subject,
+        title_at,
     )
 
 
@@ -133,17 +151,20 @@ def _subject(head: list[str], title_at: int) -> str | None:
     following = head[title_at + 1] if title_at + 1 < len(head) else ""
     if fold(following).startswith("ve "):
         return following[3:].strip()
-    bare = _DIRECTIVE_TITLE.fullmatch(fold(title).strip())
+    bare = _DIRECTIVE_TITLE.fullmatch(fold(title).strip()) or _REPORT_TITLE.fullmatch(fold(title).strip())
     if bare and following and len(following) <= _SUBJECT_MAX and not _NOT_SUBJECT.match(fold(following)):
         return following.strip()  # "KẾ HOẠCH" / "Tổ chức các hoạt động chăm lo Tết …"
     return None
 
 
 _SUBJECT_MAX = 250
-_NOT_SUBJECT = re.compile(r"^(?:thuc hien|can cu|so\b|ngay\b|[ivx]+\.|\d+\.)")
+_NOT_SUBJECT = re.compile(r"^(?:thuc hien|can cu|so\s*:|ngay\b|[ivx]+\.|\d+\.)")
 
 
 def doc_type(title: str, lead: list[str], directive: Directive | None) -> str:
+    if directive is not None and directive.is_report:
+        # A summary of a period or a meeting ("Sơ kết…", "Tổng kết…") is filed with meetings.
+        return "hội nghị" if _MEETING.search(directive.subject or "") else "văn bản"
     if directive is not None:
         return "văn bản"
     if _MEETING.search(title) or any(_MEETING.search(s) for s in lead[:2]):

@@ -19,7 +19,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("followup", r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien) (cac |nhung )?(chi dao|y kien chi dao|yeu cau|de nghi)|\b(chi dao|yeu cau).{0,40}\b(thuc hien chua|da lam chua|den dau)\b"),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
         ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
-        ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai)\b"),
+        ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai|ai ky|nguoi ky|ky ten)\b"),
         ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
         ("date", r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b"),
         ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b|^so (?!ket|bo|luoc|sanh)"),
