@@ -317,3 +317,18 @@ def test_an_issued_report_is_filed_as_its_period_and_meeting() -> None:
     assert record.author == "Trần Văn Bình" and record.doc_code == "12/BC-MTTQ"
     kinds = [item.kind for item in record.items]
     assert kinds == ["achievement"] * 3 + ["limitation"] * 2 + ["direction"] * 2
+
+
+@pytest.mark.parametrize(
+    ("header", "issuer"),
+    [
+        (["HUYỆN ỦY ĐÌNH LẬP", "*"], "Huyện ủy Đình Lập"),
+        (["ĐẢNG BỘ TỈNH HÀ TĨNH", "ĐẢNG ỦY XÃ LIÊM HẢI"], "Đảng bộ tỉnh Hà Tĩnh Đảng ủy xã Liêm Hải"),
+        (["SỞ TƯ PHÁP", "TỈNH HÀ TĨNH", "Số: 3/KH-STP"], "Sở tư pháp tỉnh Hà Tĩnh"),
+        (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN MTTQ VIỆT NAM TỈNH LẠNG SƠN"], "Ủy ban MTTQ Việt Nam tỉnh Lạng Sơn"),
+    ],
+)
+def test_an_issuer_header_reads_as_running_text(header: list[str], issuer: str) -> None:
+    from knowledge.extract.kinds import _issuer
+
+    assert _issuer(header) == issuer

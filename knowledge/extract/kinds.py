@@ -36,7 +36,7 @@ _NUMBER_LINE = re.compile(rf"(?i:số)\s*:?\s*(?P<code>{CODE})")
 _ISSUE_DATE = re.compile(
     r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
 )
-_ISSUER_LINE = re.compile(r"ỦY|UỶ|BAN|ĐẢNG|MẶT TRẬN|HỘI ĐỒNG|UBND|TỈNH|HUYỆN|THÀNH")
+_ISSUER_LINE = re.compile(r"ỦY|UỶ|BAN|ĐẢNG|MẶT TRẬN|MTTQ|HỘI|UBND|SỞ|PHÒNG|TỈNH|HUYỆN|THÀNH|XÃ|PHƯỜNG")
 _MEETING = re.compile(
     r"hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|kỳ họp|cuộc họp|họp", re.IGNORECASE
 )
@@ -105,9 +105,10 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
     )
 
 
-_NOT_ISSUER = re.compile(r"^(?:cong hoa|doc lap|dang cong san viet nam|so\b|\*)")
+_NOT_ISSUER = re.compile(r"^(?:cong hoa|doc lap|dang cong san viet nam|so\s*:|\*)")
 _LEVEL_WORDS = {"xã", "phường", "thị", "trấn", "huyện", "quận", "tỉnh", "thành", "phố"}
-_KEEP_UPPER = {"MTTQ", "UBMTTQ", "UBND", "HĐND", "UBTƯ", "TƯ", "TW", "BCH", "BTV", "BTT", "CCB", "LHPN",
+_COMMITTEE_OF = {"huyen", "tinh", "thanh", "thi", "dang", "xa", "phuong", "quan"}
+_KEEP_UPPER = {"MTTQ", "UBMTTQ", "UBND", "HĐND", "UBTƯ", "TW", "BCH", "BTV", "BTT", "CCB", "LHPN",
                "NCT", "TTND", "VN", "II", "III", "IV"}  # fmt: skip
 
 
@@ -133,6 +134,9 @@ def _running_case(upper: str) -> str:
         if word in _KEEP_UPPER:
             out.append(word)
             in_name = False
+        elif word in {"ỦY", "UỶ"} and out and fold(out[-1]) in _COMMITTEE_OF:
+            out.append("ủy")  # "HUYỆN ỦY ĐÌNH LẬP" → "Huyện ủy Đình Lập"
+            in_name = True
         elif word.lower() in _LEVEL_WORDS:
             out.append(word.lower() if index else word.capitalize())
             in_name = True
