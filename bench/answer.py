@@ -61,6 +61,9 @@ from typing import Any
 # it starts measuring, and each pipeline's heavy imports must count in its own start-up.
 
 ROOT = Path(__file__).resolve().parents[1]
+# `python bench/answer.py` puts bench/ first on sys.path, where bench/bot.py would shadow the
+# `bot` package (in this process and in the spawned ones, which inherit sys.path).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 DEFAULT_DB = ROOT / "bench/out/answer.sqlite"
 DEFAULT_INPUT = ROOT.parent / "shared/data/baomoi-2017.jsonl.gz"
 DEV_QUESTIONS = ROOT.parent / "shared/eval/dev_questions.tsv"
