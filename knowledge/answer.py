@@ -197,7 +197,7 @@ def kind_groups(
     items = store.items_of(engine, considered, kind=wanted)
     if not items and wanted in _RELATED:  # "đề nghị ... thời gian tới": either list will do
         items = store.items_of(engine, considered, kind=_RELATED[wanted])
-    items = _by_person_asked(question, items)
+    items = _by_person_asked(question, items, engine)
     figures = _figure_raws(engine, considered)
     groups: list[Group] = []
     for report_id in considered:
@@ -220,13 +220,24 @@ def kind_groups(
 _RELATED = {"directive": "direction", "direction": "directive"}
 
 
-def _by_person_asked(question: Question, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """"Ông Vi Văn Thắng chỉ đạo gì?": that person's items only, when the question names
-    someone the items are attributed to; otherwise all of them."""
-    named = {
-        i["by"] for i in items if i["by"] and len(i["by"].split()) >= 2 and f" {fold(i['by'])} " in f" {question.folded} "
-    }
+def _by_person_asked(question: Question, items: list[dict[str, Any]], engine: Engine) -> list[dict[str, Any]]:
+    """"Ông Vi Văn Thắng chỉ đạo gì?", "Bí thư Huyện ủy Đình Lập chỉ đạo gì?": the items of
+    the person the question names, by name or by the role they hold; otherwise all of them."""
+    asked = f" {question.folded} "
+    authors = {i["by"] for i in items if i["by"] and len(i["by"].split()) >= 2}
+    named = {name for name in authors if f" {fold(name)} " in asked}
+    if not named and authors:
+        holders = store.people_of(engine, sorted({int(i["report_id"]) for i in items if i["by"] in authors}))
+        named = {p["name"] for p in holders if p["name"] in authors and _role_named(p["role"], asked)}
     return [i for i in items if i["by"] in named] if named else items
+
+
+_ROLE_WORDS = 3  # "Bí thư Huyện ủy Đình Lập": a title and its body, not a bare "Chủ tịch"
+
+
+def _role_named(role: str | None, asked: str) -> bool:
+    parts = re.split(r"\s*(?:,|\s[–—-]\s)\s*", fold(role or ""))
+    return any(len(part.split()) >= _ROLE_WORDS and f" {part} " in asked for part in parts)
 
 
 def _figure_raws(engine: Engine, report_ids: list[int]) -> dict[int, set[tuple[str, float]]]:

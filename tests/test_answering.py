@@ -515,3 +515,19 @@ def test_an_issued_report_answers_for_its_period_and_its_signer(assistant: Assis
     assert "6/6 khu phố" in str(ahead["answer"])
     signed = ask(assistant, "ai ký báo cáo sơ kết của phường 3")
     assert signed["lead"]["name"] == "Trần Văn Bình" and "người ký" in str(signed["answer"])  # type: ignore[index]
+
+
+def test_directions_asked_of_a_role_are_its_holders(assistant: Assistant) -> None:
+    text = (
+        "MTTQ xã Yên Lạc tổng kết công tác Mặt trận năm 2023\n"
+        "Ngày 20/12/2023, Ủy ban MTTQ xã Yên Lạc tổ chức hội nghị tổng kết công tác Mặt trận năm 2023.\n"
+        "Phát biểu chỉ đạo, đồng chí Nguyễn Văn An, Bí thư Đảng ủy xã Yên Lạc yêu cầu Mặt trận xã "
+        "tập trung xây dựng khối đại đoàn kết toàn dân tộc ở khu dân cư.\n"
+        "Đồng chí Trần Thị Bình, Chủ tịch UBND xã Yên Lạc đề nghị Mặt trận phối hợp vận động "
+        "nhân dân hiến đất làm đường giao thông nông thôn.\n"
+    )
+    ingest(assistant.engine, [RawDocument("yen_lac_2023.txt", text, "txt")], workers=1)
+    party = str(ask(assistant, "bi thu dang uy xa yen lac chi dao gi")["answer"])
+    assert "khối đại đoàn kết" in party and "hiến đất" not in party
+    council = str(ask(assistant, "Chủ tịch UBND xã Yên Lạc đề nghị gì?")["answer"])
+    assert "hiến đất" in council and "khối đại đoàn kết" not in council
