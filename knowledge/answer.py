@@ -224,12 +224,15 @@ def _by_person_asked(question: Question, items: list[dict[str, Any]], engine: En
     """"Ông Vi Văn Thắng chỉ đạo gì?", "Bí thư Huyện ủy Đình Lập chỉ đạo gì?": the items of
     the person the question names, by name or by the role they hold; otherwise all of them."""
     asked = f" {question.folded} "
-    authors = {i["by"] for i in items if i["by"] and len(i["by"].split()) >= 2}
+    # An item made jointly names its people "A, B".
+    authors = {name for i in items if i["by"] for name in i["by"].split(", ") if len(name.split()) >= 2}
     named = {name for name in authors if f" {fold(name)} " in asked}
     if not named and authors:
-        holders = store.people_of(engine, sorted({int(i["report_id"]) for i in items if i["by"] in authors}))
+        holders = store.people_of(engine, sorted({int(i["report_id"]) for i in items if i["by"]}))
         named = {p["name"] for p in holders if p["name"] in authors and _role_named(p["role"], asked)}
-    return [i for i in items if i["by"] in named] if named else items
+    if not named:
+        return items
+    return [i for i in items if i["by"] and named & set(i["by"].split(", "))]
 
 
 _ROLE_WORDS = 3  # "Bí thư Huyện ủy Đình Lập": a title and its body, not a bare "Chủ tịch"

@@ -531,3 +531,10 @@ def test_directions_asked_of_a_role_are_its_holders(assistant: Assistant) -> Non
     assert "khối đại đoàn kết" in party and "hiến đất" not in party
     council = str(ask(assistant, "Chủ tịch UBND xã Yên Lạc đề nghị gì?")["answer"])
     assert "hiến đất" in council and "khối đại đoàn kết" not in council
+
+
+def test_a_request_made_jointly_is_each_speakers(assistant: Assistant) -> None:
+    """Đình Lập: the province's Phó Chủ tịch and the district's Bí thư spoke together and made
+    the same requests; asked by either's role, they are theirs."""
+    answer = ask(assistant, "Bí thư huyện ủy Đình Lập chỉ đạo những gì?")
+    assert "Hoàng Xuân Thuận" in str(answer["answer"]) and "Covid 19" in str(answer["answer"])

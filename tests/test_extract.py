@@ -332,3 +332,12 @@ def test_an_issuer_header_reads_as_running_text(header: list[str], issuer: str) 
     from knowledge.extract.kinds import _issuer
 
     assert _issuer(header) == issuer
+
+
+def test_everyone_named_before_a_request_made_it() -> None:
+    from knowledge.extract.items import _speaker
+
+    joint = "Đ/c Nguyễn Văn Chung, Phó Chủ tịch và Đ/c Hoàng Xuân Thuận, Bí thư huyện ủy đề nghị tiếp tục đổi mới."
+    assert _speaker(joint, [], None) == "Nguyễn Văn Chung, Hoàng Xuân Thuận"
+    one = "Đồng chí Nguyễn Văn An, Bí thư Đảng ủy xã yêu cầu ông Trần Văn Ba thực hiện ngay."
+    assert _speaker(one, [], None) == "Nguyễn Văn An"

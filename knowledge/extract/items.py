@@ -148,10 +148,18 @@ def _same_sentence(pieces: list[Piece], position: int) -> bool:
 
 
 def _speaker(sentence: str, people: list[Person], last: str | None) -> str | None:
+    """Who makes the request: everyone named before its verb ("Đ/c A … và Đ/c B … đề nghị":
+    both), else the one named first, else the holder of a role named, else the last speaker."""
     named = people_in(sentence)
     if named:
-        return named[0].name
+        verb = _REQUEST.search(sentence)
+        before = sentence[: verb.start()] if verb else ""
+        joint = [p.name for p in named if p.name in before][:_JOINT]
+        return ", ".join(joint) if len(joint) > 1 else named[0].name
     return find_by_role(people, sentence) or last
+
+
+_JOINT = 3
 
 
 def _after_colon(text: str, head: str) -> str:
