@@ -168,8 +168,11 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
         answer.groups = groups
     else:
         answer.groups = _groups(question, passages, engine, sources=sources)
-    answer.unit = answer.unit or (best.report.unit.label if best.report.unit else None)
-    answer.period = answer.period or period_of(best.report)
+    # Unnamed in the question, the unit and period are those of the report quoted first (a
+    # list of items may rank another report above the best passage's).
+    first = answer.groups[0] if answer.groups else None
+    answer.unit = answer.unit or (first.source.unit if first else None) or (best.report.unit.label if best.report.unit else None)
+    answer.period = answer.period or (first.period if first else None) or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine)
     if answer.lead is None:  # "Chủ tịch MTTQ tỉnh X là ai?" and nobody here holds that role
         return not_found(question, retrieved, "no_match")

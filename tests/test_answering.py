@@ -538,3 +538,11 @@ def test_a_request_made_jointly_is_each_speakers(assistant: Assistant) -> None:
     the same requests; asked by either's role, they are theirs."""
     answer = ask(assistant, "Bí thư huyện ủy Đình Lập chỉ đạo những gì?")
     assert "Hoàng Xuân Thuận" in str(answer["answer"]) and "Covid 19" in str(answer["answer"])
+
+
+def test_a_list_names_the_unit_of_the_report_it_quotes(assistant: Assistant) -> None:
+    """No unit in the question: the heading's unit is the first quoted report's, even when a
+    passage of another report matched the words best."""
+    answer = ask(assistant, "đ/c Chung chỉ đạo gì")
+    groups = answer["groups"]
+    assert groups and answer["unit"] == groups[0]["source"]["unit"]  # type: ignore[index]
