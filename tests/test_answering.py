@@ -544,5 +544,5 @@ def test_a_list_names_the_unit_of_the_report_it_quotes(assistant: Assistant) -> 
     """No unit in the question: the heading's unit is the first quoted report's, even when a
     passage of another report matched the words best."""
     answer = ask(assistant, "đ/c Chung chỉ đạo gì")
-    groups = answer["groups"]
-    assert groups and answer["unit"] == groups[0]["source"]["unit"]  # type: ignore[index]
+    sources = answer["sources"]
+    assert sources and answer["unit"] == sources[0]["unit"]  # type: ignore[index]
