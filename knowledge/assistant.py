@@ -23,6 +23,7 @@ from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
 from knowledge.terms import bigrams, code_token, syllables
+from knowledge.text import fold
 from knowledge.understand import Question, context_of, merge, understand
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Assistant:
             wider = replace(question, intent="search", tokens=question.tokens + question.cues)
             retrieved = retrieve(wider, index=self.index, catalog=self.catalog)
             found = compose(wider, retrieved, engine=self.engine, sources=self.sources)
-            if found.found:
+            if found.found and _speaks_of(found, question.cues):
                 found.intent = question.intent
                 return found
         return answer
@@ -188,3 +189,11 @@ def _with_close_units(answer: Answer, question: Question, catalog: Catalog) -> A
     answer.suggestions = [describe(r) for r in reports]
     answer.choices = list(dict.fromkeys(r.unit.label for r in reports if r.unit))
     return answer
+
+
+def _speaks_of(answer: Answer, cues: list[str]) -> bool:
+    """The passages found say the cue itself ("hạn chế", even misspelt "hạn chễ"), not just one
+    of its syllables ("quy chế")."""
+    phrase = " ".join(cues)
+    texts = [p.text for g in answer.groups for p in g.passages] + [str((answer.lead or {}).get("text", ""))]
+    return any(phrase in fold(text) for text in texts)

@@ -546,3 +546,11 @@ def test_a_list_names_the_unit_of_the_report_it_quotes(assistant: Assistant) -> 
     answer = ask(assistant, "đ/c Chung chỉ đạo gì")
     sources = answer["sources"]
     assert sources and answer["unit"] == sources[0]["unit"]  # type: ignore[index]
+
+
+def test_limitations_of_a_report_that_lists_none_are_not_a_syllable_match(assistant: Assistant) -> None:
+    """Quảng Nghiệp lists no limitations; "quy chế" shares a syllable with "hạn chế" but is no
+    limitation, so the answer says none are listed instead of quoting it."""
+    answer = ask(assistant, "xã Quảng Nghiệp có những hạn chế gì")
+    assert answer["found"] is False and answer["reason"] == "no_kind"
+    assert "không nêu hạn chế" in str(answer["answer"]) and "quy chế" not in str(answer["answer"])
