@@ -167,6 +167,11 @@ def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
 # -- totals ----------------------------------------------------------------------------------
 
 
+# Funds and drives a total is asked of by name: a figure counts only where its passage names it.
+_FUNDS = ("vi nguoi ngheo", "nha dai doan ket", "nha tinh nghia", "nha nhan ai", "khuyen hoc", "den on dap nghia",
+          "bao hiem y te", "ao am")  # fmt: skip
+
+
 def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalog: Catalog) -> Answer:
     """'Tổng số tiền vận động Quỹ Vì người nghèo năm 2024': one figure of the kind asked from
     each matching report, summed, with the parts shown."""
@@ -175,10 +180,12 @@ def aggregate(question: Question, *, engine: Engine, index: PassageIndex, catalo
     retrieved = retrieve(asked, index=index, catalog=catalog, limit=300)
     per_report: dict[int, tuple[Any, dict[str, Any]]] = {}
     period = question.period
+    named = [phrase for phrase in _FUNDS if phrase in question.folded]
     candidates = [
         s for s in retrieved.passages
         if s.coverage >= 0.5 and s.hit.kind != "title"
         and (period is None or period.covers(s.report))  # a total is of the period asked only
+        and all(phrase in fold(s.hit.text) for phrase in named)  # Tết gifts are not the Fund
     ]  # fmt: skip
     figures = store.figures_of(engine, list({s.report.id for s in candidates})[:200])
     for scored in candidates:

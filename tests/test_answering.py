@@ -554,3 +554,10 @@ def test_limitations_of_a_report_that_lists_none_are_not_a_syllable_match(assist
     answer = ask(assistant, "xã Quảng Nghiệp có những hạn chế gì")
     assert answer["found"] is False and answer["reason"] == "no_kind"
     assert "không nêu hạn chế" in str(answer["answer"]) and "quy chế" not in str(answer["answer"])
+
+
+def test_a_total_of_a_named_fund_counts_only_that_fund(assistant: Assistant) -> None:
+    """Quảng Nghiệp's 52.780.000 đồng bought Tết gifts; only Phường 2's figure is the Fund's."""
+    answer = ask(assistant, "tổng số tiền vận động quỹ vì người nghèo của các đơn vị")
+    assert answer["found"] is True and "52.780.000" not in str(answer["answer"])
+    assert "8.000.000/21.000.000 đồng" in str(answer["answer"])
