@@ -54,27 +54,18 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         meta=dict(cleaned.meta),
     )
     _when(record, lead, body, page_meta)
-    if directive is not None and directive.is_report:
+    if directive is not None:  # issued: its header names it, and dates it for citations
         record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
         record.meta["issued"] = directive.issued or ""
         record.published_date = record.published_date or directive.issued
-        if doc_type == "hội nghị":
-            _meeting(record, lead)
-            # A report without a meeting sentence is dated by its signature.
-            record.meeting_date = record.meeting_date or directive.issued
-    elif directive is not None:
-        record.doc_code, record.issuer, record.subject = (
-            directive.code,
-            directive.issuer,
-            directive.subject,
-        )
-        record.meta["issued"] = directive.issued or ""
-        record.published_date = record.published_date or directive.issued  # cited with its date
+    if directive is not None and not directive.is_report:
         # "Nghị quyết 15-NQ/TU về ...": how officials name and look up the document.
         named = " ".join(x for x in (directive.kind.capitalize(), directive.code) if x)
         record.title = f"{named} về {directive.subject}" if directive.subject else named
     elif doc_type == "hội nghị":
         _meeting(record, lead)
+        # An issued report without a meeting sentence is dated by its signature.
+        record.meeting_date = record.meeting_date or (directive.issued if directive else None)
     page = [*cleaned.removed, *cleaned.meta.values()]
     issuer = [record.issuer] if record.issuer else []  # a directive's unit is its issuer's
     record.unit = (issuer and units.find_unit(lead=issuer, body=[], page=[])) or units.find_unit(
