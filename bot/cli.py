@@ -27,7 +27,7 @@ from bot import answering
 from bot.settings import get_settings
 from handlers import render
 from knowledge import store
-from knowledge.errors import StoreError
+from knowledge.errors import KnowledgeError, StoreError
 from knowledge.index import PassageIndex, index_path
 from knowledge.ingest import documents, ingest, sample_paths
 from knowledge.read import iter_path
@@ -79,12 +79,16 @@ def ingest_command(
             workers=workers or settings.ingest_workers,
             on_progress=lambda _source: progress.advance(task),
         )
-    _index(engine, settings)
+    if summary.stopped is None:
+        _index(engine, settings)
     result = summary.as_dict()
     if as_json:
         _print_json(result)
     else:
         typer.echo(render.ingest_summary(result))
+    if summary.stopped is not None:
+        # The database failed mid-run: what was stored is whole; a re-run completes the rest.
+        raise typer.Exit(1)
     if summary.read == 0 and summary.failed:
         if not as_json:
             typer.echo(render.nothing_read(), err=True)
@@ -314,6 +318,9 @@ def main(args: list[str] | None = None) -> None:
     except ValidationError as error:  # a bad value in .env or the environment
         typer.echo(render.bad_settings(str(error)), err=True)
         raise SystemExit(2) from None
+    except KnowledgeError as error:  # the database or the index cannot be opened as configured
+        typer.echo(render.error(error.reason, error.detail), err=True)
+        raise SystemExit(1) from None
 
 
 def main_run() -> None:

@@ -22,11 +22,15 @@ REASONS: dict[str, str] = {
     "bad_docx": "tệp .docx bị hỏng hoặc không phải Word",
     "bad_pdf": "tệp PDF bị hỏng hoặc được mã hóa",
     "bad_record": 'dòng JSON không hợp lệ (cần có "id" và "text")',
+    "read_failed": "không đọc được tệp (tệp hỏng hoặc định dạng lạ)",
+    "not_vietnamese": "không có chữ tiếng Việt (chỉ có dấu câu, số hoặc tiếng nước khác), không phải báo cáo",
     "extract_failed": "lỗi khi trích xuất nội dung",
     "store_failed": "lỗi khi lưu vào cơ sở dữ liệu",
+    "database_unavailable": "cơ sở dữ liệu không ghi được (hết dung lượng đĩa, lỗi đọc ghi hoặc mất kết nối)",
     "ambiguous": "có nhiều báo cáo trùng tên nguồn, hãy dùng mã số (ID)",
     "report_not_found": "không có báo cáo này",
     "io_error": "không mở được tệp (quyền truy cập?)",
+    "index_path": "không mở được thư mục chỉ mục tìm kiếm (INDEX_DIR)",
     "bad_context": "ngữ cảnh (--context) không phải JSON hợp lệ",
     "bad_questions": "không đọc được tệp câu hỏi",
 }
@@ -60,6 +64,12 @@ def ingest_summary(summary: Mapping[str, Any]) -> str:
     lines += [f"  - {error(f['reason'], f['detail'], f['source'])}" for f in summary["failed"][:50]]
     if counts["failed"] > 50:
         lines.append(f"  ... và {counts['failed'] - 50} lỗi khác (xem --json)")
+    stopped = summary.get("stopped")
+    if stopped:
+        lines.append(
+            f"Đã dừng: {error(stopped['reason'], stopped['detail'], stopped['source'])}. "
+            f"Đã lưu trọn vẹn {counts['stored']} báo cáo; chạy lại lệnh sau khi khắc phục để nạp tiếp."
+        )
     return "\n".join(lines)
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 
 from knowledge import store
 from knowledge.clean import clean
@@ -42,6 +45,9 @@ class Summary:
     duplicate: list[store.Saved] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    # Set when the database itself failed (disk full, I/O error, connection lost): the run
+    # stopped there, because every later report would fail the same way.
+    stopped: Failure | None = None
 
     @property
     def read(self) -> int:
@@ -62,7 +68,15 @@ class Summary:
             "failed": [
                 {"source": f.source, "reason": f.reason, "detail": f.detail} for f in self.failed
             ],
+            "stopped": None
+            if self.stopped is None
+            else {
+                "source": self.stopped.source,
+                "reason": self.stopped.reason,
+                "detail": self.stopped.detail,
+            },
             "counts": {
+                "stored": len(self.added) + len(self.replaced),
                 "added": len(self.added),
                 "replaced": len(self.replaced),
                 "duplicate": len(self.duplicate),
@@ -129,13 +143,19 @@ def ingest(
     known = store.known_sources(engine)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     pending = _fresh(inputs, known, summary, on_progress)
-    for source, digest, outcome in _processed(pending, workers):
-        if isinstance(outcome, Failure):
-            summary.failed.append(outcome)
-        else:
-            _store(engine, outcome, source, digest, summary)
-        if on_progress:
-            on_progress(source)
+    outcomes = _processed(pending, workers)
+    try:
+        for source, digest, outcome in outcomes:
+            if isinstance(outcome, Failure):
+                summary.failed.append(outcome)
+            else:
+                _store(engine, outcome, source, digest, summary)
+            if on_progress:
+                on_progress(source)
+            if summary.stopped is not None:
+                break
+    finally:
+        outcomes.close()  # stops the workers at once when the run stopped early
     return summary
 
 
@@ -160,25 +180,67 @@ def _fresh(
 
 def _processed(
     documents: Iterator[RawDocument], workers: int
-) -> Iterator[tuple[str, str, Record | Failure]]:
+) -> Generator[tuple[str, str, Record | Failure], None, None]:
     if workers <= 1:
         yield from map(_work, documents)
         return
     # fork shares the imported modules (underthesea tables, the gazetteer) with the workers.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)
+    )
+    try:
         while True:
             batch = [d for _, d in zip(range(_BATCH * workers), documents, strict=False)]
             if not batch:
                 return
             yield from pool.map(_work, batch, chunksize=8)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_PARENT_POLL_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """In each worker: exit as soon as the ingest that started it is gone. A parent killed
+    with SIGKILL cannot stop its workers, and orphans would keep extracting for nobody.
+    Polling the parent id works wherever the worker runs (PR_SET_PDEATHSIG would fire when
+    the forking *thread* ends, which in the bot is a short-lived worker thread)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _describe(error: Exception) -> str:
+    # SQLAlchemy's message carries the SQL and a help link; the driver's own line says it.
+    cause = error.orig if isinstance(error, sa_exc.DBAPIError) and error.orig else error
+    return f"{type(cause).__name__}: {cause}".splitlines()[0]
+
+
+def _database_fault(error: Exception) -> bool:
+    """The database failed, not the document: disk full, I/O error, lost connection, locked
+    or read-only database. Only a constraint or a value the database refused is the
+    document's own fault; anything else would fail every later report too."""
+    if isinstance(error, sa_exc.IntegrityError | sa_exc.DataError):
+        return False
+    return isinstance(error, sa_exc.DBAPIError | sa_exc.DisconnectionError | OSError)
 
 
 def _store(engine: Engine, record: Record, source: str, digest: str, summary: Summary) -> None:
     try:
         saved = store.save(engine, record, source=source, raw_hash=digest)
     except Exception as error:
-        summary.failed.append(Failure(source, "store_failed", f"{type(error).__name__}: {error}"))
+        failure = Failure(source, "store_failed", _describe(error))
+        if _database_fault(error):
+            failure.reason = "database_unavailable"
+            summary.stopped = failure
+        else:
+            summary.failed.append(failure)
         return
     bucket = {"added": summary.added, "replaced": summary.replaced, "duplicate": summary.duplicate}
     if saved.status == "unchanged":

@@ -16,8 +16,10 @@ import codecs
 import gzip
 import io
 import json
+import logging
 import os
 import re
+import threading
 import unicodedata
 import zipfile
 import zlib
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import ReadError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_SUFFIXES", "RawDocument", "decode_bytes", "iter_path", "read_path"]
 
@@ -83,7 +87,9 @@ def read_path(
             docs.append(item)
         return docs
     data = _read_bounded(path, source=src, max_bytes=max_bytes)
-    return [_READERS[fmt](data, src)]
+    document = _READERS[fmt](data, src)
+    check_text(document.text, source=src)
+    return [document]
 
 
 def iter_path(
@@ -175,6 +181,8 @@ def _iter_file(path: Path, *, source: str, max_bytes: int) -> Iterator[RawDocume
         yield from read_path(path, source=source, max_bytes=max_bytes)
     except ReadError as exc:
         yield exc
+    except Exception as exc:  # a reader's library failing on hostile bytes: this file only
+        yield ReadError("read_failed", f"{source}: {type(exc).__name__}: {exc}", source=source)
 
 
 def _require_file(path: Path, source: str) -> int:
@@ -344,6 +352,48 @@ def _check_decoded(text: str, *, source: str) -> None:
         )
 
 
+# An unaccented Vietnamese syllable: onset, vowel nucleus, coda. Lets a report typed without
+# diacritics pass the language check while English or code does not.
+_PLAIN_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|oai|oay|uay|uoi|uou|ieu|yeu|[aeiouy]{1,2})"
+    r"(?:ch|ng|nh|[cmnpt])?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_WORD_SAMPLE = 200_000
+_SURELY_VIETNAMESE = 20
+
+
+def check_text(text: str, *, source: str) -> None:
+    """The checks every reader's text gets, whatever the format: no flood of control
+    characters, and Vietnamese words in it. Raises ReadError("binary" | "not_vietnamese")."""
+    _check_decoded(text, source=source)
+    if not has_vietnamese_words(text):
+        raise ReadError(
+            "not_vietnamese",
+            f"{source}: no Vietnamese words in the text (only punctuation, numbers or another "
+            "language); not a report",
+            source=source,
+        )
+
+
+def has_vietnamese_words(text: str) -> bool:
+    """Twenty words in Vietnamese letters (ă â đ ê ô ơ ư or a tone mark); or mostly
+    Vietnamese syllables with at least one such word; or, typed without diacritics, at least five syllables and most
+    words Vietnamese syllables. Punctuation, numbers, English or Cyrillic are not."""
+    words = _WORD.findall(text[:_WORD_SAMPLE])
+    if not words:
+        return False
+    accented = sum(1 for word in words if any(ch in _VIET_LETTERS for ch in word))
+    plain = sum(1 for word in words if word.isascii() and _PLAIN_SYLLABLE.fullmatch(word))
+    if accented >= _SURELY_VIETNAMESE:  # lists of foreign names (sports pages) are still news
+        return True
+    if accented:
+        return accented + plain >= 0.5 * len(words)
+    return plain >= 5 and plain >= 0.6 * len(words)
+
+
 def _viet_score(text: str) -> int:
     """-> the number of odd characters in an NFC candidate decoding.
 
@@ -400,7 +450,8 @@ def _legacy_decoders(sample: bytes) -> list[tuple[str, _Decoder]]:
         ("utf-8 (repaired)", _utf8_lenient),
     ]
     guess = _charset_normalizer_guess(sample)
-    if guess is not None and guess not in ("cp1258", "utf_8"):
+    guess = _text_codec(guess) if guess is not None else None
+    if guess is not None and guess not in ("cp1258", "utf-8"):
         decoders.append((_normalise_codec_name(guess), _codepage(guess)))
     return decoders
 
@@ -476,24 +527,47 @@ def _declared_charset(data: bytes) -> str | None:
         return None
     label = match.group(1).decode("ascii").lower()
     label = _CHARSET_ALIASES.get(label, label)
+    codec = _text_codec(label)
+    # A page whose bytes we are reading as ASCII-compatible cannot really be UTF-16/32.
+    return None if codec is None or codec.startswith(("utf-16", "utf-32")) else codec
+
+
+def _text_codec(label: str) -> str | None:
+    """The codec's canonical name when ``label`` names a text encoding; None for unknown
+    labels and for bytes-to-bytes codecs ("hex", "base64", "zlib", "rot13"...) that a page
+    may name but that cannot decode it."""
     try:
         codec = codecs.lookup(label).name
-    except LookupError:
+        # Not b"": decoding nothing skips the text-encoding check.
+        b"a".decode(codec, errors="replace")
+    except (LookupError, ValueError):
         return None
-    # A page whose bytes we are reading as ASCII-compatible cannot really be UTF-16/32.
-    return None if codec.startswith(("utf-16", "utf-32")) else codec
+    return codec
 
 
 def _decode_html(data: bytes, source: str) -> tuple[str, str]:
     declared = None if any(data.startswith(bom) for bom, _ in _BOMS) else _declared_charset(data)
+    sniffed: tuple[str, str] | None = None
+    try:
+        sniffed = decode_bytes(data, source=source)
+    except ReadError:
+        if declared is None:
+            raise
     if declared is not None:
         text = _decode_dropping_cut_tail(data, declared)
         if text is not None:
             text = unicodedata.normalize("NFC", text)
-            _check_decoded(text, source=source)
-            return text, _normalise_codec_name(declared)
-    # No (usable) declaration: the page lied or said nothing; sniff like a text file.
-    return decode_bytes(data, source=source)
+            # A declaration is a claim, not proof: pages saved as UTF-8 keep a template's
+            # "koi8-r" or "iso-8859-1". The declared decoding stands unless the sniffed one
+            # reads as cleaner Vietnamese, the same test a .txt file gets.
+            if sniffed is None or _viet_score(text) <= _viet_score(sniffed[0]):
+                _check_decoded(text, source=source)
+                return text, _normalise_codec_name(declared)
+    if sniffed is None:
+        raise ReadError(
+            "decode_error", f"{source}: the page's declared charset cannot decode it", source=source
+        )
+    return sniffed
 
 
 _PRUNE_XPATH = ["//nav", "//footer", "//noscript", "//script", "//style"]
@@ -714,7 +788,63 @@ def _bad_pdf(source: str, cause: str) -> ReadError:
     return ReadError("bad_pdf", f"{source}: cannot read the PDF: {cause}", source=source)
 
 
-def _pdf_page_texts(data: bytes, source: str) -> list[str]:
+class _LibraryWarnings(logging.Handler):
+    """Catches what a library logs while it reads one file on this thread, so its warnings
+    ("EOF marker not found", "incorrect startxref pointer") name the file instead of going
+    to stderr bare. Other threads reading other files are left alone."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+class _PdfLogger(logging.Handler):
+    """pypdf's log (its loggers are "pypdf.*", so this sits on their parent, which does not
+    propagate): a warning raised while a file is read on the same thread goes to that file's
+    capture; anything else goes on to the root handlers as before."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.captures: list[_LibraryWarnings] = []
+        self.guard = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.guard:
+            captured = [c for c in self.captures if c.thread == record.thread]
+        for capture in captured:
+            capture.emit(record)
+        if not captured:
+            logging.getLogger().handle(record)
+
+
+_PDF_LOG = _PdfLogger()
+logging.getLogger("pypdf").addHandler(_PDF_LOG)
+logging.getLogger("pypdf").propagate = False
+
+
+def _pdf_page_texts(data: bytes, source: str) -> tuple[list[str], list[str]]:
+    """The pages' text and the warnings pypdf gave while reading them."""
+    capture = _LibraryWarnings()
+    with _PDF_LOG.guard:
+        _PDF_LOG.captures.append(capture)
+    try:
+        pages = _pdf_pages(data, source)
+    finally:
+        with _PDF_LOG.guard:
+            _PDF_LOG.captures.remove(capture)
+        # Logged even when the read fails: they say why.
+        warnings = list(dict.fromkeys(capture.messages))
+        for message in warnings:
+            log.warning("%s: pypdf: %s", source, message)
+    return pages, warnings
+
+
+def _pdf_pages(data: bytes, source: str) -> list[str]:
     from pypdf import PdfReader  # lazy: only PDFs need it
 
     if b"%PDF" not in data[:1024]:
@@ -732,7 +862,7 @@ def _pdf_page_texts(data: bytes, source: str) -> list[str]:
 
 
 def _read_pdf(data: bytes, source: str) -> RawDocument:
-    pages = _pdf_page_texts(data, source)
+    pages, warnings = _pdf_page_texts(data, source)
     texts = [page.strip() for page in pages]
     if not any(texts):
         raise ReadError(
@@ -745,6 +875,8 @@ def _read_pdf(data: bytes, source: str) -> RawDocument:
     blank = sum(1 for text in texts if not text)
     if blank:
         meta["pages_without_text"] = str(blank)  # partly scanned: admins should know
+    if warnings:
+        meta["pdf_warnings"] = "; ".join(warnings)[:500]  # a damaged file: admins should know
     text = unicodedata.normalize("NFC", "\n\n".join(text for text in texts if text))
     return RawDocument(source=source, text=text, fmt="pdf", meta=meta)
 
@@ -754,6 +886,7 @@ def _read_pdf(data: bytes, source: str) -> RawDocument:
 # JSON escapes (\uXXXX) can make a line up to 6x its text; beyond that a line is not a record
 # worth holding in memory.
 _JSON_LINE_FACTOR = 6
+_MAX_ID = 200  # a record id is cited back to users; anything longer is not an id
 _READ_CHUNK = 1 << 20
 
 
@@ -797,6 +930,8 @@ def _parse_record(
         return _bad_record(source, line_no, f"invalid JSON ({exc.msg} at column {exc.colno})")
     except RecursionError:
         return _bad_record(source, line_no, "invalid JSON (nested too deeply)")
+    except ValueError as exc:  # an integer of more than 4,300 digits, and the like
+        return _bad_record(source, line_no, f"invalid JSON ({exc})")
     if not isinstance(record, dict):
         return _bad_record(source, line_no, f"expected a JSON object, got {type(record).__name__}")
     ident = record.get("id")
@@ -805,18 +940,39 @@ def _parse_record(
     text = record.get("text")
     if not isinstance(text, str):
         return _bad_record(source, line_no, 'missing "text" string')
+    if isinstance(ident, int):
+        ident = str(ident)
+    if len(ident) > _MAX_ID:
+        return _bad_record(source, line_no, f'"id" is {len(ident)} characters long (at most {_MAX_ID})')
+    try:
+        # A lone surrogate ("\\ud800") is valid JSON but no Unicode text: it cannot be stored.
+        size = len(text.encode("utf-8"))
+        ident.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return _bad_record(source, line_no, f"invalid Unicode in the record ({exc.reason} at {exc.start})")
     src = f"{source}#{ident}"
-    size = len(text.encode("utf-8", errors="replace"))
     if size > max_bytes:
         return _too_large(src, size, max_bytes, what=f"record on line {line_no}")
     if not text.strip():
         return _bad_record(source, line_no, f'record {ident!r} has an empty "text"')
+    try:
+        check_text(text, source=src)
+    except ReadError as exc:
+        return exc
     meta = {"line": str(line_no)}
     for key in ("title", "date", "url"):
         value = record.get(key)
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and _encodable(value):
             meta[key] = value.strip()
     return RawDocument(source=src, text=unicodedata.normalize("NFC", text), fmt="jsonl", meta=meta)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _iter_jsonl(path: Path, *, source: str, max_bytes: int) -> Iterator[RawDocument | ReadError]:
