@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from knowledge import store
+from knowledge.errors import KnowledgeError
 from knowledge.models import Item, Report, ReportChange
 from knowledge.terms import Terms, terms
 from knowledge.text import fold
@@ -96,8 +97,18 @@ def index_path(database_url: str, configured: str | None = None) -> Path | None:
     return Path("data") / f"index-{digest}"
 
 
+class IndexPathError(KnowledgeError):
+    """INDEX_DIR names something that cannot hold an index (a file, an unwritable place)."""
+
+
 class PassageIndex:
-    """The persistent index of one database; thread-safe for many readers."""
+    """The persistent index of one database; thread-safe for many readers.
+
+    It heals itself: an index folder that is damaged (a truncated or garbled file, a lost
+    meta.json) or that disagrees with the database (another number of reports than stored)
+    is rebuilt from the database, with a warning on stderr, rather than answering from
+    half an index for good.
+    """
 
     def __init__(self, engine: Engine, path: Path | None, *, refresh_seconds: float = 1.0) -> None:
         self.engine = engine
@@ -105,21 +116,48 @@ class PassageIndex:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._index = self._open()
-        self._searcher = self._index.searcher()
+        self._index, self._searcher = self._open()
+        self._verified = path is None  # an in-memory index is built here, from nothing
 
     # -- opening and bookkeeping ---------------------------------------------------------
 
-    def _open(self) -> tantivy.Index:
+    def _open(self) -> tuple[tantivy.Index, tantivy.Searcher]:
         if self.path is None:
             self._memory_seq, self._memory_db = 0, ""
-            return tantivy.Index(SCHEMA)
+            index = tantivy.Index(SCHEMA)
+            return index, index.searcher()
+        if self.path.exists() and not self.path.is_dir():
+            raise IndexPathError(
+                "index_path",
+                f"INDEX_DIR {self.path} is a file, not a folder; point it to a folder (it is "
+                "created if missing) or remove the file",
+                source=str(self.path),
+            )
         state = self._read_state()
         if state.get("version") != VERSION and self.path.exists():
             log.warning("index at %s has another version: rebuilding it once", self.path)
             shutil.rmtree(self.path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise IndexPathError(
+                "index_path", f"cannot create the index folder {self.path}: {error}", source=str(self.path)
+            ) from None
+        try:
+            # Opening a searcher reads every segment's footer: a truncated or garbled file
+            # fails here rather than in the middle of a question.
+            index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+            return index, index.searcher()
+        except ValueError as error:
+            log.warning("index at %s is damaged (%s): rebuilding it from the database", self.path, _first_line(error))
+            return self._fresh_folder()
+
+    def _fresh_folder(self) -> tuple[tantivy.Index, tantivy.Searcher]:
+        assert self.path is not None
+        shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
-        return tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+        index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+        return index, index.searcher()
 
     def _read_state(self) -> dict[str, Any]:
         if self.path is None:
@@ -153,6 +191,13 @@ class PassageIndex:
         now = time.monotonic()
         if not force and now - self._checked < self.refresh_seconds:
             return 0
+        try:
+            return self._sync(now)
+        except ValueError as error:  # tantivy: a file of the folder is damaged or gone
+            self.heal(error)
+            return self.reports_indexed()
+
+    def _sync(self, now: float) -> int:
         with self._lock:
             self._checked = now
             database, newest = store.change_head(self.engine)
@@ -160,26 +205,71 @@ class PassageIndex:
             applied = int(state.get("seq", 0))
             # Another database (recreated since, or another URL on the same folder): start over.
             stale = state.get("db") not in {None, "", database} or newest < applied
+            if stale:
+                log.warning("index at %s belongs to another database: rebuilding", self.path)
             if newest <= applied and not stale:
                 self._reload()
-                return 0
-            try:
-                writer = self._index.writer(heap_size=64_000_000, num_threads=1)
-            except ValueError:
-                log.info("index writer busy in another process; reloading its commits")
-                self._reload()
-                return 0
-            try:
-                if stale:
-                    log.warning("index at %s belongs to another database: rebuilding", self.path)
-                    writer.delete_all_documents()
-                    applied = 0
-                count = self._apply(writer, applied, newest)
-            finally:
-                writer.wait_merging_threads()
-            self._write_state(newest, database)
-            self._reload()
+                count = 0
+            else:
+                count = self._catch_up(database, applied, newest, stale=stale)
+                if count < 0:
+                    return 0
+            if not self._verified:
+                count += self._verify(database, newest)
             return count
+
+    def _catch_up(self, database: str, applied: int, newest: int, *, stale: bool) -> int:
+        """Apply the changes after ``applied``; -1 when another process holds the writer."""
+        try:
+            writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+        except ValueError:
+            log.info("index writer busy in another process; reloading its commits")
+            self._reload()
+            return -1
+        try:
+            if stale:
+                writer.delete_all_documents()
+                applied = 0
+            count = self._apply(writer, applied, newest)
+        finally:
+            writer.wait_merging_threads()
+        self._write_state(newest, database)
+        self._reload()
+        return count
+
+    def _verify(self, database: str, newest: int) -> int:
+        """Once a process: the index, now at the change-log head, must hold one head passage
+        per stored report. A lost meta.json leaves an empty index that believes it is
+        current; anything that disagrees is rebuilt. Returns the reports re-indexed."""
+        stored = store.count_reports(self.engine)
+        if store.change_head(self.engine) != (database, newest):
+            return 0  # changes arrived meanwhile: check again at the next sync
+        indexed = self.reports_indexed()
+        if indexed == stored:
+            self._verified = True
+            return 0
+        log.warning(
+            "index at %s holds %d reports, the database %d: rebuilding it", self.path, indexed, stored
+        )
+        rebuilt = self._catch_up(database, 0, newest, stale=True)
+        self._verified = rebuilt >= 0  # another process holds the writer: check again later
+        return max(rebuilt, 0)
+
+    def reports_indexed(self) -> int:
+        query = tantivy.Query.term_query(SCHEMA, "kind", "title")
+        found: Any = self._searcher.search(query, limit=1, count=True)  # the stubs lack .count
+        return int(found.count or 0)
+
+    def heal(self, error: Exception) -> None:
+        """A query failed inside the index (a file damaged after opening): start over from
+        the database, once, so the next question is answered from a whole index."""
+        if self.path is None:
+            raise error
+        log.warning("index at %s failed (%s): rebuilding it from the database", self.path, _first_line(error))
+        with self._lock:
+            self._index, self._searcher = self._fresh_folder()
+            self._verified = True
+        self._sync(time.monotonic())
 
     def _reload(self) -> None:
         self._index.reload()
@@ -249,6 +339,13 @@ class PassageIndex:
     def search(self, query: tantivy.Query, *, limit: int, stored: bool = True) -> list[Hit]:
         """Best passages first. ``stored=False`` reads only the report id (a fast field):
         enough to know which reports hold a term."""
+        try:
+            return self._search(query, limit=limit, stored=stored)
+        except ValueError as error:
+            self.heal(error)
+            return self._search(query, limit=limit, stored=stored)
+
+    def _search(self, query: tantivy.Query, *, limit: int, stored: bool) -> list[Hit]:
         searcher = self._searcher
         found = searcher.search(query, limit=limit, count=False)
         if not stored:
@@ -279,6 +376,10 @@ class PassageIndex:
     @property
     def size(self) -> int:
         return int(self._searcher.num_docs)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def _document(
