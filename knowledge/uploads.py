@@ -9,15 +9,21 @@ A button carries only an id, and any client can send any id from any chat: an up
 bound to the admin who sent it and the chat of its preview, and a deletion asked with /xoa
 is held as a row bound to the admin who asked and their chat; a press from anyone or
 anywhere else finds nothing and changes nothing.
+
+A file's name is the sender's to choose ("..", a NUL byte, 300 letters): the report is cited
+by a cleaned copy of it (`safe_name`), and the file is read under a fixed name that keeps
+only the suffix deciding its format (`stored_name`).
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, delete, func, select, update
@@ -27,10 +33,13 @@ from knowledge import store
 from knowledge.errors import KnowledgeError, ReadError
 from knowledge.ingest import Summary, ingest, process, raw_hash
 from knowledge.models import Audit, Deletion, Report, Upload
-from knowledge.read import RawDocument, iter_path
+from knowledge.read import SUPPORTED_SUFFIXES, RawDocument, iter_path
 
 SHOWN = 5  # reports of a JSON Lines file described one by one in a preview
 KEPT = timedelta(days=2)  # an unconfirmed upload (or deletion) is dropped after this
+NAME_CHARS = 120  # characters of a file's name kept to show and cite it by
+FALLBACK_NAME = "tai-lieu.txt"  # a file sent with no usable name is read as text
+STORED_STEM = "tai-lieu"
 
 
 @dataclass(slots=True)
@@ -52,23 +61,59 @@ class Pending:
 
 
 def safe_name(file_name: str | None) -> str:
-    """The name a report is cited by: the file's own name, never a path."""
-    name = PurePath((file_name or "").replace("\\", "/")).name.strip()
-    return name[:200] or "tai-lieu.txt"
+    """The name a report is shown and cited by: the file's own name, never a path, without
+    control or invisible characters, and at most NAME_CHARS characters (cut in the middle,
+    keeping the suffix). A name with no letter or digit left ("", "..", "/") is FALLBACK_NAME."""
+    name = "".join(_shown_char(c) for c in unicodedata.normalize("NFC", file_name or ""))
+    name = " ".join(name.replace("\\", "/").rsplit("/", 1)[-1].split())
+    if not any(c.isalnum() for c in name):
+        return FALLBACK_NAME
+    if len(name) > NAME_CHARS:
+        suffix = name[len(name) - len(_suffix(name)) :]  # as written: ".DOCX" stays
+        name = name[: NAME_CHARS - len(suffix) - 1].rstrip() + "…" + suffix
+    return name
+
+
+def _shown_char(char: str) -> str:
+    kind = unicodedata.category(char)
+    if kind in {"Cc", "Zl", "Zp"}:  # NUL, tab, newline…: a space at most
+        return " "
+    # Format (bidi overrides, zero widths), surrogate, private and unassigned: nothing to show.
+    return "" if kind in {"Cf", "Cs", "Co", "Cn"} else char
+
+
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}$")
+_KNOWN_SUFFIXES = sorted(SUPPORTED_SUFFIXES, key=len, reverse=True)  # ".jsonl.gz" before ".gz"
+
+
+def _suffix(name: str) -> str:
+    """The suffix that decides the format (lower case), or a short plain one, or ""."""
+    lowered = name.lower()
+    known = next((s for s in _KNOWN_SUFFIXES if lowered.endswith(s)), None)
+    found = _SUFFIX.search(lowered)
+    return known or (found.group() if found else "")
+
+
+def stored_name(file_name: str) -> str:
+    """The name a sent file is written under to be read: a fixed ASCII stem and the suffix
+    that decides the format ("tai-lieu.docx", "tai-lieu.jsonl.gz"). Nothing of the sender's
+    name reaches the file system, so none can leave the folder or be refused by it."""
+    return STORED_STEM + _suffix(safe_name(file_name))
 
 
 def documents_in(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[RawDocument | ReadError]:
     """The documents of an uploaded file, cited by its name (jsonl records as NAME#id)."""
+    name = safe_name(file_name)
     with tempfile.TemporaryDirectory(prefix="mttq-upload-") as folder:
-        path = Path(folder) / file_name
+        path = Path(folder) / stored_name(name)
         path.write_bytes(data)
         prefix = str(path)
         for found in iter_path(path, max_bytes=max_bytes):
             if isinstance(found, RawDocument):
-                yield replace(found, source=file_name + found.source[len(prefix):])
+                yield replace(found, source=name + found.source[len(prefix):])
             else:
-                source = (found.source or prefix).replace(prefix, file_name)
-                yield ReadError(found.reason, found.detail.replace(prefix, file_name), source=source)
+                source = (found.source or prefix).replace(prefix, name)
+                yield ReadError(found.reason, found.detail.replace(prefix, name), source=source)
 
 
 def preview(

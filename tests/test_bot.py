@@ -426,6 +426,30 @@ async def test_a_bad_file_gets_a_precise_reason_and_nothing_is_stored(bot: Bot, 
     assert store.count_reports(bot.service.engine) == 5
 
 
+async def test_an_upload_with_any_name_gets_a_preview_or_a_reason_never_a_trace(bot: Bot) -> None:
+    """Names Telegram may deliver ("..", NUL, 200 Vietnamese letters, paths): a preview of
+    the good file, or a Vietnamese reason; nothing reaches the admins' trace."""
+    long = "Báo cáo " + "ệ" * 200
+    path = REPORTS / "phuong12_kien_tuong_2024.txt"
+    for name in ["..", "../", ".", "", "/", "\\", long + ".txt", "a\x00b.txt", "a\x07\x1b\nb.txt", "../../x/a.txt",
+                 "a\\b.txt", "\u202eexe.txt", long]:  # fmt: skip
+        bot.api.clear()
+        await upload(bot, path, name=name)
+        text = bot.says()
+        assert "Xem trước" in text and "Lỗi trong bot" not in text and "Xin lỗi" not in text, name
+        if name == long:  # no suffix left to read it by
+            assert "định dạng không hỗ trợ" in text and "không có gì được lưu" in text
+            continue
+        assert "Phường 12" in text and "\x00" not in text and "\u202e" not in text, name
+        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "H:"), chat_id=ADMIN, user_id=ADMIN))
+    bot.api.clear()
+    await upload(bot, path, name=long + ".txt")
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã lưu" in bot.says()
+    (source,) = [r["source"] for r in store.list_reports(bot.service.engine) if r["source"].startswith("Báo cáo")]
+    assert source.endswith("ệ….txt") and len(source) <= 120
+
+
 async def test_a_file_over_the_download_limit_is_not_fetched(bot: Bot) -> None:
     doc = tg.document("huge", "lon.pdf", 25_000_000)
     await bot.send(tg.message(bot.app.bot, None, chat_id=ADMIN, user_id=ADMIN, document=doc))

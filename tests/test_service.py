@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from knowledge import chats, store, uploads
@@ -206,3 +207,47 @@ def test_a_deletion_is_confirmed_only_by_the_admin_who_asked_in_their_chat(seede
     assert kept is not None and service.keep(kept["deletion_id"], user_id=5, chat_id=GROUP) == 1
     assert service.confirm_delete(kept["deletion_id"], user_id=5, chat_id=GROUP) is None
     assert store.count_reports(seeded) == 4
+
+
+# -- a sent file's name is the sender's to choose -----------------------------------------------
+
+LONG = "Báo cáo sơ kết " + "ệ" * 200  # far over the 255 bytes a file system takes for a name
+BAD_NAMES = ["..", "../", ".", "", "   ", "/", "\\", "...", ".txt", LONG + ".txt", "a\x00b.txt", "a\x07\x1b\n\tb.txt",
+             "../../etc/passwd.txt", "a/b.txt", "a\\b.txt", "C:\\Users\\x\\bao cao.txt", "\u202etxt.exe",
+             "bad\ud800.txt"]  # fmt: skip
+
+
+def _shown(name: str) -> None:
+    """A name fit to show and cite: one line of visible characters, no path, not too long."""
+    assert name and name.strip() == name and len(name) <= uploads.NAME_CHARS
+    assert all(c.isprintable() for c in name) and not {"/", "\\", "\u202e"} & set(name)
+    assert name.encode("utf-8")  # no lone surrogate either
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_any_file_name_is_read_under_a_safe_name_and_cited_by_a_clean_one(seeded: Engine, tmp_path: Path, name: str) -> None:
+    service = service_over(seeded, tmp_path)
+    data = (REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes()
+    preview = service.preview(user_id=5, chat_id=5, file_name=name, data=data)
+    _shown(preview["file_name"])
+    assert uploads.stored_name(name) in {"tai-lieu.txt", "tai-lieu.exe"}
+    if name.endswith(".exe"):  # no format to read it by: said, with the reason
+        assert [f["reason"] for f in preview["failed"]] == ["unsupported_format"] and preview["upload_id"] is None
+        return
+    assert preview["documents"] == 1 and not preview["failed"], preview["failed"]
+    summary = service.commit(preview["upload_id"], user_id=5, chat_id=5)
+    assert summary is not None and summary["added"][0]["source"] == preview["file_name"]
+
+
+def test_a_long_name_keeps_its_format_and_what_tells_files_apart(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    lines = (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    preview = service.preview(user_id=5, chat_id=5, file_name=LONG + ".JSONL.GZ", data=gzip.compress("\n".join(lines).encode()))
+    name = preview["file_name"]
+    _shown(name)
+    assert name.startswith("Báo cáo sơ kết ệệ") and name.endswith("….JSONL.GZ") and preview["documents"] == 2
+    assert uploads.stored_name(LONG + ".JSONL.GZ") == "tai-lieu.jsonl.gz"
+    assert [r["source"].split("#")[0] for r in preview["reports"]] == [name, name]
+    assert uploads.safe_name(LONG) == LONG[: uploads.NAME_CHARS - 1] + "…"  # no suffix: nothing kept for it
+    assert uploads.safe_name("../tệp\x00 báo\ncáo.docx") == "tệp báo cáo.docx"
+    assert uploads.safe_name(None) == uploads.safe_name("..") == "tai-lieu.txt"
