@@ -1,14 +1,31 @@
 """Admins (ADMIN_IDS) load reports by sending a document (preview, then Lưu / Hủy), delete
 them (/xoa with confirmation) and read usage figures (/thongke). Anyone else gets a polite
-refusal and nothing happens."""
+refusal and nothing happens.
+
+The confirmation buttons are bound to the admin who sent the file (or asked the deletion)
+and to the chat they did it in: Lưu / Hủy of an upload only for its sender, in the private
+chat of its preview (no other admin ever sees those buttons; one who wants the file stored
+sends it again), and a /xoa confirmation only for the admin who typed /xoa, where they typed
+it. A press by anyone else, from anywhere else, or with an id never given changes nothing."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from handlers import render
-from handlers.common import Context, acknowledge, ids, is_admin, off_loop, service, working
+from handlers.common import (
+    Context,
+    acknowledge,
+    ids,
+    is_admin,
+    off_loop,
+    pressed_in,
+    service,
+    working,
+)
 
 
 async def _refuse(update: Update) -> None:
@@ -47,7 +64,8 @@ async def document(update: Update, context: Context) -> None:
             await message.reply_text(render.download_failed(str(error)))
             return
         found = await off_loop(
-            service(context).preview, user_id=user_id or 0, file_name=sent.file_name or "", data=data
+            service(context).preview, user_id=user_id or 0, chat_id=message.chat.id,
+            file_name=sent.file_name or "", data=data,
         )
     messages = render.preview(found)
     upload = found.get("upload_id")
@@ -63,34 +81,64 @@ async def document(update: Update, context: Context) -> None:
         await message.reply_text(text, reply_markup=markup if n == len(messages) - 1 else None)
 
 
-async def _pressed(update: Update, context: Context) -> tuple[str, int] | None:
-    """An admin's confirmation button, as (action, id), its buttons removed so that it is
-    not pressed twice while the work runs; None (and a refusal) for anyone else."""
+@dataclass(slots=True)
+class _Press:
+    """An admin's press on a confirmation button of a message in a chat."""
+
+    action: str
+    number: int
+    user_id: int
+    chat_id: int
+
+
+async def _pressed(update: Update, context: Context) -> _Press | None:
+    """An admin's confirmation button, as a _Press; None (and a refusal) for anyone else or a
+    press without a chat."""
     query = update.callback_query
     if query is None or not query.data:
         return None
     if not is_admin(update, context):
         await _refuse(update)
         return None
+    chat_id = pressed_in(update)
+    _, user_id = ids(update)
+    if chat_id is None or user_id is None:
+        await acknowledge(query, render.not_yours(), show_alert=True)
+        return None
     action, number = query.data.split(":", 1)
+    return _Press(action, int(number), user_id, chat_id)
+
+
+async def _accept(update: Update) -> None:
+    """A press that will be carried out: answered, and its buttons removed so that it is not
+    pressed twice while the work runs."""
+    query = update.callback_query
+    assert query is not None
     await acknowledge(query)
     await query.edit_message_reply_markup(None)
-    return action, int(number)
+
+
+async def _not_yours(update: Update) -> None:
+    if update.callback_query is not None:
+        await acknowledge(update.callback_query, render.not_yours(), show_alert=True)
 
 
 async def upload_button(update: Update, context: Context) -> None:
-    """L:<upload> stores the previewed file, H:<upload> drops it (once, whoever presses)."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
+    """L:<upload> stores the previewed file, H:<upload> drops it (once, by whoever sent it)."""
+    press = await _pressed(update, context)
+    if press is None:
         return
-    action, upload = pressed
-    _, user_id = ids(update)
-    if action == "H":
-        done = await off_loop(service(context).cancel, upload)
+    bound = {"user_id": press.user_id, "chat_id": press.chat_id}
+    if await off_loop(service(context).held, press.number, **bound) is None:
+        await _not_yours(update)
+        return
+    await _accept(update)
+    if press.action == "H":
+        done = await off_loop(service(context).cancel, press.number, **bound)
         await _say(update, context, [render.upload_cancelled() if done else render.upload_gone()])
         return
     async with working(update, context):
-        summary = await off_loop(service(context).commit, upload, user_id=user_id or 0)
+        summary = await off_loop(service(context).commit, press.number, **bound)
     await _say(update, context, render.upload_saved(summary) if summary else [render.upload_gone()])
 
 
@@ -99,32 +147,43 @@ async def delete_command(update: Update, context: Context) -> None:
     if message is None:
         return
     arg = " ".join(context.args or []).strip().lstrip("#")
-    if not arg.isdigit():
+    if not arg.isdigit() or len(arg) > 18:
         await message.reply_text(render.usage("xoa"))
         return
-    report = await off_loop(service(context).report, int(arg))
-    if report is None:
+    _, user_id = ids(update)
+    asked = await off_loop(service(context).ask_delete, int(arg), user_id=user_id or 0, chat_id=message.chat.id)
+    if asked is None:
         await message.reply_text(render.escape(render.not_deleted(int(arg))))
         return
     markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(render.BUTTONS["delete"], callback_data=f"D:{arg}"),
-        InlineKeyboardButton(render.BUTTONS["keep"], callback_data=f"N:{arg}"),
+        InlineKeyboardButton(render.BUTTONS["delete"], callback_data=f"R:{asked['deletion_id']}"),
+        InlineKeyboardButton(render.BUTTONS["keep"], callback_data=f"K:{asked['deletion_id']}"),
     ]])
-    await message.reply_text(render.delete_confirm(report), reply_markup=markup)
+    await message.reply_text(render.delete_confirm(asked), reply_markup=markup)
 
 
 async def delete_button(update: Update, context: Context) -> None:
-    """D:<report> deletes after /xoa's confirmation, N:<report> keeps it."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
+    """R:<deletion> deletes after /xoa's confirmation, K:<deletion> keeps the report (once,
+    by the admin who asked, in the chat they asked in)."""
+    press = await _pressed(update, context)
+    if press is None:
         return
-    action, report_id = pressed
-    if action == "N":
-        await _say(update, context, [render.delete_kept(report_id)])
+    bound = {"user_id": press.user_id, "chat_id": press.chat_id}
+    asked = await off_loop(service(context).deletion, press.number, **bound)
+    if asked is None:
+        await _not_yours(update)
         return
-    _, user_id = ids(update)
-    source = await off_loop(service(context).remove, report_id, user_id=user_id or 0)
-    text = render.deleted(report_id) if source else render.not_deleted(report_id)
+    await _accept(update)
+    if press.action == "K":
+        kept = await off_loop(service(context).keep, press.number, **bound)
+        await _say(update, context, [render.delete_kept(kept) if kept is not None else render.delete_settled()])
+        return
+    done = await off_loop(service(context).confirm_delete, press.number, **bound)
+    if done is None:
+        await _say(update, context, [render.delete_settled()])
+        return
+    report_id = done["report_id"]
+    text = render.deleted(report_id) if done["source"] else render.not_deleted(report_id)
     await _say(update, context, [render.escape(text)])
 
 

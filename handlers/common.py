@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
+from handlers import render
 from knowledge.service import Service
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,25 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+def pressed_in(update: Update) -> int | None:
+    """The chat of the message a button was pressed on; None for a press without one (an
+    inline message carries only an inline_message_id). Never the user's own id instead: a
+    button acts only in the chat it was sent to."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    return message.chat.id if message is not None else None
+
+
+async def chatless_press(update: Update, _context: Context) -> None:
+    """Ahead of every handler: a button pressed on an inline message has no chat to check it
+    against, and the bot never puts buttons on inline messages, so it is forged. Said, and
+    nothing else runs."""
+    query = update.callback_query
+    if query is not None and query.message is None:
+        await acknowledge(query, render.pressed_elsewhere(), show_alert=True)
+        raise ApplicationHandlerStop
 
 
 def ids(update: Update) -> tuple[int, int | None]:

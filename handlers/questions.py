@@ -21,7 +21,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from handlers import charts, render
-from handlers.common import Context, acknowledge, edit, ids, off_loop, service, typing
+from handlers.common import Context, acknowledge, edit, ids, off_loop, pressed_in, service, typing
 
 TOPICS = {"l": "limitation", "d": "direction", "c": "directive"}
 MAX_QUESTION = 1000  # characters; a longer message is cut before answering
@@ -144,15 +144,10 @@ async def stale_button(update: Update, context: Context) -> None:
         await acknowledge(update.callback_query, render.stale(), show_alert=True)
 
 
-def _chat_of(update: Update) -> int | None:
-    message = update.callback_query.message if update.callback_query else None
-    return message.chat.id if message else None
-
-
 async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
     query = update.callback_query
     assert query is not None
-    data = await off_loop(service(context).given, asked, chat_id=_chat_of(update))
+    data = await off_loop(service(context).given, asked, chat_id=pressed_in(update))
     page = int(arg)
     if data is None or not 0 <= page < render.answer_pages(data):
         await acknowledge(query, render.stale(), show_alert=True)
@@ -164,7 +159,7 @@ async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
 async def _source(update: Update, context: Context, asked: int, arg: str) -> None:
     query = update.callback_query
     assert query is not None
-    found = await off_loop(service(context).excerpt, asked, int(arg), chat_id=_chat_of(update))
+    found = await off_loop(service(context).excerpt, asked, int(arg), chat_id=pressed_in(update))
     if found is None:
         await acknowledge(query, render.stale(), show_alert=True)
         return
@@ -183,13 +178,18 @@ async def _choose(update: Update, context: Context, asked: int, arg: str) -> Non
     await _ask_again(update, context, service(context).choose, asked, int(arg))
 
 
-async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[str, Any] | None], *args: Any) -> None:
-    """A button that asks a new question from a stored answer (a follow-up, a choice)."""
+async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[str, Any] | None], asked: int, arg: Any) -> None:
+    """A button that asks a new question from a stored answer (a follow-up, a choice), in
+    the chat of that answer only: a press from elsewhere is refused before "typing…"."""
     query = update.callback_query
     assert query is not None
-    chat_id, user_id = ids(update)
+    chat_id = pressed_in(update)
+    _, user_id = ids(update)
+    if await off_loop(service(context).given, asked, chat_id=chat_id) is None:
+        await acknowledge(query, render.stale(), show_alert=True)
+        return
     await typing(update, context)
-    data = await off_loop(ask, *args, chat_id=chat_id, user_id=user_id)
+    data = await off_loop(ask, asked, arg, chat_id=chat_id, user_id=user_id)
     if data is None:
         await acknowledge(query, render.stale(), show_alert=True)
         return
@@ -201,8 +201,11 @@ async def _vote(update: Update, context: Context, asked: int, arg: str) -> None:
     query = update.callback_query
     assert query is not None
     value = int(arg)
-    done = await off_loop(service(context).vote, asked, value)
-    await acknowledge(query, render.thanks(value) if done else render.stale())
+    done = await off_loop(service(context).vote, asked, value, chat_id=pressed_in(update))
+    if done:
+        await acknowledge(query, render.thanks(value))
+    else:
+        await acknowledge(query, render.stale(), show_alert=True)
 
 
 async def inline_query(update: Update, context: Context) -> None:

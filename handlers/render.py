@@ -730,6 +730,16 @@ def stale() -> str:
     return "Câu trả lời này không còn lưu (hoặc thuộc cuộc trò chuyện khác). Hãy hỏi lại."
 
 
+def pressed_elsewhere() -> str:
+    """A button pressed on a message with no chat (an inline message): nothing is done."""
+    return "Nút này chỉ dùng được trong cuộc trò chuyện nơi bot đã gửi nó."
+
+
+def not_yours() -> str:
+    """An admin's confirmation button pressed by another admin, in another chat, or forged."""
+    return "Nút này không thuộc về bạn hoặc cuộc trò chuyện này (hoặc đã hết hạn): không có gì thay đổi."
+
+
 def thanks(value: int) -> str:
     return "Cảm ơn bạn đã đánh giá!" if value > 0 else "Cảm ơn, chúng tôi sẽ cải thiện câu trả lời."
 
@@ -854,6 +864,10 @@ def upload_cancelled() -> str:
 
 def upload_gone() -> str:
     return "Tệp này đã được lưu hoặc đã hủy trước đó."
+
+
+def delete_settled() -> str:
+    return "Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."
 
 
 def delete_kept(report_id: int) -> str:

@@ -3,20 +3,25 @@ knowledge layer is reached through knowledge.service."""
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from handlers import admin, browse, questions
+from handlers.common import chatless_press
 from handlers.errors import on_error
 
 
 def register(application: Application) -> None:
+    # First of all: a button pressed where it has no chat (an inline message) is refused.
+    application.add_handler(TypeHandler(Update, chatless_press), group=-1)
     for name, callback in (
         ("start", browse.start),
         ("help", browse.help_command),
@@ -44,7 +49,7 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(browse.example_button, pattern=r"^x:\d{1,2}$"))
     application.add_handler(CallbackQueryHandler(browse.units_button, pattern=r"^u:\d{1,6}$"))
     application.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^[LH]:\d{1,18}$"))
-    application.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^[DN]:\d{1,18}$"))
+    application.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^[RK]:\d{1,18}$"))
     application.add_handler(CallbackQueryHandler(questions.stale_button))
     application.add_handler(InlineQueryHandler(questions.inline_query))
     application.add_error_handler(on_error)

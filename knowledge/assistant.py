@@ -174,8 +174,9 @@ def _unit_anchors(question: Question) -> set[str]:
 
 
 def _says_nothing(question: Question) -> bool:
-    """Nothing to search for: no words, unit, period, document or kind of answer."""
-    return not (
+    """Nothing to search for: only query syntax and punctuation (whatever a previous turn
+    gave), or no words, unit, period, document or kind of answer."""
+    return question.bare or not (
         question.tokens or question.units or question.unknown_unit or question.codes
         or question.period or question.explicit
     )

@@ -72,19 +72,25 @@ def _state(chat_id: int, context: dict[str, Any]) -> ChatState:
     return ChatState(chat_id=chat_id, context=json_safe(context), updated_at=_now())
 
 
-def given(engine: Engine, asked_id: int) -> Given | None:
+def given(engine: Engine, asked_id: int, *, chat_id: int) -> Given | None:
+    """An answer given in ``chat_id``; None for one given in another chat, or no answer."""
     with engine.connect() as connection:
         row = connection.execute(
-            select(Asked.id, Asked.chat_id, Asked.question, Asked.answer).where(col(Asked.id) == asked_id)  # type: ignore[call-overload]
+            select(Asked.id, Asked.chat_id, Asked.question, Asked.answer).where(  # type: ignore[call-overload]
+                col(Asked.id) == asked_id, col(Asked.chat_id) == chat_id
+            )
         ).first()
     return Given(int(row.id), int(row.chat_id), str(row.question), dict(row.answer)) if row else None
 
 
-def vote(engine: Engine, asked_id: int, value: int) -> bool:
-    """👍 (1) or 👎 (-1) on an answer; a second press replaces the first."""
+def vote(engine: Engine, asked_id: int, value: int, *, chat_id: int) -> bool:
+    """👍 (1) or 👎 (-1) on an answer given in ``chat_id``; a second press replaces the first.
+    False, and nothing changed, for an answer of another chat or none."""
     with engine.begin() as connection:
         done = connection.execute(
-            update(Asked).where(col(Asked.id) == asked_id).values(feedback=1 if value > 0 else -1)
+            update(Asked)
+            .where(col(Asked.id) == asked_id, col(Asked.chat_id) == chat_id)
+            .values(feedback=1 if value > 0 else -1)
         )
     return bool(done.rowcount)
 

@@ -160,14 +160,28 @@ class Asked(SQLModel, table=True):
 
 
 class Upload(SQLModel, table=True):
-    """A document an admin sent, held until they press Lưu (stored) or Hủy."""
+    """A document an admin sent, held until they press Lưu (stored) or Hủy; only they, in
+    the chat of its preview, can."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _big()
+    chat_id: int | None = _big(nullable=True)  # null only in rows older than migration 0006
     file_name: str = Field(max_length=255)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: str = Field(max_length=16)  # pending | saved | cancelled
     created_at: datetime
+
+
+class Deletion(SQLModel, table=True):
+    """A deletion asked with /xoa, awaiting its confirmation: the buttons carry this id, and
+    only the admin who asked, in the chat they asked in, can confirm or drop it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _big()
+    user_id: int = _big()
+    report_id: int
+    status: str = Field(max_length=16)  # pending | deleted | kept
+    created_at: datetime = Field(index=True)
 
 
 class Audit(SQLModel, table=True):

@@ -66,24 +66,26 @@ class Service:
         return data
 
     def given(self, asked_id: int, *, chat_id: int | None) -> dict[str, Any] | None:
-        """A stored answer; only in the chat it was given in (None for inline messages)."""
-        found = chats.given(self.engine, asked_id)
-        if found is None or (chat_id is not None and found.chat_id != chat_id):
+        """A stored answer, only in the chat it was given in. A button carries just the id,
+        and a client can send any id from anywhere: an answer of another chat, an id that
+        was never given, or a press with no chat at all (an inline message: None) is None."""
+        found = chats.given(self.engine, asked_id, chat_id=chat_id) if chat_id is not None else None
+        if found is None:
             return None
         return {**found.answer, "id": found.id, "question": found.question}
 
-    def follow(self, asked_id: int, topic: str, *, chat_id: int, user_id: int | None) -> dict[str, Any] | None:
+    def follow(self, asked_id: int, topic: str, *, chat_id: int | None, user_id: int | None) -> dict[str, Any] | None:
         """A follow-up button: the same unit and period, another kind of item."""
         before = self.given(asked_id, chat_id=chat_id)
-        if before is None or topic not in FOLLOW_UPS:
+        if before is None or chat_id is None or topic not in FOLLOW_UPS:
             return None
         return self.ask(FOLLOW_UPS[topic], chat_id=chat_id, user_id=user_id, context=before.get("context") or {})
 
-    def choose(self, asked_id: int, index: int, *, chat_id: int, user_id: int | None) -> dict[str, Any] | None:
+    def choose(self, asked_id: int, index: int, *, chat_id: int | None, user_id: int | None) -> dict[str, Any] | None:
         """A disambiguation button: the question again, with the unit chosen spelled out."""
         before = self.given(asked_id, chat_id=chat_id)
         choices = (before or {}).get("choices") or []
-        if before is None or not 0 <= index < len(choices):
+        if before is None or chat_id is None or not 0 <= index < len(choices):
             return None
         return self.ask(f"{before['question']} ({choices[index]})", chat_id=chat_id, user_id=user_id)
 
@@ -102,8 +104,9 @@ class Service:
         quoted = [*([lead["passage"]] if group == 0 and lead.get("passage") else []), *passages]
         return {"source": source, "text": window(text, quoted, size=EXCERPT)}
 
-    def vote(self, asked_id: int, value: int) -> bool:
-        return chats.vote(self.engine, asked_id, value)
+    def vote(self, asked_id: int, value: int, *, chat_id: int | None) -> bool:
+        """Feedback on an answer, from the chat it was given in only (see `given`)."""
+        return chat_id is not None and chats.vote(self.engine, asked_id, value, chat_id=chat_id)
 
     # -- browsing ----------------------------------------------------------------------
 
@@ -161,17 +164,26 @@ class Service:
 
     # -- admin -------------------------------------------------------------------------
 
-    def preview(self, *, user_id: int, file_name: str, data: bytes) -> dict[str, Any]:
-        return uploads.preview(self.engine, user_id=user_id, file_name=file_name, data=data, max_bytes=self.max_bytes)
+    def preview(self, *, user_id: int, chat_id: int, file_name: str, data: bytes) -> dict[str, Any]:
+        """What a sent file would store; held for Lưu / Hủy by this admin in this chat."""
+        return uploads.preview(
+            self.engine, user_id=user_id, chat_id=chat_id, file_name=file_name, data=data, max_bytes=self.max_bytes
+        )
 
-    def commit(self, upload_id: int, *, user_id: int) -> dict[str, Any] | None:
-        summary = uploads.commit(self.engine, upload_id, user_id=user_id, max_bytes=self.max_bytes)
+    def held(self, upload_id: int, *, user_id: int, chat_id: int | None) -> dict[str, Any] | None:
+        """An upload's name and status, for the admin who sent it pressing in the chat of its
+        preview only; None for anyone else, anywhere else, or an id never given."""
+        found = uploads.held(self.engine, upload_id, user_id=user_id, chat_id=chat_id) if chat_id is not None else None
+        return {"upload_id": found.upload_id, "file_name": found.file_name, "status": found.status} if found else None
+
+    def commit(self, upload_id: int, *, user_id: int, chat_id: int) -> dict[str, Any] | None:
+        summary = uploads.commit(self.engine, upload_id, user_id=user_id, chat_id=chat_id, max_bytes=self.max_bytes)
         if summary is not None:
             self.assistant.refresh(force=True)  # the next question sees the new report at once
         return summary
 
-    def cancel(self, upload_id: int) -> bool:
-        return uploads.cancel(self.engine, upload_id)
+    def cancel(self, upload_id: int, *, user_id: int, chat_id: int) -> bool:
+        return uploads.cancel(self.engine, upload_id, user_id=user_id, chat_id=chat_id)
 
     def report(self, report_id: int) -> dict[str, Any] | None:
         """A stored report's card (for the deletion confirmation)."""
@@ -180,6 +192,32 @@ class Service:
         except StoreError:
             return None
         return {k: v for k, v in found.items() if k not in {"text", "provenance", "meta"}}
+
+    def ask_delete(self, report_id: int, *, user_id: int, chat_id: int) -> dict[str, Any] | None:
+        """/xoa: the report's card and the id its confirmation buttons carry, bound to this
+        admin and chat; None when there is no such report."""
+        card = self.report(report_id)
+        if card is None:
+            return None
+        return {**card, "deletion_id": uploads.ask_delete(self.engine, report_id, user_id=user_id, chat_id=chat_id)}
+
+    def deletion(self, deletion_id: int, *, user_id: int, chat_id: int | None) -> dict[str, Any] | None:
+        """A deletion's report and status, for the admin who asked it pressing in the chat they
+        asked in only (see `held`)."""
+        found = uploads.pending(self.engine, deletion_id, user_id=user_id, chat_id=chat_id) if chat_id is not None else None
+        return {"deletion_id": found.deletion_id, "report_id": found.report_id, "status": found.status} if found else None
+
+    def confirm_delete(self, deletion_id: int, *, user_id: int, chat_id: int) -> dict[str, Any] | None:
+        """Carry out a confirmed deletion once: {"report_id", "source"} (source None when the
+        report was gone meanwhile); None when it was settled before or is not theirs."""
+        report_id = uploads.settle(self.engine, deletion_id, "deleted", user_id=user_id, chat_id=chat_id)
+        if report_id is None:
+            return None
+        return {"report_id": report_id, "source": self.remove(report_id, user_id=user_id)}
+
+    def keep(self, deletion_id: int, *, user_id: int, chat_id: int) -> int | None:
+        """Drop a deletion once; its report's id, None when settled before or not theirs."""
+        return uploads.settle(self.engine, deletion_id, "kept", user_id=user_id, chat_id=chat_id)
 
     def remove(self, report_id: int, *, user_id: int) -> str | None:
         source = uploads.remove(self.engine, report_id, user_id=user_id)

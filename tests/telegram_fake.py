@@ -436,13 +436,21 @@ def message_body(
     return body
 
 
-def button_body(data: str, *, chat_id: int = 501, user_id: int = 501, message_id: int = 77) -> dict[str, Any]:
-    """A CallbackQuery: a press on a button of the bot's message `message_id`."""
-    return {
-        "id": str(next(_update_ids)), "from": _user(user_id), "chat_instance": "ci", "data": data,
-        "message": {"message_id": message_id, "date": int(time.time()), "chat": _chat(chat_id),
-                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"}, "text": "…"},
+def button_body(
+    data: str, *, chat_id: int = 501, user_id: int = 501, message_id: int = 77, inline_message_id: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A CallbackQuery: a press on a button of the bot's message `message_id`, or with
+    `inline_message_id`, of a message sent in inline mode (Telegram then sends no message,
+    hence no chat)."""
+    body: dict[str, Any] = {"id": str(next(_update_ids)), "from": _user(user_id), "chat_instance": "ci", "data": data}
+    if inline_message_id is not None:
+        body["inline_message_id"] = inline_message_id
+        return body
+    body["message"] = {
+        "message_id": message_id, "date": int(time.time()), "chat": _chat(chat_id),
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"}, "text": "…",
     }  # fmt: skip
+    return body
 
 
 def message(bot: Any, text: str | None = None, **options: Any) -> Update:

@@ -126,3 +126,60 @@ def test_follow_up_with_any_context(assistant: Assistant, question: str, context
 def test_malformed_context_is_ignored(assistant: Assistant, context: dict[str, object]) -> None:
     answer = assistant.ask("còn hạn chế thì sao?", context=context)
     assert answer.intent != "error"
+
+
+# -- questions made of query syntax ---------------------------------------------------------------
+
+# What a search box takes as syntax (Lucene, tantivy: operators, grouping, phrases, ranges,
+# wildcards, fuzziness and boosts, fields) and punctuation; "%" is left out: it reads "phần trăm".
+SYNTAX_CHARS = "+-&|!(){}[]^\"~*?:\\/.,;'`<>=_@#$"
+OPERATORS = st.one_of(
+    st.text(alphabet=SYNTAX_CHARS, min_size=1, max_size=6),
+    st.sampled_from(["AND", "OR", "NOT", "TO", "&&", "||", "and", "or", "\"\"", "[* TO *]"]),
+    st.from_regex(r"\A[~^][0-9]{1,3}(\.[0-9])?\Z"),  # fuzziness and boosts: "~2", "^0.5"
+)
+# A lone letter: a range's bound, a wildcard's stem, a field. Alone it is no word; beside a
+# question it may well be one ("bao nhiêu B"), so it is only in the first property.
+LETTERS = st.from_regex(r"\A[a-zA-Z][*?:]?\Z")
+SPACE = st.text(alphabet=" \t\n\u00a0", min_size=1, max_size=3)
+
+
+def spaced(pieces: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.tuples(pieces, SPACE), min_size=1, max_size=10).map(lambda parts: "".join(p + s for p, s in parts))
+
+
+ANSWERED = [  # questions the samples answer, with the report they are answered from
+    ("Phường 2 đạt được gì trong 6 tháng đầu năm 2024?", "002_0c8cf19a6beb1e4d.txt"),
+    ("Bí thư Huyện ủy Đình Lập là ai?", None),
+    ("Chỉ thị 05-CT/TW", "004_ad35e0de605a32a0.txt"),
+    ("phuong 2 van dong quy vi nguoi ngheo duoc bao nhieu", "002_0c8cf19a6beb1e4d.txt"),
+]
+
+
+@pytest.mark.parametrize("question", ["~2 ?", "^5 ^5 ?", "[a TO z]", "\"\" :: ()", "* OR AND", "(a OR b) AND NOT c*"])
+def test_query_syntax_alone_asks_nothing(assistant: Assistant, question: str) -> None:
+    data = check(assistant, question)
+    assert (data["found"], data["reason"], data["sources"]) == (False, "empty", [])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spaced(OPERATORS | LETTERS))
+def test_any_string_of_query_syntax_is_not_found_and_cites_nothing(assistant: Assistant, question: str) -> None:
+    data = check(assistant, question)
+    assert (data["found"], data["reason"], data["sources"]) == (False, "empty", []), question
+    # Not even as a follow-up of a question that was answered.
+    context = assistant.ask(ANSWERED[0][0]).context
+    assert not assistant.ask(question, context=context).found
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(ANSWERED), spaced(OPERATORS), spaced(OPERATORS))
+def test_a_question_with_query_syntax_around_it_is_still_answered(
+    assistant: Assistant, asked: tuple[str, str | None], before: str, after: str
+) -> None:
+    question, source = asked
+    plain = check(assistant, question)
+    data = check(assistant, f"{before} {question} {after}")
+    assert data["found"], (before, after)
+    assert data["sources"][0]["source"] == plain["sources"][0]["source"]  # the same answer
+    assert source in {None, plain["sources"][0]["source"]}

@@ -13,11 +13,13 @@ import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
+from sqlalchemy import Engine, text
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build, set_commands
 from bot.settings import Settings
+from handlers import render
 from knowledge import store
 from knowledge.assistant import Assistant
 from knowledge.ingest import documents, ingest, sample_paths
@@ -45,24 +47,27 @@ class Bot:
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token=tg.TOKEN, admin_ids=[ADMIN], **values)  # type: ignore[call-arg]
+    values.setdefault("admin_ids", [ADMIN])
+    return Settings(_env_file=None, telegram_bot_token=tg.TOKEN, **values)  # type: ignore[call-arg]
 
 
-async def start_bot(url: str, index: Path) -> Bot:
+async def start_bot(url: str, index: Path, *, admins: tuple[int, ...] = (ADMIN,)) -> Bot:
     service = Service(Assistant.open(url, index_dir=str(index)))
     api = tg.FakeBotAPI()
-    app = build(settings(), service, token=tg.TOKEN, request=api)
+    app = build(settings(admin_ids=list(admins)), service, token=tg.TOKEN, request=api)
     await app.initialize()
     api.clear()  # getMe
     return Bot(app, api, service)
 
 
 @pytest.fixture
-async def bot(seeded_file: Path, tmp_path: Path) -> AsyncIterator[Bot]:
-    """A bot over its own copy of the seeded database."""
+async def bot(seeded_file: Path, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """A bot over its own copy of the seeded database (admins: ADMIN, or those of a test's
+    `admins` mark)."""
     path = tmp_path / "mttq.db"
     shutil.copy(seeded_file, path)
-    running = await start_bot(f"sqlite:///{path}", tmp_path / "index")
+    marked = request.node.get_closest_marker("admins")
+    running = await start_bot(f"sqlite:///{path}", tmp_path / "index", admins=marked.args if marked else (ADMIN,))
     yield running
     await running.app.shutdown()
     running.service.engine.dispose()
@@ -139,10 +144,12 @@ async def test_pages_edit_the_answer_in_place(bot: Bot) -> None:
 
 @examples(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(
-    st.from_regex(r"\A[psfcvxuLHDN]:-?[0-9a-z]{0,25}(:-?[0-9a-z]{0,5})?\Z"),
+    st.from_regex(r"\A[psfcvxuLHDNRK]:-?[0-9a-z]{0,25}(:-?[0-9a-z]{0,5})?\Z"),
     st.text(max_size=64),
 ))
 @example(data="D:99999999999999999999999")
+@example(data="R:1")
+@example(data="K:999999999999999999")
 @example(data="L:99999999999999999999999")
 @example(data="p:99999999999999999999999:1")
 @example(data="u:99999999999999999999999")
@@ -419,6 +426,30 @@ async def test_a_bad_file_gets_a_precise_reason_and_nothing_is_stored(bot: Bot, 
     assert store.count_reports(bot.service.engine) == 5
 
 
+async def test_an_upload_with_any_name_gets_a_preview_or_a_reason_never_a_trace(bot: Bot) -> None:
+    """Names Telegram may deliver ("..", NUL, 200 Vietnamese letters, paths): a preview of
+    the good file, or a Vietnamese reason; nothing reaches the admins' trace."""
+    long = "Báo cáo " + "ệ" * 200
+    path = REPORTS / "phuong12_kien_tuong_2024.txt"
+    for name in ["..", "../", ".", "", "/", "\\", long + ".txt", "a\x00b.txt", "a\x07\x1b\nb.txt", "../../x/a.txt",
+                 "a\\b.txt", "\u202eexe.txt", long]:  # fmt: skip
+        bot.api.clear()
+        await upload(bot, path, name=name)
+        text = bot.says()
+        assert "Xem trước" in text and "Lỗi trong bot" not in text and "Xin lỗi" not in text, name
+        if name == long:  # no suffix left to read it by
+            assert "định dạng không hỗ trợ" in text and "không có gì được lưu" in text
+            continue
+        assert "Phường 12" in text and "\x00" not in text and "\u202e" not in text, name
+        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "H:"), chat_id=ADMIN, user_id=ADMIN))
+    bot.api.clear()
+    await upload(bot, path, name=long + ".txt")
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã lưu" in bot.says()
+    (source,) = [r["source"] for r in store.list_reports(bot.service.engine) if r["source"].startswith("Báo cáo")]
+    assert source.endswith("ệ….txt") and len(source) <= 120
+
+
 async def test_a_file_over_the_download_limit_is_not_fetched(bot: Bot) -> None:
     doc = tg.document("huge", "lon.pdf", 25_000_000)
     await bot.send(tg.message(bot.app.bot, None, chat_id=ADMIN, user_id=ADMIN, document=doc))
@@ -441,6 +472,7 @@ async def test_members_cannot_load_delete_or_read_stats(bot: Bot) -> None:
     assert len(texts) == 3 and all("chỉ dành cho quản trị viên" in t for t in texts)
     assert not bot.api.sent("getFile")
     await bot.send(tg.button(bot.app.bot, "D:1"))
+    await bot.send(tg.button(bot.app.bot, "R:1"))
     await bot.send(tg.button(bot.app.bot, "L:1"))
     assert all(a.get("show_alert") for a in bot.api.sent("answerCallbackQuery"))
     assert store.count_reports(bot.service.engine) == 5
@@ -450,17 +482,128 @@ async def test_an_admin_deletes_after_confirming(bot: Bot) -> None:
     await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
     assert "Xóa báo cáo này?" in bot.says() and "002_0c8cf19a6beb1e4d.txt" in bot.says()
     assert store.count_reports(bot.service.engine) == 5
-    await bot.send(tg.button(bot.app.bot, "N:3", chat_id=ADMIN, user_id=ADMIN))
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "K:"), chat_id=ADMIN, user_id=ADMIN))
+    assert "Đã giữ lại báo cáo 3" in bot.says()
     assert store.count_reports(bot.service.engine) == 5
-    await bot.send(tg.button(bot.app.bot, "D:3", chat_id=ADMIN, user_id=ADMIN))
+    bot.api.clear()
+    await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
+    delete = data_of(last_buttons(bot), "R:")
+    await bot.send(tg.button(bot.app.bot, delete, chat_id=ADMIN, user_id=ADMIN))
     assert "Đã xóa báo cáo 3" in bot.says()
     assert store.count_reports(bot.service.engine) == 4
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, delete, chat_id=ADMIN, user_id=ADMIN))  # a second press
+    assert "đã được xử lý trước đó" in bot.says()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, QUESTION))
     assert "002_0c8cf19a6beb1e4d.txt" not in bot.says()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
-    assert "Không có báo cáo 3" in bot.says()
+    assert "Không có báo cáo 3" in bot.says() and not last_buttons(bot)
+
+
+# -- every button is bound to its chat (admin buttons also to their admin) -----------------------
+
+ADMIN2 = 43  # a second admin
+STRANGER = 777  # another member, in their own private chat
+GROUP = -100_555
+FORGED = 987_654_321  # an id never given
+
+
+@dataclass
+class Offered:
+    """A live button: its data, and the chat and user it was offered to."""
+
+    data: str
+    chat: int
+    user: int
+
+
+def snapshot(engine: Engine) -> dict[str, object]:
+    """Everything a press could change: answers (and their feedback), chats' facets, uploads,
+    deletions, reports and the audit log."""
+    with engine.connect() as connection:
+        rows = {
+            table: sorted(tuple(r) for r in connection.execute(text(query)))
+            for table, query in (
+                ("asked", "SELECT id, chat_id, feedback FROM asked"),
+                ("chatstate", "SELECT chat_id, context FROM chatstate"),
+                ("upload", "SELECT id, status, length(data) FROM upload"),
+                ("deletion", "SELECT id, status FROM deletion"),
+                ("audit", "SELECT id, action, report_id FROM audit"),
+            )
+        }
+    return {**rows, "reports": store.count_reports(engine)}
+
+
+async def offer(bot: Bot, kind: str) -> Offered:
+    """Have the bot offer a button of this kind to its rightful chat and user."""
+    if kind in {"save", "cancel"}:
+        await upload(bot, REPORTS / "phuong12_kien_tuong_2024.txt")
+        return Offered(data_of(last_buttons(bot), {"save": "L:", "cancel": "H:"}[kind]), ADMIN, ADMIN)
+    if kind in {"delete", "keep"}:
+        await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=GROUP, user_id=ADMIN))  # in a group
+        return Offered(data_of(last_buttons(bot), {"delete": "R:", "keep": "K:"}[kind]), GROUP, ADMIN)
+    if kind == "choice":  # two units are called Phường 2 once this report is stored
+        await upload(bot, REPORTS / "phuong2_vung_tau_2024.txt")
+        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    question = "công tác giám sát và phản biện xã hội" if kind == "page" else QUESTION
+    await bot.send(tg.message(bot.app.bot, question))
+    prefix = {"page": "p:", "source": "s:", "follow": "f:", "choice": "c:", "vote": "v:"}[kind]
+    data = [d for _, d in last_buttons(bot) if d.startswith(prefix)][-1]  # 👎 of the votes
+    return Offered(data, MEMBER, MEMBER)
+
+
+def forged(data: str) -> str:
+    action, _, rest = data.partition(":")
+    return f"{action}:{FORGED}" + (":" + rest.split(":", 1)[1] if ":" in rest else "")
+
+
+def presses(offered: Offered, way: str) -> list[dict[str, object]]:
+    """The presses of `way` on that button: (data, chat, user, inline message or not)."""
+    admin_button = offered.data[0] in "LHRK"
+    if way == "another chat":
+        if admin_button:  # the same admin elsewhere, and another admin in their own chat
+            elsewhere = STRANGER * -1000 if offered.chat > 0 else ADMIN
+            return [{"data": offered.data, "chat_id": elsewhere, "user_id": offered.user},
+                    {"data": offered.data, "chat_id": ADMIN2, "user_id": ADMIN2}]  # fmt: skip
+        return [{"data": offered.data, "chat_id": STRANGER, "user_id": STRANGER}]
+    if way == "inline message":
+        return [{"data": offered.data, "user_id": offered.user, "inline_message_id": "AgAAAIgAAAB4"}]
+    return [{"data": forged(offered.data), "chat_id": offered.chat, "user_id": offered.user}]
+
+
+KINDS = ["page", "source", "follow", "choice", "vote", "save", "cancel", "delete", "keep"]
+
+
+@pytest.mark.admins(ADMIN, ADMIN2)
+@pytest.mark.parametrize("way", ["another chat", "inline message", "forged id"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_button_pressed_anywhere_else_is_refused_and_changes_nothing(bot: Bot, kind: str, way: str) -> None:
+    offered = await offer(bot, kind)
+    engine = bot.service.engine
+    before = snapshot(engine)
+    for press in presses(offered, way):
+        data = str(press.pop("data"))
+        bot.api.clear()
+        await bot.send(tg.button(bot.app.bot, data, **press))
+        # Only a short notice on the press: no message sent, edited or "typing…".
+        assert [m for m, _ in bot.api.calls] == ["answerCallbackQuery"], (press, bot.api.calls)
+        (notice,) = bot.api.sent("answerCallbackQuery")
+        assert notice["show_alert"] and notice["text"] in {
+            render.stale(), render.not_yours(), render.pressed_elsewhere()
+        }  # fmt: skip
+        if way == "inline message":
+            assert notice["text"] == render.pressed_elsewhere()
+        assert snapshot(engine) == before
+    # The button itself was live: pressed where it was offered, it does its work.
+    bot.api.clear()
+    await bot.send(tg.button(bot.app.bot, offered.data, chat_id=offered.chat, user_id=offered.user))
+    assert not any(a.get("show_alert") for a in bot.api.sent("answerCallbackQuery"))
+    if kind in {"page", "source"}:
+        assert bot.api.sent("editMessageText" if kind == "page" else "sendMessage")
+    else:
+        assert snapshot(engine) != before
 
 
 # -- several instances --------------------------------------------------------------------

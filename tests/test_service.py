@@ -7,11 +7,12 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from knowledge import chats, store, uploads
 from knowledge.assistant import Assistant
-from knowledge.models import Upload
+from knowledge.models import Asked, Upload
 from knowledge.service import Service, window
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -31,8 +32,9 @@ def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) ->
     assert follow["found"] and follow["sources"][0]["source"] == "002_0c8cf19a6beb1e4d.txt"
     assert service.given(first["id"], chat_id=GROUP)["question"] == QUESTION
     assert service.given(first["id"], chat_id=1) is None  # not from another chat
-    assert service.vote(first["id"], 1) and service.vote(follow["id"], -1) and service.vote(follow["id"], -5)
-    assert not service.vote(10**6, 1)
+    assert service.vote(first["id"], 1, chat_id=GROUP) and service.vote(follow["id"], -1, chat_id=GROUP)
+    assert service.vote(follow["id"], -5, chat_id=GROUP)
+    assert not service.vote(10**6, 1, chat_id=GROUP)
     service.ask("xã Không Có Thật đạt được gì?", chat_id=3, user_id=3)
     service.ask("xa khong co that dat duoc gi", chat_id=4, user_id=4)
     stats = chats.stats(seeded)
@@ -64,25 +66,25 @@ def test_a_bad_stored_context_is_ignored(seeded: Engine, tmp_path: Path) -> None
 def test_an_upload_is_previewed_then_stored_exactly_once(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
     data = (REPORTS / "phuong2_vung_tau_2024.txt").read_bytes()
-    preview = service.preview(user_id=5, file_name="../../etc/phuong2.txt", data=data)
+    preview = service.preview(user_id=5, chat_id=5, file_name="../../etc/phuong2.txt", data=data)
     assert preview["file_name"] == "phuong2.txt"  # a name, never a path
     (report,) = preview["reports"]
     assert report["unit"]["name"] == "2" and report["meeting_date"] == "2024-07-12"
     assert store.count_reports(seeded) == 5
     upload = preview["upload_id"]
-    summary = service.commit(upload, user_id=5)
+    summary = service.commit(upload, user_id=5, chat_id=5)
     assert summary is not None and summary["counts"]["added"] == 1
-    assert service.commit(upload, user_id=5) is None and not service.cancel(upload)
+    assert service.commit(upload, user_id=5, chat_id=5) is None and not service.cancel(upload, user_id=5, chat_id=5)
     assert store.count_reports(seeded) == 6
     with seeded.connect() as connection:  # the bytes are not kept once stored
         assert connection.execute(select(func.length(Upload.data))).scalar() == 0  # type: ignore[arg-type]
     (entry,) = uploads.audit_log(seeded)
     assert (entry["action"], entry["user_id"], entry["source"]) == ("load", 5, "phuong2.txt")
     # The same file again: nothing new, so nothing is held.
-    again = service.preview(user_id=5, file_name="phuong2.txt", data=data)
+    again = service.preview(user_id=5, chat_id=5, file_name="phuong2.txt", data=data)
     assert again["reports"][0]["unchanged"] and again["upload_id"] is None
     # A changed file of that name replaces the report.
-    changed = service.preview(user_id=5, file_name="phuong2.txt", data=data.replace(b"56.000.000", b"57.000.000"))
+    changed = service.preview(user_id=5, chat_id=5, file_name="phuong2.txt", data=data.replace(b"56.000.000", b"57.000.000"))
     assert changed["reports"][0]["replaces"] == summary["added"][0]["id"]
 
 
@@ -91,10 +93,10 @@ def test_a_jsonl_upload_is_counted_and_stored_whole(seeded: Engine, tmp_path: Pa
     lines = (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()[:8]
     lines.insert(3, "{not json")
     data = gzip.compress("\n".join(lines).encode())
-    preview = service.preview(user_id=5, file_name="tin.jsonl.gz", data=data)
+    preview = service.preview(user_id=5, chat_id=5, file_name="tin.jsonl.gz", data=data)
     assert preview["documents"] == 8 and len(preview["reports"]) == uploads.SHOWN and preview["more"] == 3
     assert preview["failed"][0]["reason"] == "bad_record"
-    summary = service.commit(preview["upload_id"], user_id=5)
+    summary = service.commit(preview["upload_id"], user_id=5, chat_id=5)
     assert summary is not None and summary["counts"]["added"] == 8
     assert json.dumps(summary)  # plain data for the renderer
     assert store.count_reports(seeded) == 13
@@ -103,7 +105,7 @@ def test_a_jsonl_upload_is_counted_and_stored_whole(seeded: Engine, tmp_path: Pa
 def test_unreadable_uploads_hold_nothing(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
     for name, data in (("x.exe", b"MZ"), ("e.txt", b""), ("d.docx", b"PK broken"), ("scan.pdf", b"%PDF-1.4")):
-        preview = service.preview(user_id=5, file_name=name, data=data)
+        preview = service.preview(user_id=5, chat_id=5, file_name=name, data=data)
         assert preview["upload_id"] is None and preview["failed"] and not preview["reports"]
     with seeded.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Upload)).scalar() == 0
@@ -111,9 +113,10 @@ def test_unreadable_uploads_hold_nothing(seeded: Engine, tmp_path: Path) -> None
 
 def test_cancel_keeps_nothing(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
-    preview = service.preview(user_id=5, file_name="p12.txt", data=(REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes())
-    assert service.cancel(preview["upload_id"]) and not service.cancel(preview["upload_id"])
-    assert service.commit(preview["upload_id"], user_id=5) is None
+    preview = service.preview(user_id=5, chat_id=5, file_name="p12.txt", data=(REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes())
+    upload = preview["upload_id"]
+    assert service.cancel(upload, user_id=5, chat_id=5) and not service.cancel(upload, user_id=5, chat_id=5)
+    assert service.commit(upload, user_id=5, chat_id=5) is None
     assert store.count_reports(seeded) == 5
 
 
@@ -143,3 +146,108 @@ def test_excerpt_window_is_cut_at_sentences() -> None:
     assert "Câu số 200" in found and found.startswith("…") and found.endswith("…")
     assert len(found) <= 302
     assert window("Ngắn.", ["không có"], size=300) == "Ngắn."
+
+
+# -- buttons are bound to their chat (and admin actions to their admin) ------------------------
+
+
+def _answers(engine: Engine) -> list[tuple[int, int, int | None]]:
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(select(Asked.id, Asked.chat_id, Asked.feedback).order_by(Asked.id))]  # type: ignore[call-overload]
+
+
+def test_an_answer_serves_only_the_chat_it_was_given_in(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    asked = service.ask(QUESTION, chat_id=GROUP, user_id=7)["id"]
+    before = _answers(seeded)
+    for chat in (1, None):  # another chat; a press with no chat (an inline message)
+        assert service.given(asked, chat_id=chat) is None
+        assert service.excerpt(asked, 0, chat_id=chat) is None
+        assert service.follow(asked, "limitation", chat_id=chat, user_id=7) is None
+        assert service.choose(asked, 0, chat_id=chat, user_id=7) is None
+        assert not service.vote(asked, -1, chat_id=chat)
+    assert _answers(seeded) == before  # no feedback, no new answer
+    assert chats.context_of(seeded, 1) is None
+    assert service.vote(asked, -1, chat_id=GROUP) and _answers(seeded)[-1][2] == -1
+
+
+def test_an_upload_is_settled_only_by_its_sender_in_its_chat(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    data = (REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes()
+    upload = service.preview(user_id=5, chat_id=5, file_name="p12.txt", data=data)["upload_id"]
+    for user, chat in ((6, 6), (5, GROUP), (6, 5), (5, None)):  # another admin; another chat
+        assert service.held(upload, user_id=user, chat_id=chat) is None
+        if chat is not None:
+            assert service.commit(upload, user_id=user, chat_id=chat) is None
+            assert not service.cancel(upload, user_id=user, chat_id=chat)
+    assert service.held(upload, user_id=5, chat_id=5) == {"upload_id": upload, "file_name": "p12.txt", "status": "pending"}
+    assert store.count_reports(seeded) == 5 and not uploads.audit_log(seeded)
+    assert service.commit(upload, user_id=5, chat_id=5) is not None and store.count_reports(seeded) == 6
+
+
+def test_a_deletion_is_confirmed_only_by_the_admin_who_asked_in_their_chat(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    assert service.ask_delete(10**6, user_id=5, chat_id=GROUP) is None  # no such report: nothing held
+    asked = service.ask_delete(3, user_id=5, chat_id=GROUP)
+    assert asked is not None and asked["source"] == "002_0c8cf19a6beb1e4d.txt"
+    deletion = asked["deletion_id"]
+    for user, chat in ((6, GROUP), (5, 5), (6, 6), (5, None)):
+        assert service.deletion(deletion, user_id=user, chat_id=chat) is None
+        if chat is not None:
+            assert service.confirm_delete(deletion, user_id=user, chat_id=chat) is None
+            assert service.keep(deletion, user_id=user, chat_id=chat) is None
+    assert service.deletion(deletion + 1, user_id=5, chat_id=GROUP) is None  # never given
+    assert store.count_reports(seeded) == 5 and not uploads.audit_log(seeded)
+    assert service.deletion(deletion, user_id=5, chat_id=GROUP) == {"deletion_id": deletion, "report_id": 3, "status": "pending"}
+    assert service.confirm_delete(deletion, user_id=5, chat_id=GROUP) == {"report_id": 3, "source": "002_0c8cf19a6beb1e4d.txt"}
+    assert service.confirm_delete(deletion, user_id=5, chat_id=GROUP) is None  # once
+    assert service.keep(deletion, user_id=5, chat_id=GROUP) is None
+    assert store.count_reports(seeded) == 4
+    kept = service.ask_delete(1, user_id=5, chat_id=GROUP)
+    assert kept is not None and service.keep(kept["deletion_id"], user_id=5, chat_id=GROUP) == 1
+    assert service.confirm_delete(kept["deletion_id"], user_id=5, chat_id=GROUP) is None
+    assert store.count_reports(seeded) == 4
+
+
+# -- a sent file's name is the sender's to choose -----------------------------------------------
+
+LONG = "Báo cáo sơ kết " + "ệ" * 200  # far over the 255 bytes a file system takes for a name
+BAD_NAMES = ["..", "../", ".", "", "   ", "/", "\\", "...", ".txt", LONG + ".txt", "a\x00b.txt", "a\x07\x1b\n\tb.txt",
+             "../../etc/passwd.txt", "a/b.txt", "a\\b.txt", "C:\\Users\\x\\bao cao.txt", "\u202etxt.exe",
+             "bad\ud800.txt"]  # fmt: skip
+
+
+def _shown(name: str) -> None:
+    """A name fit to show and cite: one line of visible characters, no path, not too long."""
+    assert name and name.strip() == name and len(name) <= uploads.NAME_CHARS
+    assert all(c.isprintable() for c in name) and not {"/", "\\", "\u202e"} & set(name)
+    assert name.encode("utf-8")  # no lone surrogate either
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_any_file_name_is_read_under_a_safe_name_and_cited_by_a_clean_one(seeded: Engine, tmp_path: Path, name: str) -> None:
+    service = service_over(seeded, tmp_path)
+    data = (REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes()
+    preview = service.preview(user_id=5, chat_id=5, file_name=name, data=data)
+    _shown(preview["file_name"])
+    assert uploads.stored_name(name) in {"tai-lieu.txt", "tai-lieu.exe"}
+    if name.endswith(".exe"):  # no format to read it by: said, with the reason
+        assert [f["reason"] for f in preview["failed"]] == ["unsupported_format"] and preview["upload_id"] is None
+        return
+    assert preview["documents"] == 1 and not preview["failed"], preview["failed"]
+    summary = service.commit(preview["upload_id"], user_id=5, chat_id=5)
+    assert summary is not None and summary["added"][0]["source"] == preview["file_name"]
+
+
+def test_a_long_name_keeps_its_format_and_what_tells_files_apart(seeded: Engine, tmp_path: Path) -> None:
+    service = service_over(seeded, tmp_path)
+    lines = (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    preview = service.preview(user_id=5, chat_id=5, file_name=LONG + ".JSONL.GZ", data=gzip.compress("\n".join(lines).encode()))
+    name = preview["file_name"]
+    _shown(name)
+    assert name.startswith("Báo cáo sơ kết ệệ") and name.endswith("….JSONL.GZ") and preview["documents"] == 2
+    assert uploads.stored_name(LONG + ".JSONL.GZ") == "tai-lieu.jsonl.gz"
+    assert [r["source"].split("#")[0] for r in preview["reports"]] == [name, name]
+    assert uploads.safe_name(LONG) == LONG[: uploads.NAME_CHARS - 1] + "…"  # no suffix: nothing kept for it
+    assert uploads.safe_name("../tệp\x00 báo\ncáo.docx") == "tệp báo cáo.docx"
+    assert uploads.safe_name(None) == uploads.safe_name("..") == "tai-lieu.txt"

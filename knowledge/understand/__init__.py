@@ -45,7 +45,15 @@ from knowledge.understand.periods import (
 )
 from knowledge.understand.question import Question
 from knowledge.understand.units import central_named, resolve_units
-from knowledge.understand.words import FRONT_TOKENS, MAX_QUESTION, PUNCTUATION, STOPWORDS, expand
+from knowledge.understand.words import (
+    FRONT_TOKENS,
+    MAX_QUESTION,
+    PUNCTUATION,
+    STOPWORDS,
+    expand,
+    says_something,
+    without_syntax,
+)
 
 __all__ = [
     "FRONT_TOKENS",
@@ -62,9 +70,10 @@ __all__ = [
 
 
 def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Question:
-    text = normalize(squash(text[:MAX_QUESTION]))
+    # Query syntax typed around a question ("Phường 2 ^5", "quỹ AND hạn~2") is no part of it.
+    text = normalize(squash(without_syntax(text[:MAX_QUESTION])))
     folded = expand(squash(PUNCTUATION.sub(" ", fold(text))))
-    question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set())
+    question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set(), bare=not says_something(text))
     question.intent = intent(folded)
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())

@@ -34,6 +34,7 @@ class Question:
     anchors: set[str] = field(default_factory=set)  # ...or its report ("lần thứ 7")
     near: set[str] = field(default_factory=set)  # ...or the passage's neighbours (a place)
     explicit: set[str] = field(default_factory=set)  # facets the question itself gave
+    bare: bool = False  # nothing but query syntax and punctuation: no word, number or code
 
     @property
     def about_front(self) -> bool:

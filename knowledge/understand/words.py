@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from knowledge.terms import DOC_CODE
+from knowledge.text import fold
+
 MAX_QUESTION = 1000  # characters looked at; a pasted page is cut, never an error
 FRONT_TOKENS = frozenset({"mttq", "ubmttq", "ubtu", "ctmt", "btt"})
 
@@ -35,3 +38,27 @@ def expand(folded: str) -> str:
     folded = _CHAIR.sub(lambda m: "pho chu tich" if m[1] else "chu tich", folded)
     folded = _SPELLED_RE.sub(lambda m: _SPELLED[m[1]], folded)
     return _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[1]], folded)
+
+
+# Search-engine query syntax (Lucene, tantivy, most search boxes): what is left of it once
+# the punctuation is gone is the arguments of "~" and "^" (fuzziness, boosts: "hạn~2",
+# "^5") and the boolean words as such engines write them. Lower-case "to" and "not" stay:
+# they are folded Vietnamese ("tổ", "nốt").
+_OPERATOR_ARGUMENT = re.compile(r"[~^]\s*\d+(?:[.,]\d+)?")
+_BOOLEAN = re.compile(r"\b(?:AND|OR|NOT|TO)\b|(?i:\b(?:and|or)\b)")
+_LETTERS_AND_DIGITS = re.compile(r"[a-z0-9]+")
+
+
+def without_syntax(text: str) -> str:
+    """The question without the words and numbers of query syntax: "^5" asks for no 5, and
+    "AND" for no word "and"."""
+    return _BOOLEAN.sub(" ", _OPERATOR_ARGUMENT.sub(" ", text))
+
+
+def says_something(text: str) -> bool:
+    """``text`` (without query syntax) holds a word of two letters or more (a lone letter is a
+    leftover, as in "[a TO z]"), a number or a document code: "~2 ?", "^5 ^5 ?" or
+    "* OR AND" ask nothing, whatever a search engine would make of them."""
+    if DOC_CODE.search(text):
+        return True
+    return any(len(w) > 1 or w.isdigit() for w in _LETTERS_AND_DIGITS.findall(fold(text).lower()))
