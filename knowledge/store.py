@@ -7,6 +7,8 @@ its report; a failure rolls the whole report back, so nothing is ever half-store
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,8 +16,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
-from sqlalchemy.engine import Connection, make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
@@ -36,6 +40,8 @@ from knowledge.terms import mentions_front
 from knowledge.text import fold
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key serialising migrations ("mttq_mig"); advisory locks are per database.
+_MIGRATION_LOCK = 0x6D7474715F6D6967
 
 
 @dataclass(slots=True)
@@ -57,7 +63,15 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def in_memory(url: str) -> bool:
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of an SQLite database (None: PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or in_memory(url):
+        return None
+    return Path(parsed.database or "").expanduser()
+
+
+def in_memory(url: str | URL) -> bool:
     """An SQLite database that lives in one connection and is gone when the process ends."""
     parsed = make_url(url)
     return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in {"", ":memory:"}
@@ -89,11 +103,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
+    """Bring the schema to the newest revision; any number of processes may call it at once.
+
+    A database already at head is only read (no lock, no write: the common start, and the
+    only one a read-only database allows). Otherwise one process at a time migrates: the
+    others wait for the lock, then find the schema at head and do nothing.
+    """
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if schema_revision(engine) == head:
+        return
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held by the migrating transaction (released at commit or when the connection
+            # dies): a second instance waits here instead of creating the tables again.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (None: an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: an exclusive file lock beside the database (`<db>.migrate.lock`), because
+    SQLite's DDL runs outside the driver's transaction and two migrations interleave.
+    PostgreSQL takes its advisory lock inside the migrating transaction instead."""
+    path = sqlite_path(engine.url)
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl  # POSIX only; elsewhere migrations are not serialised
+    except ImportError:
+        yield
+        return
+    with open(f"{path}.migrate.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def identity(engine: Engine) -> str:
