@@ -7,6 +7,7 @@ its report; a failure rolls the whole report back, so nothing is ever half-store
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -18,8 +19,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
@@ -39,7 +41,12 @@ from knowledge.models import (
 from knowledge.terms import mentions_front
 from knowledge.text import fold
 
+log = logging.getLogger(__name__)
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# A report lost to another process is classified again; each retry follows a commit of the
+# other side, so a few attempts always settle (every row they race for then exists).
+_SAVE_ATTEMPTS = 5
 # pg_advisory_xact_lock key serialising migrations ("mttq_mig"); advisory locks are per database.
 _MIGRATION_LOCK = 0x6D7474715F6D6967
 
@@ -178,20 +185,53 @@ def known_sources(engine: Engine) -> dict[str, str]:
 
 
 def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved:
+    """Store a report in one transaction: added, or replaced (a new version under the same
+    source), or only classified (unchanged: this source already holds this content, keeping
+    its id; duplicate: another source does).
+
+    Processes storing the same reports at once (two ingests of one folder, two instances):
+    the unique indexes on the content hash and the source decide who stores; the other's
+    transaction is rolled back and the report is classified again against what was stored.
+    """
     digest = content_hash(record.text)
+    for attempt in range(_SAVE_ATTEMPTS):
+        try:
+            return _save(engine, record, source=source, digest=digest, raw_hash=raw_hash)
+        except IntegrityError as error:
+            if not _unique_conflict(error) or attempt + 1 == _SAVE_ATTEMPTS:
+                raise
+            log.info("%s: stored by another process meanwhile; classifying it again", source)
+    raise AssertionError("unreachable")
+
+
+def _save(engine: Engine, record: Record, *, source: str, digest: str, raw_hash: str) -> Saved:
     with engine.begin() as connection:
-        same = connection.execute(
-            select(Report.id, Report.source).where(Report.content_hash == digest)  # type: ignore[call-overload]
-        ).first()
+        # One statement, one snapshot: the content and the source are judged together, so
+        # a report another process has just stored is never taken for an old version.
+        rows = connection.execute(
+            select(Report.id, Report.source, Report.content_hash).where(  # type: ignore[call-overload]
+                or_(col(Report.content_hash) == digest, col(Report.source) == source)
+            )
+        ).all()
+        same = next((r for r in rows if r.content_hash == digest), None)
         if same is not None:
             status = "unchanged" if same.source == source else "duplicate"
             return Saved(status, same.id, source, None if status == "unchanged" else same.source)
-        old = connection.execute(select(Report.id).where(Report.source == source)).scalar()  # type: ignore[call-overload]
+        old = next((r.id for r in rows if r.source == source), None)
         if old is not None:
             _delete(connection, old)
         report_id = _insert(connection, record, source=source, digest=digest, raw_hash=raw_hash)
         _log_change(connection, report_id, "add")
     return Saved("replaced" if old is not None else "added", report_id, source)
+
+
+def _unique_conflict(error: IntegrityError) -> bool:
+    """A unique index refused the row (PostgreSQL SQLSTATE 23505, SQLite "UNIQUE constraint
+    failed"); other integrity errors (a NULL where none is allowed) are real failures."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    return "UNIQUE constraint failed" in str(error.orig)
 
 
 def _insert(

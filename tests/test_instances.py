@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from knowledge import store
+from knowledge.ingest import documents, ingest, sample_paths
 from tests.conftest import POSTGRES_URL
 
 INSTANCES = 6
@@ -72,3 +73,79 @@ def test_instances_opening_an_empty_database_at_once_all_start(empty_url: str) -
     head = store.ScriptDirectory.from_config(store._alembic_config()).get_current_head()
     assert versions == [head]  # migrated once: one version row, one identity
     assert identities == 1
+
+
+REPORTS = 40
+
+
+def _folder(path: Path, *, version: int = 0) -> Path:
+    """Forty distinct reports, one file each; ``version`` rewrites every fourth one."""
+    path.mkdir(exist_ok=True)
+    seeds = [p.read_text("utf-8") for p in sample_paths()]
+    for index in range(REPORTS):
+        gifts = index + 1 + (version if index % 4 == 0 else 0)
+        text = f"Bản tin số {index}: tặng {gifts} phần quà.\n" + seeds[index % len(seeds)]
+        (path / f"r{index:02}.txt").write_text(text, "utf-8")
+    return path
+
+
+def _ingest(url: str, folder: Path, barrier: Any, results: Any) -> None:
+    engine = store.connect(url)
+    barrier.wait()  # both start on the first file together: they race for every report
+    try:
+        results.put(ingest(engine, documents([folder]), workers=1).as_dict())
+    except Exception as error:
+        results.put({"error": f"{type(error).__name__}: {error}"[:300]})
+    engine.dispose()
+
+
+def _both(url: str, folder: Path) -> dict[str, list[str]]:
+    """Two processes ingest the folder at once; the union of their summaries by outcome."""
+    union: dict[str, list[str]] = {}
+    for summary in _at_once(_ingest, (url, folder), 2):
+        assert "error" not in summary, summary
+        for outcome in ("added", "replaced", "duplicate", "unchanged", "failed"):
+            union.setdefault(outcome, []).extend(
+                s if isinstance(s, str) else str(s["source"]) for s in summary[outcome]  # type: ignore[index]
+            )
+    return union
+
+
+def _ids(url: str) -> tuple[dict[str, int], list[str]]:
+    engine = store.connect(url)
+    ids = {str(r["source"]): int(r["id"]) for r in store.list_reports(engine)}
+    with engine.connect() as connection:
+        ops = connection.execute(text("SELECT op FROM reportchange ORDER BY seq")).scalars().all()
+    engine.dispose()
+    return ids, list(ops)
+
+
+def test_two_ingests_of_one_folder_at_once_store_each_report_once(
+    empty_url: str, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path / "reports")
+    store.connect(empty_url).dispose()
+    union = _both(empty_url, folder)
+    assert union["failed"] == []
+    assert union["replaced"] == union["duplicate"] == []
+    assert sorted(union["added"]) == sorted(str(p) for p in folder.iterdir())  # once each
+    assert len(union["unchanged"]) == REPORTS  # what one stored, the other found unchanged
+    ids, ops = _ids(empty_url)
+    assert len(ids) == REPORTS and ops == ["add"] * REPORTS  # nothing deleted and re-stored
+
+    _folder(folder, version=1)  # a new version of every fourth report, ingested twice at once
+    union = _both(empty_url, folder)
+    changed = sorted(str(folder / f"r{i:02}.txt") for i in range(0, REPORTS, 4))
+    assert union["failed"] == union["added"] == union["duplicate"] == []
+    assert sorted(union["replaced"]) == changed  # each new version stored once
+    again, ops = _ids(empty_url)
+    assert ops.count("del") == len(changed)
+    assert {s: i for s, i in again.items() if s not in changed} == {
+        s: i for s, i in ids.items() if s not in changed
+    }
+
+    engine = store.connect(empty_url)
+    rerun = ingest(engine, documents([folder]), workers=1).as_dict()
+    engine.dispose()
+    assert rerun["counts"]["unchanged"] == REPORTS  # type: ignore[index]
+    assert _ids(empty_url)[0] == again
