@@ -115,7 +115,9 @@ class PassageIndex:
             self._memory_seq, self._memory_db = 0, ""
             return tantivy.Index(SCHEMA)
         state = self._read_state()
-        if state.get("version") != VERSION and self.path.exists():
+        # Only a state file naming another version means an old index: a folder without one
+        # is new, perhaps being created by another process this moment (never remove it).
+        if state and state.get("version") != VERSION:
             log.warning("index at %s has another version: rebuilding it once", self.path)
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True, exist_ok=True)

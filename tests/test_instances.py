@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tantivy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from knowledge import store
+from knowledge.index import SCHEMA, PassageIndex
 from knowledge.ingest import documents, ingest, sample_paths
 from tests.conftest import POSTGRES_URL
 
@@ -149,3 +151,28 @@ def test_two_ingests_of_one_folder_at_once_store_each_report_once(
     engine.dispose()
     assert rerun["counts"]["unchanged"] == REPORTS  # type: ignore[index]
     assert _ids(empty_url)[0] == again
+
+
+def _index(url: str, folder: Path, barrier: Any, results: Any) -> None:
+    engine = store.connect(url)
+    barrier.wait()  # every process opens the new index folder at the same moment
+    try:
+        index = PassageIndex(engine, folder)
+        index.sync(force=True)
+        results.put("ok")
+    except Exception as error:
+        results.put(f"{type(error).__name__}: {error}"[:300])
+    engine.dispose()
+
+
+def test_instances_opening_a_new_index_folder_at_once_all_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'mttq.db'}"
+    engine = store.connect(url)
+    paths = sample_paths()
+    ingest(engine, documents(paths), workers=1)
+    outcomes = _at_once(_index, (url, tmp_path / "index"), INSTANCES)
+    assert outcomes == ["ok"] * INSTANCES
+    index = PassageIndex(engine, tmp_path / "index")
+    index.sync(force=True)
+    heads = index.search(tantivy.Query.term_query(SCHEMA, "kind", "title"), limit=50, stored=False)
+    assert len(heads) == len(paths)  # one head passage per report: the index is whole
