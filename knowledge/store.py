@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
@@ -63,11 +67,126 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def connect(url: str) -> Engine:
-    """An engine with the schema migrated to the newest revision."""
+def connect(url: str, *, read_only: bool = False) -> Engine:
+    """An engine with the schema migrated to the newest revision.
+
+    An SQLite database whose file or folder cannot be written (a read-only mount, another
+    user's files) raises StoreError('read_only_database') at once, before any work; with
+    ``read_only`` (the caller never writes) it is opened read-only instead, provided its
+    schema is already the newest (else StoreError('old_schema')).
+    """
+    path = sqlite_path(url)
+    cause = _unwritable(path) if path is not None else None
+    if path is not None and cause is not None:
+        if not read_only:
+            raise StoreError("read_only_database", f"database {path} cannot be written: {cause}")
+        return _open_read_only(path, cause)
     engine = _engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except OperationalError as error:
+        if not _write_refused(error):
+            raise
+        engine.dispose()
+        raise StoreError("read_only_database", f"database {_url_text(url)} cannot be written: {error.orig}") from None
     return engine
+
+
+def _url_text(url: str | URL) -> str:
+    """The URL as a message may show it (no password)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def read_only_cause(engine: Engine) -> str | None:
+    """Why this engine was opened read-only (None: it writes)."""
+    return _READ_ONLY.get(engine)
+
+
+def require_writable(engine: Engine, *, purpose: str) -> None:
+    """Raise StoreError('read_only_database') when ``purpose`` needs to write and cannot."""
+    cause = read_only_cause(engine)
+    if cause is not None:
+        raise StoreError("read_only_database", f"{purpose}: the database cannot be written: {cause}")
+
+
+# Engines opened read-only, with the reason (the file system, permissions).
+_READ_ONLY: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why SQLite cannot write this database, or None. It also writes beside the file (the
+    WAL, its -shm index, the journal, the migration lock), so the folder counts too."""
+    for target in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if target.exists() and not os.access(target, os.W_OK):
+            return _denied(target)
+    return folder_unwritable(path.parent)
+
+
+def folder_unwritable(folder: Path) -> str | None:
+    """Why files cannot be created in this folder, or None. A folder not there yet is
+    created at first use, so its nearest existing parent decides."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return _denied(folder)
+    return None
+
+
+def _denied(path: Path) -> str:
+    statvfs = getattr(os, "statvfs", None)  # POSIX
+    try:
+        read_only_fs = statvfs is not None and bool(statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    if read_only_fs:
+        return f"{path} is on a read-only file system"
+    return f"{path} is not writable by this user (permission denied)"
+
+
+def _write_refused(error: OperationalError) -> bool:
+    """SQLite refused to write or create a file (a check above cannot see every cause:
+    ACLs, a -shm file of another user), or PostgreSQL is read-only."""
+    name = str(getattr(error.orig, "sqlite_errorname", ""))
+    sqlstate = str(getattr(error.orig, "sqlstate", ""))
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or sqlstate == "25006"
+
+
+def _open_read_only(path: Path, cause: str) -> Engine:
+    if not path.exists():
+        raise StoreError("read_only_database", f"database {path} does not exist and cannot be created: {cause}")
+    engine = create_engine(f"sqlite:///{path}", creator=partial(_read_only_connection, path))
+    _READ_ONLY[engine] = cause
+    try:
+        revision, head = schema_revision(engine), _head()
+    except OperationalError as error:  # not even readable (permissions, not a database)
+        engine.dispose()
+        raise StoreError("io_error", f"database {path} cannot be opened: {error.orig}") from None
+    if revision != head:
+        engine.dispose()
+        found = f"is at schema revision {revision}" if revision else "has no schema yet"
+        raise StoreError(
+            "old_schema",
+            f"database {path} {found}, this version needs {head}, and it cannot be upgraded "
+            f"here: {cause}; run any mttq command once where it can be written",
+        )
+    return engine
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """mode=ro sees the database with its WAL, but needs the WAL's -shm index, which SQLite
+    cannot create in a folder it cannot write. Then the file is opened immutable: as it is,
+    without locks; with no -shm there is no writer, and a WAL left by a crash is not read."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        if Path(f"{path}-wal").exists():
+            log.warning("%s: its WAL cannot be read here; changes not yet checkpointed are not seen", path)
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    connection.execute("PRAGMA query_only=ON")
+    return connection
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -117,8 +236,7 @@ def migrate(engine: Engine) -> None:
     others wait for the lock, then find the schema at head and do nothing.
     """
     config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if schema_revision(engine) == head:
+    if schema_revision(engine) == _head():
         return
     with _migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -133,6 +251,10 @@ def schema_revision(engine: Engine) -> str | None:
     """The revision the database's schema is at (None: an empty database)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def _alembic_config() -> Config:

@@ -20,6 +20,8 @@ from knowledge.index import SCHEMA, PassageIndex
 from knowledge.ingest import documents, ingest, sample_paths
 from tests.conftest import POSTGRES_URL
 
+pytestmark = pytest.mark.slow  # processes started together
+
 INSTANCES = 6
 
 
