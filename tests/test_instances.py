@@ -14,6 +14,7 @@ import pytest
 import tantivy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from knowledge import store
 from knowledge.index import SCHEMA, PassageIndex
@@ -35,8 +36,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set to a postgresql:// URL")
     name = f"mttq_test_{uuid.uuid4().hex[:12]}"
     server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError as error:  # a role without CREATEDB
+        server.dispose()
+        pytest.skip(f"PostgreSQL: cannot create a fresh database ({error.orig})")
     try:
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
