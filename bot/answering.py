@@ -11,18 +11,21 @@ from typing import Any
 
 from bot.settings import get_settings
 from handlers import render
+from knowledge import store
 from knowledge.answer import Answer
 from knowledge.assistant import Assistant
 from knowledge.ingest import documents, ingest, sample_paths
 
 
-def open_assistant(*, load_samples: bool = False) -> tuple[Assistant, int]:
+def open_assistant(*, load_samples: bool = False, read_only: bool = False) -> tuple[Assistant, int]:
     """The assistant over the configured database; with ``load_samples`` an empty database
-    first gets the bundled sample reports. Returns how many samples were loaded."""
+    first gets the bundled sample reports. Returns how many samples were loaded.
+    ``read_only``: the caller only answers, so a database that cannot be written will do."""
     settings = get_settings()
-    assistant = Assistant.open(settings.database_url, index_dir=settings.index_dir)
+    assistant = Assistant.open(settings.database_url, index_dir=settings.index_dir, read_only=read_only)
     loaded = 0
     if load_samples and not assistant.catalog.reports:
+        store.require_writable(assistant.engine, purpose="the database is empty and the sample reports cannot be loaded")
         paths = sample_paths()
         summary = ingest(assistant.engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
         loaded = len(summary.added)

@@ -44,9 +44,11 @@ def _logging() -> None:
     logging.basicConfig(level=get_settings().log_level.upper(), stream=sys.stderr)
 
 
-def _engine() -> Any:
+def _engine(*, read_only: bool = False) -> Any:
+    """The configured database; ``read_only`` commands also work on one that cannot be
+    written (a read-only folder), the others stop at once saying why."""
     _logging()
-    return store.connect(get_settings().database_url)
+    return store.connect(get_settings().database_url, read_only=read_only)
 
 
 def _print_json(data: Any) -> None:
@@ -134,7 +136,7 @@ def ask_command(
 ) -> None:
     """Answer a question (or every line of standard input) from the stored reports."""
     _logging()
-    assistant, _ = answering.open_assistant()
+    assistant, _ = answering.open_assistant(read_only=True)
     previous = _context(context)
     questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
     for text in questions:
@@ -166,7 +168,7 @@ def _context(raw: str | None) -> dict[str, Any] | None:
 def chat_command() -> None:
     """Interactive console chat (loads the bundled samples into an empty database first)."""
     _logging()
-    assistant, loaded = answering.open_assistant(load_samples=True)
+    assistant, loaded = answering.open_assistant(load_samples=True, read_only=True)
     interactive = sys.stdin.isatty()
     if loaded:
         typer.echo(render.samples_loaded(loaded), err=not interactive)
@@ -202,7 +204,7 @@ def eval_command(
     except (OSError, ValueError) as error:
         typer.echo(render.error("bad_questions", str(error)), err=True)
         raise typer.Exit(1) from None
-    assistant, _ = answering.open_assistant()
+    assistant, _ = answering.open_assistant(read_only=True)
     result = answering.evaluate(assistant, rows)
     if as_json:
         _print_json(result if verbose else {k: v for k, v in result.items() if k != "failures"})
@@ -220,7 +222,7 @@ def show_command(
 ) -> None:
     """Show one stored report."""
     try:
-        report = store.find(_engine(), id_or_source)
+        report = store.find(_engine(read_only=True), id_or_source)
     except StoreError as error:
         typer.echo(render.error(error.reason, error.detail), err=True)
         raise typer.Exit(1) from None
@@ -235,7 +237,7 @@ def reports_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
 ) -> None:
     """List stored reports."""
-    rows = store.list_reports(_engine())
+    rows = store.list_reports(_engine(read_only=True))
     if as_json:
         _print_json(rows)
     else:

@@ -33,6 +33,8 @@ REASONS: dict[str, str] = {
     "index_path": "không mở được thư mục chỉ mục tìm kiếm (INDEX_DIR)",
     "bad_context": "ngữ cảnh (--context) không phải JSON hợp lệ",
     "bad_questions": "không đọc được tệp câu hỏi",
+    "read_only_database": "không ghi được vào cơ sở dữ liệu (tệp hoặc thư mục chỉ cho đọc)",
+    "old_schema": "cơ sở dữ liệu ở phiên bản cũ, cần nâng cấp nhưng không ghi được",
 }
 WARNINGS: dict[str, str] = {
     "truncated": "văn bản bị cắt giữa chừng",

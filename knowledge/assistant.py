@@ -37,8 +37,17 @@ class Assistant:
     sources: int = MAX_REPORTS  # reports quoted in an answer at most (the bot pages through more)
 
     @classmethod
-    def open(cls, database_url: str, *, index_dir: str | None = None, engine: Engine | None = None) -> Assistant:
-        engine = engine or store.connect(database_url)
+    def open(
+        cls,
+        database_url: str,
+        *,
+        index_dir: str | None = None,
+        engine: Engine | None = None,
+        read_only: bool = False,
+    ) -> Assistant:
+        """``read_only``: answering only, so a database (and index) that cannot be written
+        will do, as long as both are current."""
+        engine = engine or store.connect(database_url, read_only=read_only)
         index = PassageIndex(engine, index_path(database_url, index_dir))
         catalog = Catalog(engine)
         assistant = cls(engine, index, catalog)

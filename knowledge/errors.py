@@ -23,3 +23,7 @@ class ReadError(KnowledgeError):
 
 class StoreError(KnowledgeError):
     """A report could not be stored or found."""
+
+
+class IndexUnavailable(KnowledgeError):
+    """The search index cannot be opened as configured (missing where it cannot be built)."""

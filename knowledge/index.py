@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -32,7 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from knowledge import store
-from knowledge.errors import KnowledgeError
+from knowledge.errors import IndexUnavailable
 from knowledge.models import Item, Report, ReportChange
 from knowledge.terms import Terms, terms
 from knowledge.text import fold
@@ -97,10 +98,6 @@ def index_path(database_url: str, configured: str | None = None) -> Path | None:
     return Path("data") / f"index-{digest}"
 
 
-class IndexPathError(KnowledgeError):
-    """INDEX_DIR names something that cannot hold an index (a file, an unwritable place)."""
-
-
 class PassageIndex:
     """The persistent index of one database; thread-safe for many readers.
 
@@ -127,20 +124,26 @@ class PassageIndex:
             index = tantivy.Index(SCHEMA)
             return index, index.searcher()
         if self.path.exists() and not self.path.is_dir():
-            raise IndexPathError(
+            raise IndexUnavailable(
                 "index_path",
                 f"INDEX_DIR {self.path} is a file, not a folder; point it to a folder (it is "
                 "created if missing) or remove the file",
                 source=str(self.path),
             )
+        cause = store.folder_unwritable(self.path)
+        if cause is not None:
+            index = self._open_read_only(cause)
+            return index, index.searcher()
         state = self._read_state()
-        if state.get("version") != VERSION and self.path.exists():
+        # Only a state file naming another version means an old index: a folder without one
+        # is new, perhaps being created by another process this moment (never remove it).
+        if state and state.get("version") != VERSION:
             log.warning("index at %s has another version: rebuilding it once", self.path)
             shutil.rmtree(self.path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise IndexPathError(
+            raise IndexUnavailable(
                 "index_path", f"cannot create the index folder {self.path}: {error}", source=str(self.path)
             ) from None
         try:
@@ -158,6 +161,59 @@ class PassageIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
         return index, index.searcher()
+
+    def _open_read_only(self, cause: str) -> tantivy.Index:
+        """An index folder this process cannot write (a read-only mount, another user's).
+
+        tantivy takes a lock file even to read, so the folder is read through links from a
+        private temporary folder, where the locks are written, and so is a catch-up with
+        reports stored since (kept until the process ends). An index that is missing, of
+        another version or of another database would have to be built: that is an error.
+        """
+        assert self.path is not None
+        problem = self._unusable_as_is()
+        if problem is not None:
+            raise IndexUnavailable(
+                "index_path",
+                f"index folder {self.path} {problem}, and it cannot be written: {cause}; "
+                "point INDEX_DIR to a writable folder",
+                source=str(self.path),
+            )
+        self._overlay = tempfile.TemporaryDirectory(prefix="mttq-index-")
+        overlay = Path(self._overlay.name)
+        for entry in self.path.iterdir():
+            if not entry.name.endswith(".lock"):
+                (overlay / entry.name).symlink_to(entry.resolve())
+        log.info("index at %s cannot be written (%s): read through %s", self.path, cause, overlay)
+        behind = store.change_head(self.engine)[1] - int(self._read_state().get("seq", 0))
+        if behind > 0:
+            log.warning(
+                "index at %s is %d changes behind the database and cannot be written: "
+                "catching up in a temporary folder, again at every start",
+                self.path,
+                behind,
+            )
+        folder, self.path = self.path, overlay
+        try:
+            return tantivy.Index(SCHEMA, path=str(overlay), reuse=True)
+        except ValueError as error:
+            raise IndexUnavailable(
+                "index_path", f"index folder {folder} cannot be read: {error}", source=str(folder)
+            ) from None
+
+    def _unusable_as_is(self) -> str | None:
+        """Why the index on disk cannot answer for this database without a rebuild."""
+        assert self.path is not None
+        if not self.path.exists():
+            return "does not exist"
+        state = self._read_state()
+        if not state or not (self.path / "meta.json").exists():
+            return "holds no index"
+        if state.get("version") != VERSION:
+            return f"holds an index of another version ({state.get('version')}; this one reads {VERSION})"
+        if state.get("db") != store.identity(self.engine):
+            return "holds the index of another database"
+        return None
 
     def _read_state(self) -> dict[str, Any]:
         if self.path is None:

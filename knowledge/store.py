@@ -7,15 +7,25 @@ its report; a failure rolls the whole report back, so nothing is ever half-store
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sqlite3
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
-from sqlalchemy.engine import Connection, make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
@@ -35,7 +45,14 @@ from knowledge.models import (
 from knowledge.terms import mentions_front
 from knowledge.text import fold
 
+log = logging.getLogger(__name__)
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# A report lost to another process is classified again; each retry follows a commit of the
+# other side, so a few attempts always settle (every row they race for then exists).
+_SAVE_ATTEMPTS = 5
+# pg_advisory_xact_lock key serialising migrations ("mttq_mig"); advisory locks are per database.
+_MIGRATION_LOCK = 0x6D7474715F6D6967
 
 
 @dataclass(slots=True)
@@ -50,14 +67,137 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def connect(url: str) -> Engine:
-    """An engine with the schema migrated to the newest revision."""
+def connect(url: str, *, read_only: bool = False) -> Engine:
+    """An engine with the schema migrated to the newest revision.
+
+    An SQLite database whose file or folder cannot be written (a read-only mount, another
+    user's files) raises StoreError('read_only_database') at once, before any work; with
+    ``read_only`` (the caller never writes) it is opened read-only instead, provided its
+    schema is already the newest (else StoreError('old_schema')).
+    """
+    path = sqlite_path(url)
+    cause = _unwritable(path) if path is not None else None
+    if path is not None and cause is not None:
+        if not read_only:
+            raise StoreError("read_only_database", f"database {path} cannot be written: {cause}")
+        return _open_read_only(path, cause)
     engine = _engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except OperationalError as error:
+        if not _write_refused(error):
+            raise
+        engine.dispose()
+        raise StoreError("read_only_database", f"database {_url_text(url)} cannot be written: {error.orig}") from None
     return engine
 
 
-def in_memory(url: str) -> bool:
+def _url_text(url: str | URL) -> str:
+    """The URL as a message may show it (no password)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def read_only_cause(engine: Engine) -> str | None:
+    """Why this engine was opened read-only (None: it writes)."""
+    return _READ_ONLY.get(engine)
+
+
+def require_writable(engine: Engine, *, purpose: str) -> None:
+    """Raise StoreError('read_only_database') when ``purpose`` needs to write and cannot."""
+    cause = read_only_cause(engine)
+    if cause is not None:
+        raise StoreError("read_only_database", f"{purpose}: the database cannot be written: {cause}")
+
+
+# Engines opened read-only, with the reason (the file system, permissions).
+_READ_ONLY: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why SQLite cannot write this database, or None. It also writes beside the file (the
+    WAL, its -shm index, the journal, the migration lock), so the folder counts too."""
+    for target in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if target.exists() and not os.access(target, os.W_OK):
+            return _denied(target)
+    return folder_unwritable(path.parent)
+
+
+def folder_unwritable(folder: Path) -> str | None:
+    """Why files cannot be created in this folder, or None. A folder not there yet is
+    created at first use, so its nearest existing parent decides."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return _denied(folder)
+    return None
+
+
+def _denied(path: Path) -> str:
+    statvfs = getattr(os, "statvfs", None)  # POSIX
+    try:
+        read_only_fs = statvfs is not None and bool(statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    if read_only_fs:
+        return f"{path} is on a read-only file system"
+    return f"{path} is not writable by this user (permission denied)"
+
+
+def _write_refused(error: OperationalError) -> bool:
+    """SQLite refused to write or create a file (a check above cannot see every cause:
+    ACLs, a -shm file of another user), or PostgreSQL is read-only."""
+    name = str(getattr(error.orig, "sqlite_errorname", ""))
+    sqlstate = str(getattr(error.orig, "sqlstate", ""))
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or sqlstate == "25006"
+
+
+def _open_read_only(path: Path, cause: str) -> Engine:
+    if not path.exists():
+        raise StoreError("read_only_database", f"database {path} does not exist and cannot be created: {cause}")
+    engine = create_engine(f"sqlite:///{path}", creator=partial(_read_only_connection, path))
+    _READ_ONLY[engine] = cause
+    try:
+        revision, head = schema_revision(engine), _head()
+    except OperationalError as error:  # not even readable (permissions, not a database)
+        engine.dispose()
+        raise StoreError("io_error", f"database {path} cannot be opened: {error.orig}") from None
+    if revision != head:
+        engine.dispose()
+        found = f"is at schema revision {revision}" if revision else "has no schema yet"
+        raise StoreError(
+            "old_schema",
+            f"database {path} {found}, this version needs {head}, and it cannot be upgraded "
+            f"here: {cause}; run any mttq command once where it can be written",
+        )
+    return engine
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """mode=ro sees the database with its WAL, but needs the WAL's -shm index, which SQLite
+    cannot create in a folder it cannot write. Then the file is opened immutable: as it is,
+    without locks; with no -shm there is no writer, and a WAL left by a crash is not read."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        if Path(f"{path}-wal").exists():
+            log.warning("%s: its WAL cannot be read here; changes not yet checkpointed are not seen", path)
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    connection.execute("PRAGMA query_only=ON")
+    return connection
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of an SQLite database (None: PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or in_memory(url):
+        return None
+    return Path(parsed.database or "").expanduser()
+
+
+def in_memory(url: str | URL) -> bool:
     """An SQLite database that lives in one connection and is gone when the process ends."""
     parsed = make_url(url)
     return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in {"", ":memory:"}
@@ -89,11 +229,60 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
+    """Bring the schema to the newest revision; any number of processes may call it at once.
+
+    A database already at head is only read (no lock, no write: the common start, and the
+    only one a read-only database allows). Otherwise one process at a time migrates: the
+    others wait for the lock, then find the schema at head and do nothing.
+    """
+    config = _alembic_config()
+    if schema_revision(engine) == _head():
+        return
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held by the migrating transaction (released at commit or when the connection
+            # dies): a second instance waits here instead of creating the tables again.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (None: an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: an exclusive file lock beside the database (`<db>.migrate.lock`), because
+    SQLite's DDL runs outside the driver's transaction and two migrations interleave.
+    PostgreSQL takes its advisory lock inside the migrating transaction instead."""
+    path = sqlite_path(engine.url)
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl  # POSIX only; elsewhere migrations are not serialised
+    except ImportError:
+        yield
+        return
+    with open(f"{path}.migrate.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def identity(engine: Engine) -> str:
@@ -118,20 +307,53 @@ def known_sources(engine: Engine) -> dict[str, str]:
 
 
 def save(engine: Engine, record: Record, *, source: str, raw_hash: str) -> Saved:
+    """Store a report in one transaction: added, or replaced (a new version under the same
+    source), or only classified (unchanged: this source already holds this content, keeping
+    its id; duplicate: another source does).
+
+    Processes storing the same reports at once (two ingests of one folder, two instances):
+    the unique indexes on the content hash and the source decide who stores; the other's
+    transaction is rolled back and the report is classified again against what was stored.
+    """
     digest = content_hash(record.text)
+    for attempt in range(_SAVE_ATTEMPTS):
+        try:
+            return _save(engine, record, source=source, digest=digest, raw_hash=raw_hash)
+        except IntegrityError as error:
+            if not _unique_conflict(error) or attempt + 1 == _SAVE_ATTEMPTS:
+                raise
+            log.info("%s: stored by another process meanwhile; classifying it again", source)
+    raise AssertionError("unreachable")
+
+
+def _save(engine: Engine, record: Record, *, source: str, digest: str, raw_hash: str) -> Saved:
     with engine.begin() as connection:
-        same = connection.execute(
-            select(Report.id, Report.source).where(Report.content_hash == digest)  # type: ignore[call-overload]
-        ).first()
+        # One statement, one snapshot: the content and the source are judged together, so
+        # a report another process has just stored is never taken for an old version.
+        rows = connection.execute(
+            select(Report.id, Report.source, Report.content_hash).where(  # type: ignore[call-overload]
+                or_(col(Report.content_hash) == digest, col(Report.source) == source)
+            )
+        ).all()
+        same = next((r for r in rows if r.content_hash == digest), None)
         if same is not None:
             status = "unchanged" if same.source == source else "duplicate"
             return Saved(status, same.id, source, None if status == "unchanged" else same.source)
-        old = connection.execute(select(Report.id).where(Report.source == source)).scalar()  # type: ignore[call-overload]
+        old = next((r.id for r in rows if r.source == source), None)
         if old is not None:
             _delete(connection, old)
         report_id = _insert(connection, record, source=source, digest=digest, raw_hash=raw_hash)
         _log_change(connection, report_id, "add")
     return Saved("replaced" if old is not None else "added", report_id, source)
+
+
+def _unique_conflict(error: IntegrityError) -> bool:
+    """A unique index refused the row (PostgreSQL SQLSTATE 23505, SQLite "UNIQUE constraint
+    failed"); other integrity errors (a NULL where none is allowed) are real failures."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    return "UNIQUE constraint failed" in str(error.orig)
 
 
 def _insert(

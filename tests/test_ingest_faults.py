@@ -104,7 +104,7 @@ def test_the_bot_previews_a_page_naming_a_non_text_codec() -> None:
 
     engine = connect("sqlite:///:memory:")
     page = _page(sample_paths()[2].read_text("utf-8"), "hex").encode("utf-8")
-    shown = uploads.preview(engine, user_id=1, file_name="trang.html", data=page, max_bytes=1_000_000)
+    shown = uploads.preview(engine, user_id=1, chat_id=1, file_name="trang.html", data=page, max_bytes=1_000_000)
     assert shown["documents"] and not shown["failed"]
 
 
