@@ -68,6 +68,9 @@ DEFAULT_DB = ROOT / "bench/out/answer.sqlite"
 DEFAULT_INPUT = ROOT.parent / "shared/data/baomoi-2017.jsonl.gz"
 DEV_QUESTIONS = ROOT.parent / "shared/eval/dev_questions.tsv"
 FIXTURE_QUESTIONS = ROOT / "tests/fixtures/questions"
+REAL_QUESTIONS = ROOT / "eval/questions"
+REAL_DB = ROOT / "bench/out/real.sqlite"
+FRONT_DOCS = ROOT.parent / "shared/data/front-docs-2025"
 
 GOAL_P95_MS = 30.0
 GOAL_LATENCY_RATIO = 1.0  # ours / baseline, p95
@@ -91,8 +94,9 @@ class Question:
     file: str
     id: str
     text: str
-    expected: str
+    expected: str  # one source, several joined by "|" (any of them is right), or "-"
     must_match: str
+    split: str = "tune"  # the real sets' halves (eval/split.py); older sets were tuned on
 
 
 @dataclass(slots=True)
@@ -109,6 +113,7 @@ class Outcome:
     ms: float  # median over the passes
     answer: str
     error: bool  # the pipeline raised (and answered "error")
+    split: str = "tune"
 
 
 @dataclass(slots=True)
@@ -133,6 +138,9 @@ class Measured:
     outcomes: list[Outcome]
     rss_mb: float
     notes: dict[str, Any] = field(default_factory=dict)
+    # The baseline's process also answers with its plain variant (the top BM25 paragraph,
+    # no rerank, no threshold); untimed, scored like the others.
+    plain: list[Outcome] = field(default_factory=list)
 
     @property
     def p50(self) -> float:
@@ -210,14 +218,15 @@ def read_questions(path: Path) -> list[Question]:
             (row.get("id") or str(number)).strip(),
             row["question"],
             (row.get("expected_source") or "-").strip(),
-            (row.get("must_match") or "").strip(),
+            "" if (row.get("must_match") or "").strip() == "-" else (row.get("must_match") or "").strip(),
+            (row.get("split") or "tune").strip(),
         )
         for number, row in enumerate(rows, 1)
     ]
 
 
 def default_question_files() -> list[Path]:
-    return [DEV_QUESTIONS, *sorted(FIXTURE_QUESTIONS.glob("*.tsv"))]
+    return [DEV_QUESTIONS, *sorted(FIXTURE_QUESTIONS.glob("*.tsv")), *sorted(REAL_QUESTIONS.glob("*.tsv"))]
 
 
 def source_key(source: str) -> str:
@@ -233,7 +242,8 @@ def score(question: Question, reply: Reply, ms: float) -> Outcome:
     """hit@1 on the source's last path component, must_match on the answer text, and for '-'
     rows a hit only when nothing is cited; the rules of ``bot.answering.evaluate``."""
     keys = [source_key(s) for s in reply.sources]
-    hit = not keys if question.expected == "-" else keys[:1] == [source_key(question.expected)]
+    expected = {source_key(e) for e in question.expected.split("|")}
+    hit = not keys if question.expected == "-" else bool(keys) and keys[0] in expected
     matched = None
     if question.must_match and question.expected != "-":
         matched = bool(re.search(question.must_match, reply.text))
@@ -249,6 +259,7 @@ def score(question: Question, reply: Reply, ms: float) -> Outcome:
         ms,
         reply.text[:300],
         reply.error,
+        question.split,
     )
 
 
@@ -280,6 +291,18 @@ def ask_all(
 # --------------------------------------------------------------------------- the database
 
 
+def bench_module(name: str) -> Any:
+    """A script beside this one (bench/ is kept off sys.path, see the top)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -307,8 +330,12 @@ def build_db(path: Path, input_path: Path) -> dict[str, float]:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = store.connect(sqlite_url(path))
     seeds = sample_paths()
+    front = sorted(FRONT_DOCS.glob("*.txt"))
     inputs = itertools.chain(
-        documents(seeds, sources={p: p.name for p in seeds}), iter_path(input_path)
+        documents(seeds, sources={p: p.name for p in seeds}),
+        # The 2025 Front documents the real question sets were written over, beside the news.
+        documents(front, sources={p: f"data/front-docs-2025/{p.name}" for p in front}),
+        iter_path(input_path),
     )
     start = time.perf_counter()
     summary = ingest(engine, inputs, workers=2, on_progress=progress("ingest", every=1000)[1])
@@ -336,8 +363,20 @@ def sync_index(path: Path, engine: Any = None) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
-def ensure_db(path: Path, input_path: Path, rebuild: bool) -> dict[str, float]:
+def ensure_db(path: Path, input_path: Path, rebuild: bool, *, corpus: str = "full") -> dict[str, float]:
     """Build only what is missing; returns the build timings (empty when nothing was built)."""
+    if corpus == "real":
+        if rebuild or not path.exists():
+            realset = bench_module("realset")
+
+            remove_db(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            start = time.perf_counter()
+            note(f"building {path}: the evaluation corpus of eval/questions ...")
+            note(f"  {realset.build(sqlite_url(path))}")
+            return {"build_s": time.perf_counter() - start}
+        sync_index(path)
+        return {}
     if rebuild or not path.exists():
         if not input_path.is_file():
             raise SystemExit(f"input not found: {input_path}")
@@ -446,6 +485,16 @@ class Baseline:
         self.scorer = scorer(scorer_name)
         self.threshold = threshold
 
+    def ask_plain(self, text: str) -> Reply:
+        """The plainest baseline: the top BM25 paragraph is the answer, no rules at all."""
+        import numpy as np
+
+        ids = [self.vocab[w] for w in WORD.findall(fold(text)) if w in self.vocab]
+        if not ids:
+            return Reply([], "")
+        paragraph = int(np.argmax(self.bm25.get_scores_from_ids(ids)))
+        return Reply([self.sources[self.owners[paragraph]]], self.paragraphs[paragraph])
+
     def ask(self, text: str) -> Reply:
         import numpy as np
         from rapidfuzz import process
@@ -489,6 +538,7 @@ def run_baseline(
     first = time.monotonic()
     startup = Startup(begun - spawned, imported - begun, opened - imported, first - opened)
     latencies, outcomes = ask_all(baseline.ask, lambda reply: reply, questions, passes)
+    plain = [score(q, baseline.ask_plain(q.text), 0.0) for q in questions]
     notes = {
         "paragraphs": len(baseline.paragraphs),
         "vocabulary": len(baseline.vocab),
@@ -496,7 +546,7 @@ def run_baseline(
         "threshold": threshold,
         **rss_split(),
     }
-    return Measured(BASELINE, startup, latencies, outcomes, rss_mb(), notes)
+    return Measured(BASELINE, startup, latencies, outcomes, rss_mb(), notes, plain)
 
 
 # --------------------------------------------------------------------------- isolation
@@ -538,9 +588,26 @@ def accuracy(outcomes: list[Outcome]) -> dict[str, float | int | None]:
     }
 
 
+def groups(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
+    """Outcomes by question file, a real set's halves apart ("news_2017_a.tsv heldout")."""
+    found: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        real = o.file in REAL_FILES
+        found.setdefault(f"{o.file} {o.split}" if real else o.file, []).append(o)
+    return found
+
+
+REAL_FILES = {p.name for p in REAL_QUESTIONS.glob("*.tsv")}
+
+
 def by_file(outcomes: list[Outcome]) -> dict[str, dict[str, float | int | None]]:
-    files = dict.fromkeys(o.file for o in outcomes)
-    return {name: accuracy([o for o in outcomes if o.file == name]) for name in files}
+    return {name: accuracy(found) for name, found in groups(outcomes).items()}
+
+
+def halves(outcomes: list[Outcome]) -> dict[str, dict[str, float | int | None]]:
+    """The real sets' tuning and held-out halves, all files together."""
+    real = [o for o in outcomes if o.file in REAL_FILES]
+    return {half: accuracy([o for o in real if o.split == half]) for half in ("tune", "heldout")}
 
 
 def summary(m: Measured) -> dict[str, Any]:
@@ -553,6 +620,8 @@ def summary(m: Measured) -> dict[str, Any]:
         "peak_rss_mb": m.rss_mb,
         "accuracy": accuracy(m.outcomes),
         "by_file": by_file(m.outcomes),
+        "halves": halves(m.outcomes),
+        "plain": {"by_file": by_file(m.plain), "halves": halves(m.plain)} if m.plain else None,
         "notes": m.notes,
     }
 
@@ -561,20 +630,26 @@ def ratio(ours: float, baseline: float) -> float:
     return ours / baseline if baseline > 0 else math.inf
 
 
+GOAL_HELDOUT = {"hit_at_1": 0.95, "must_match": 0.90, "no_answer": 0.95}
+
+
 def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
     """(goal, measured, met) for each of the issue's goals."""
-    mine, theirs = accuracy(ours.outcomes), accuracy(baseline.outcomes)
-
-    def gain(key: str) -> float:
-        return (mine[key] or 0.0) - (theirs[key] or 0.0)
-
-    far_above = (
-        gain("hit_at_1") >= GOAL_ACCURACY_MARGIN
-        and gain("must_match") >= GOAL_ACCURACY_MARGIN
-        and gain("no_answer") >= 0
-    )
-    margin = f"+{100 * GOAL_ACCURACY_MARGIN:.0f} points"
-    return [
+    held = halves(ours.outcomes)["heldout"]
+    mine = by_file(ours.outcomes)
+    best_base = {
+        name: max(
+            (x for x in (a["hit_at_1"], by_file(baseline.plain).get(name, {}).get("hit_at_1")) if x is not None),
+            default=None,
+        )
+        for name, a in by_file(baseline.outcomes).items()
+    }
+    below = [
+        name
+        for name, a in mine.items()
+        if a["hit_at_1"] is not None and best_base.get(name) is not None and a["hit_at_1"] < best_base[name]
+    ]
+    found = [
         (f"p95 ≤ {GOAL_P95_MS:.0f} ms", f"{ours.p95:.1f} ms", ours.p95 <= GOAL_P95_MS),
         (
             f"p95 ≤ {GOAL_LATENCY_RATIO:.1f}× the baseline's",
@@ -588,13 +663,18 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
         ),
         (f"peak RSS ≤ {GOAL_RSS_MB:.0f} MB", f"{ours.rss_mb:.0f} MB", ours.rss_mb <= GOAL_RSS_MB),
         (
-            f"accuracy far above the baseline ({margin} hit@1 and must_match, no-answer ≥)",
-            " / ".join(
-                f"{round(100 * gain(k)):+d}" for k in ("hit_at_1", "must_match", "no_answer")
-            ),
-            far_above,
+            "hit@1 never below the baseline's (rerank or plain) on any question file",
+            "below on: " + (", ".join(below) or "none"),
+            not below,
         ),
     ]
+    if held["questions"]:
+        for key, goal in GOAL_HELDOUT.items():
+            value = held[key]
+            found.append(
+                (f"held-out {key} ≥ {100 * goal:.0f}%", pct(value), value is not None and value >= goal)
+            )
+    return found
 
 
 # --------------------------------------------------------------------------- output
@@ -668,15 +748,26 @@ def print_table(ours: Measured, baseline: Measured) -> None:
 
 
 def print_files(ours: Measured, baseline: Measured) -> None:
-    mine, theirs = by_file(ours.outcomes), by_file(baseline.outcomes)
-    labels = {name: f"{name} ({a['questions']})" for name, a in mine.items()}
-    width = max(len("questions file (n)"), *(len(label) for label in labels.values()))
-    header = ("hit@1 ours/base", "must_match ours/base", "no-answer ours/base")
-    print(f"\n{'questions file (n)':<{width}}" + "".join(f"{h:>22}" for h in header))
-    for name, a in mine.items():
-        b = theirs[name]
-        cells = [f"{pct(a[k])} / {pct(b[k])}" for k in ("hit_at_1", "must_match", "no_answer")]
-        print(f"{labels[name]:<{width}}" + "".join(f"{c:>22}" for c in cells))
+    mine, theirs, plain = by_file(ours.outcomes), by_file(baseline.outcomes), by_file(baseline.plain)
+    rows = [(f"{name} ({a['questions']})", a, theirs[name], plain.get(name, {})) for name, a in mine.items()]
+    for half, a in halves(ours.outcomes).items():
+        if a["questions"]:
+            rows.append(
+                (
+                    f"REAL {half.upper()} ({a['questions']})",
+                    a,
+                    halves(baseline.outcomes)[half],
+                    halves(baseline.plain)[half] if baseline.plain else {},
+                )
+            )
+    width = max(len("questions file (n)"), *(len(r[0]) for r in rows))
+    header = ("hit@1 ours/base/plain", "must_match ours/base/plain", "no-answer ours/base")
+    print(f"\n{'questions file (n)':<{width}}" + "".join(f"{h:>28}" for h in header))
+    for label, a, b, c in rows:
+        cells = [
+            f"{pct(a[k])} / {pct(b[k])} / {pct(c.get(k))}" for k in ("hit_at_1", "must_match")
+        ] + [f"{pct(a['no_answer'])} / {pct(b['no_answer'])}"]
+        print(f"{label:<{width}}" + "".join(f"{cell:>28}" for cell in cells))
 
 
 def print_goals(ours: Measured, baseline: Measured) -> None:
@@ -686,9 +777,17 @@ def print_goals(ours: Measured, baseline: Measured) -> None:
 
 
 def print_failures(measured: Measured) -> None:
+    """Wrong answers of the tuning half and older sets; the held-out half's are counted,
+    never shown (eval/split.py: ranking changes are made looking at tuning failures only)."""
     wrong = [o for o in measured.outcomes if not o.hit or o.must_match is False]
-    print(f"\n{measured.pipeline}: {len(wrong)} of {len(measured.outcomes)} questions wrong")
+    hidden = [o for o in wrong if o.split == "heldout"]
+    print(
+        f"\n{measured.pipeline}: {len(wrong)} of {len(measured.outcomes)} questions wrong"
+        f" ({len(hidden)} held-out, not listed)"
+    )
     for o in wrong:
+        if o.split == "heldout":
+            continue
         matched = {None: "", True: " must_match ✓", False: " must_match ✗"}[o.must_match]
         answer = " | ".join(o.answer.splitlines())[:160]
         print(f"  {o.file}:{o.id} {o.question}")
@@ -699,7 +798,8 @@ def print_slowest(measured: Measured, count: int = 5) -> None:
     slowest = sorted(measured.outcomes, key=lambda o: o.ms, reverse=True)[:count]
     print(f"\n{measured.pipeline}: slowest questions (median ms over the passes)")
     for o in slowest:
-        print(f"  {o.ms:7.1f} ms  {o.file}:{o.id} {o.question}")
+        shown = o.question if o.split != "heldout" else "(held-out question)"
+        print(f"  {o.ms:7.1f} ms  {o.file}:{o.id} {shown}")
 
 
 def report(
@@ -723,7 +823,10 @@ def report(
             "peak_rss": ratio(ours.rss_mb, baseline.rss_mb),
         },
         "goals": [{"goal": g, "measured": v, "met": ok} for g, v, ok in goals(ours, baseline)],
-        "outcomes": {m.pipeline: [asdict(o) for o in m.outcomes] for m in (ours, baseline)},
+        # The held-out half's answers stay out of the report: its figures are above.
+        "outcomes": {
+            m.pipeline: [asdict(o) for o in m.outcomes if o.split != "heldout"] for m in (ours, baseline)
+        },
     }
 
 
@@ -734,7 +837,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="cached SQLite database")
+    parser.add_argument("--db", type=Path, default=None, help="cached SQLite database")
+    parser.add_argument(
+        "--corpus",
+        choices=("full", "real"),
+        default="full",
+        help="full: the 35,440 articles, the samples and the 2025 Front documents; real: only the "
+        "evaluation corpus of eval/questions (~230 documents, built in seconds)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the database first")
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="bulk articles file")
     parser.add_argument(
@@ -760,7 +870,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every wrong answer")
     args = parser.parse_args(argv)
-    args.db = args.db.resolve()
+    args.db = (args.db or (REAL_DB if args.corpus == "real" else DEFAULT_DB)).resolve()
     args.questions = args.questions or default_question_files()
     if args.passes < 1:
         parser.error("--passes must be at least 1")
@@ -777,7 +887,7 @@ def main(argv: list[str] | None = None) -> int:
     if not questions:
         print("no questions", file=sys.stderr)
         return 2
-    build = ensure_db(args.db, args.input, args.rebuild)
+    build = ensure_db(args.db, args.input, args.rebuild, corpus=args.corpus)
     load = os.getloadavg()
     note(f"{len(questions)} questions from {len(args.questions)} files; measuring ours ...")
     ours = run_isolated(run_ours, args.db, questions, args.passes)

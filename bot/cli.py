@@ -196,11 +196,16 @@ def eval_command(
     path: Annotated[Path, typer.Argument(help="Questions TSV (id, question, expected_source, must_match)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every failure")] = False,
+    split: Annotated[
+        str | None, typer.Option(help="Only this half of a real question set: tune or heldout")
+    ] = None,
 ) -> None:
     """Score a question file: hit@1 on the source, must_match, no-answer rows, latency."""
     _logging()
     try:
         rows = answering.read_questions(path)
+        if split is not None:
+            rows = [r for r in rows if (r.get("split") or "").strip() == split]
     except (OSError, ValueError) as error:
         typer.echo(render.error("bad_questions", str(error)), err=True)
         raise typer.Exit(1) from None

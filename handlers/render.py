@@ -483,6 +483,11 @@ def eval_summary(result: Mapping[str, Any]) -> str:
         f"khớp đáp án (must_match): {result['must_match']:.1%} · "
         f"không trả lời đúng khi không có: {result['no_answer']:.1%} · "
         f"độ trễ p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms"
+        + (
+            f" · {result['held_out']} câu thuộc nửa kiểm tra (held-out): chỉ tính số, không liệt kê lỗi"
+            if result.get("held_out")
+            else ""
+        )
     )
 
 
