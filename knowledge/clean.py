@@ -8,6 +8,7 @@ flag text that stops in the middle of a list ("... như:") as truncated.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -143,6 +144,9 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
     """Leading banner slogans, a category label and a publication timestamp are metadata."""
     out: list[str] = []
     for index, line in enumerate(body):
+        if index >= 6:  # nothing further down is header: keep the rest as it is
+            out.extend(body[index:])
+            break
         key = fold(line)
         leading = index < 4 and not out
         if leading and _BANNER.match(key) and index + 1 < len(body):
@@ -157,7 +161,7 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
             meta.setdefault("site", line)
             removed.append(line)
             continue
-        published = _published(key) if index < 6 else None
+        published = _published(key)
         if published:
             meta.setdefault("published", published)
             removed.append(line)
@@ -200,6 +204,8 @@ def _drop_distribution(body: list[str], meta: dict[str, str], removed: list[str]
 
 def _is_menu(key: str) -> bool:
     """Three or more short items between separators, or a breadcrumb from the home page."""
+    if not any(separator in key for separator in "|»›>"):
+        return False  # one item (a quick test: most lines, and lines can be long)
     items = [item for item in _MENU_SPLIT.split(key) if item]
     if len(items) < 2 or any(len(item.split()) > _MENU_ITEM_WORDS for item in items):
         return False
@@ -207,10 +213,9 @@ def _is_menu(key: str) -> bool:
 
 
 def _is_site_header(line: str, key: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
     return (
-        bool(letters)
-        and all(c.isupper() for c in letters)
+        any(c.isalpha() for c in line)
+        and all(c.isupper() for c in line if c.isalpha())
         and not any(c.isdigit() for c in line)
         and bool(_ORG_HEADER.match(key))
         and not _EVENT_WORDS.search(key)
@@ -232,11 +237,11 @@ def _published(key: str) -> str | None:
 def _is_category(line: str) -> bool:
     """A section label over the article: in capitals ("TIN TỨC"), or a few words naming a
     news section ("Tin hoạt động", "Hoạt động Mặt trận")."""
-    letters = [c for c in line if c.isalpha()]
-    short = len(line.split()) <= _CATEGORY_MAX_WORDS and not any(c.isdigit() for c in line)
-    if not letters or not short:
+    # Short first: a long line is no label, and is not read letter by letter.
+    short = len(line.split(maxsplit=_CATEGORY_MAX_WORDS)) <= _CATEGORY_MAX_WORDS
+    if not short or any(c.isdigit() for c in line) or not any(c.isalpha() for c in line):
         return False
-    return all(c.isupper() for c in letters) or (
+    return all(c.isupper() for c in line if c.isalpha()) or (
         bool(_SECTION.match(fold(line))) and not line.rstrip().endswith((".", ":", "!", "?"))
     )
 
@@ -255,24 +260,40 @@ def _dedupe(body: list[str]) -> list[str]:
     first line is never dropped as "contained": it is usually the title, which the lead
     repeats on purpose.
     """
-    seen: set[str] = set()
-    unique: list[str] = []
-    for line in body:
-        if line not in seen:
-            seen.add(line)
-            unique.append(line)
-    kept: list[str] = []
-    for index, line in enumerate(unique):
-        if (
-            index > 0
-            and len(line) >= _MIN_DUPLICATE
-            and any(
-                other is not line and len(other) > len(line) and line in other for other in unique
-            )
-        ):
+    unique = list(dict.fromkeys(body))
+    contained = _inside_longer(unique)
+    return [line for index, line in enumerate(unique) if index == 0 or index not in contained]
+
+
+def _inside_longer(lines: list[str]) -> set[int]:
+    """The lines of _MIN_DUPLICATE characters or more that a longer line contains.
+
+    Comparing every line with every other costs the square of the page. A line inside
+    another has its inner words (all but the first and last, which may be cut mid-word) as
+    whole words of the other, so only the lines holding its rarest inner word are compared.
+    A line of one or two words is looked for in the whole page at once. Lines hold single
+    spaces and no newline (clean squashed them), and are distinct.
+    """
+    holders: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        for word in set(line.split(" ")):
+            holders.setdefault(word, []).append(index)
+    page = "\n".join(lines)
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    found: set[int] = set()
+    for index, line in enumerate(lines):
+        if len(line) < _MIN_DUPLICATE:
             continue
-        kept.append(line)
-    return kept
+        inner = line.split(" ")[1:-1]
+        if inner:
+            rarest = min((holders[word] for word in inner), key=len)
+            inside = any(len(lines[other]) > len(line) and line in lines[other] for other in rarest)
+        else:  # found anywhere but at its own place: inside another, longer line
+            first = page.find(line)
+            inside = first != starts[index] or page.find(line, first + 1) != -1
+        if inside:
+            found.add(index)
+    return found
 
 
 def _is_truncated(body: list[str]) -> bool:
@@ -284,7 +305,16 @@ def _is_truncated(body: list[str]) -> bool:
         following = body[index + 1] if index + 1 < len(body) else ""
         if not following or following[0].islower():
             return True
-    return bool(body) and fold(body[-1]).endswith((" nhu", " gom", " sau"))
+    return bool(body) and _fold_tail(body[-1]).endswith((" nhu", " gom", " sau"))
+
+
+def _fold_tail(line: str, size: int = 32) -> str:
+    """The end of fold(line) without folding a long line whole: folding maps a character to
+    one or none, so the last characters' fold ends the same unless marks ate too many."""
+    if len(line) <= size:
+        return fold(line)
+    tail = fold(line[-size:])
+    return tail if len(tail) >= 8 else fold(line)
 
 
 def _looks_like_title(line: str) -> bool:

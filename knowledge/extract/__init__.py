@@ -144,7 +144,9 @@ def _content(
     groups = itertools.count()
     seen_sentences: set[int] = set()
     for piece in parts:
-        found.extend(people.people_in(piece.sentence, piece.text))
+        # A whole sentence is asked as the sentence alone, as classify() asks it: one cache entry.
+        clause = None if piece.text is piece.sentence else piece.text
+        found.extend(people.people_in(piece.sentence, clause))
         figures.extend(numbers.figures(piece.text, sentence=piece.sentence, groups=groups))
         if id(piece.sentence) not in seen_sentences:
             seen_sentences.add(id(piece.sentence))

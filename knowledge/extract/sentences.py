@@ -20,7 +20,8 @@ _ABBREVIATIONS = ("TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "CN.", "KS.
 _CLAUSE_SPLIT = re.compile(r"\s*;\s*")
 _MIN_CLAUSE = 25
 _MIN_LIST_SENTENCE = 200
-_MARKER = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]$")
+# A list marker alone ("1.", "a)"), matched whole on a span that may start with spaces.
+_MARKER = re.compile(r"\s*(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]")
 _MAX_HEADING = 250
 
 
@@ -75,10 +76,12 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
-        candidate = paragraph[start : match.start()].strip()
-        # "1. Công tác..." is a numbered heading, not a one-word sentence.
-        if candidate.endswith(_ABBREVIATIONS) or _MARKER.match(candidate):
+        end = match.start()  # just after the stop: the candidate ends with no space
+        # "1. Công tác..." is a numbered heading, not a one-word sentence. Both are tested in
+        # place: a candidate kept growing past "TP." after "TP." must not be copied each time.
+        if paragraph.endswith(_ABBREVIATIONS, start, end) or _MARKER.fullmatch(paragraph, start, end):
             continue
+        candidate = paragraph[start:end].strip()
         if candidate:
             sentences.append(candidate)
         start = match.end()
