@@ -78,6 +78,7 @@ def ingest_command(
             inputs,
             workers=workers or settings.ingest_workers,
             on_progress=lambda _source: progress.advance(task),
+            extract_seconds=settings.extract_seconds,
         )
     _index(engine, settings)
     result = summary.as_dict()

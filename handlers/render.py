@@ -23,6 +23,7 @@ REASONS: dict[str, str] = {
     "bad_pdf": "tệp PDF bị hỏng hoặc được mã hóa",
     "bad_record": 'dòng JSON không hợp lệ (cần có "id" và "text")',
     "extract_failed": "lỗi khi trích xuất nội dung",
+    "too_slow": "xử lý quá lâu nên đã dừng (văn bản quá dài hoặc bất thường)",
     "store_failed": "lỗi khi lưu vào cơ sở dữ liệu",
     "ambiguous": "có nhiều báo cáo trùng tên nguồn, hãy dùng mã số (ID)",
     "report_not_found": "không có báo cáo này",

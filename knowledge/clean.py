@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from knowledge.errors import check_time
 from knowledge.text import fold, normalize, squash
 
 # Matched against the folded line (no diacritics, lower case, bullets stripped).
@@ -94,6 +95,7 @@ class Cleaned:
 def clean(raw_text: str) -> Cleaned:
     """Clean one page's text. Never raises on odd input; an all-chrome page gives empty text."""
     lines = [_BULLET.sub("", squash(line)) for line in normalize(raw_text).splitlines()]
+    check_time()
     meta: dict[str, str] = {}
     removed: list[str] = []
     body = _drop_chrome([line for line in lines if line], meta, removed)
@@ -111,6 +113,7 @@ def _drop_chrome(lines: list[str], meta: dict[str, str], removed: list[str]) -> 
     body: list[str] = []
     in_tail = False
     for line in lines:
+        check_time()
         key = fold(line)
         if _take_meta(line, key, meta):
             removed.append(line)
@@ -282,6 +285,7 @@ def _inside_longer(lines: list[str]) -> set[int]:
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     found: set[int] = set()
     for index, line in enumerate(lines):
+        check_time()
         if len(line) < _MIN_DUPLICATE:
             continue
         inner = line.split(" ")[1:-1]

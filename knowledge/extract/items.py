@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.errors import check_time
 from knowledge.extract.people import Roles, people_in
 from knowledge.extract.record import Item, Person
 from knowledge.extract.sentences import Piece
@@ -59,6 +60,7 @@ def classify(
     speaker: str | None = None
     roles = Roles(people)  # built once: who holds a role is asked of many sentences
     for position, piece in enumerate(pieces):
+        check_time()
         if piece.is_heading:
             if piece.paragraph > 0 or not piece.first_in_paragraph:
                 mode = _heading_mode(piece.text, mode)

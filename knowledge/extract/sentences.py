@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.errors import check_time
+
 _HEADING = re.compile(r"^(?:(?P<num>\d{1,2}|[IVX]{1,4})[.)]|(?P<letter>[a-zđ])\))\s+(?=\S)")
 _BULLET = re.compile(r"^[-–—+•]\s*(?=\S)")
 # A sentence ends at . ! ? … (and closing quotes) followed by space and an upper-case letter,
@@ -42,6 +44,7 @@ def pieces(text: str, *, has_title: bool = False) -> list[Piece]:
     out: list[Piece] = []
     headings: list[tuple[int, str]] = []  # (depth, text)
     for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
+        check_time()
         if number == 0 and has_title:
             out.append(Piece(paragraph, paragraph, (), 0, True, is_heading=True))
             continue
@@ -55,6 +58,7 @@ def pieces(text: str, *, has_title: bool = False) -> list[Piece]:
         bullet = bool(_BULLET.match(paragraph))
         body = _BULLET.sub("", paragraph)
         for index, sentence in enumerate(split_sentences(body)):
+            check_time()
             for clause in split_clauses(sentence):
                 out.append(Piece(clause, sentence, path, number, index == 0, is_bullet=bullet))
     return out
