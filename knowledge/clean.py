@@ -79,6 +79,7 @@ _SECTION = re.compile(r"^(?:tin|tin tuc|hoat dong|su kien|thoi su|chuyen muc|tin
 _BULLET = re.compile(r"^[\s•·●▪■◦*]+")
 _CATEGORY_MAX_WORDS = 5
 _MIN_DUPLICATE = 40
+_EDGE = 4  # characters of a word cut at a line's edge that still select the lines to compare
 
 
 @dataclass(slots=True)
@@ -271,30 +272,45 @@ def _dedupe(body: list[str]) -> list[str]:
 def _inside_longer(lines: list[str]) -> set[int]:
     """The lines of _MIN_DUPLICATE characters or more that a longer line contains.
 
-    Comparing every line with every other costs the square of the page. A line inside
-    another has its inner words (all but the first and last, which may be cut mid-word) as
-    whole words of the other, so only the lines holding its rarest inner word are compared.
-    A line of one or two words is looked for in the whole page at once. Lines hold single
-    spaces and no newline (clean squashed them), and are distinct.
+    Comparing every line with every other costs the square of the page, so each line is
+    compared only with the lines that hold the rarest of what it must share with a line
+    containing it: its inner words (all but the first and last) as whole words, its last word
+    as the start of a word, its first word as the end of one (those two may be cut). A line
+    of one word is looked for in the whole page at once. Lines hold single spaces and no
+    newline (clean squashed them), and are distinct.
     """
-    holders: dict[str, list[int]] = {}
+    words: dict[str, list[int]] = {}
+    starts: dict[str, list[int]] = {}  # a word's first _EDGE characters → the lines holding it
+    ends: dict[str, list[int]] = {}
     for index, line in enumerate(lines):
-        for word in set(line.split(" ")):
-            holders.setdefault(word, []).append(index)
+        if len(line) <= _MIN_DUPLICATE:
+            continue  # too short to contain a line that is checked
+        held = line.split(" ")
+        for key in set(held):
+            words.setdefault(key, []).append(index)
+        for key in {word[:_EDGE] for word in held if len(word) >= _EDGE}:
+            starts.setdefault(key, []).append(index)
+        for key in {word[-_EDGE:] for word in held if len(word) >= _EDGE}:
+            ends.setdefault(key, []).append(index)
     page = "\n".join(lines)
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     found: set[int] = set()
     for index, line in enumerate(lines):
         check_time()
         if len(line) < _MIN_DUPLICATE:
             continue
-        inner = line.split(" ")[1:-1]
-        if inner:
-            rarest = min((holders[word] for word in inner), key=len)
-            inside = any(len(lines[other]) > len(line) and line in lines[other] for other in rarest)
+        held = line.split(" ")
+        shared = [words.get(word, []) for word in held[1:-1]]
+        if len(held) > 1 and len(held[0]) >= _EDGE:
+            shared.append(ends.get(held[0][-_EDGE:], []))
+        if len(held) > 1 and len(held[-1]) >= _EDGE:
+            shared.append(starts.get(held[-1][:_EDGE], []))
+        if shared:
+            fewest = min(shared, key=len)
+            inside = any(len(lines[other]) > len(line) and line in lines[other] for other in fewest)
         else:  # found anywhere but at its own place: inside another, longer line
             first = page.find(line)
-            inside = first != starts[index] or page.find(line, first + 1) != -1
+            inside = first != offsets[index] or page.find(line, first + 1) != -1
         if inside:
             found.add(index)
     return found
