@@ -78,7 +78,8 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         record.provenance["unit"] = record.unit.sentence
     if directive is not None:  # the header (issuer, number, place and date) is no content
         parts = [p for p in parts if p.paragraph > directive.title_at + (1 if directive.subject else 0)]
-    _content(record, parts, paragraphs, lead_paragraph)
+    with people.remembered():  # content and classification read the same sentences
+        _content(record, parts, paragraphs, lead_paragraph)
     record.warnings = _warnings(record)
     return record
 
@@ -148,7 +149,7 @@ def _content(
     seen_sentences: set[int] = set()
     for piece in parts:
         check_time()
-        # A whole sentence is asked as the sentence alone, as classify() asks it: one cache entry.
+        # A whole sentence is asked as the sentence alone, as classify() asks it: read once.
         clause = None if piece.text is piece.sentence else piece.text
         found.extend(people.people_in(piece.sentence, clause))
         figures.extend(numbers.figures(piece.text, sentence=piece.sentence, groups=groups))

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import collections
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from knowledge import gazetteer
@@ -190,12 +193,41 @@ def relation_of(sentence: str) -> str:
     return "mentioned"
 
 
-@lru_cache(maxsize=8192)
+# The people of each (sentence, clause) of the document being extracted in this thread:
+# classification asks again for the sentences content extraction read. Kept per document
+# rather than in a process-wide LRU cache, which a report of over 8,192 sentences outgrew
+# (every sentence then read twice), and which kept the last sentences alive after it.
+_REMEMBERED: ContextVar[dict[tuple[str, str | None], tuple[Person, ...]] | None] = ContextVar(
+    "people_remembered", default=None
+)
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, people_in() reads each sentence (or clause) once."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
     """People named in a clause; the relation is read from the whole sentence.
 
-    Cached: classification asks again for the same sentences. Callers must not mutate the
-    returned people (merge() copies them)."""
+    Remembered within remembered(). Callers must not mutate the returned people (merge()
+    copies them)."""
+    seen = _REMEMBERED.get()
+    if seen is None:
+        return _people_in(sentence, clause)
+    key = (sentence, clause)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = _people_in(sentence, clause)
+    return found
+
+
+def _people_in(sentence: str, clause: str | None) -> tuple[Person, ...]:
     text = clause or sentence
     relation = relation_of(sentence)
     found: dict[str, Person] = {}
