@@ -330,14 +330,10 @@ def author(paragraphs: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def find_by_role(people: list[Person], sentence: str) -> str | None:
-    """'đồng chí Bí thư Thị ủy yêu cầu' names a person by role alone: find who holds it."""
-    return Roles(people).holder(sentence)
-
-
 class Roles:
-    """The roles a report's people hold, to name a person from a role alone: the longest
-    role part (of six characters or more) the sentence contains, the first person's on a tie.
+    """The roles a report's people hold, to name a person from a role alone ("đồng chí Bí thư
+    Thị ủy yêu cầu" names who holds it): the longest role part (of six characters or more)
+    the sentence contains, the first person's on a tie.
 
     One Aho–Corasick automaton over every part, built on first use, reads a sentence once
     whatever the number of people: testing each part against each sentence cost people ×
