@@ -8,6 +8,7 @@ flag text that stops in the middle of a list ("... như:") as truncated.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -270,50 +271,73 @@ def _dedupe(body: list[str]) -> list[str]:
 
 
 def _inside_longer(lines: list[str]) -> set[int]:
-    """The lines of _MIN_DUPLICATE characters or more that a longer line contains.
-
-    Comparing every line with every other costs the square of the page, so each line is
-    compared only with the lines that hold the rarest of what it must share with a line
-    containing it: its inner words (all but the first and last) as whole words, its last word
-    as the start of a word, its first word as the end of one (those two may be cut). A line
-    of one word is looked for in the whole page at once. Lines hold single spaces and no
-    newline (clean squashed them), and are distinct.
-    """
-    words: dict[str, list[int]] = {}
-    starts: dict[str, list[int]] = {}  # a word's first _EDGE characters → the lines holding it
-    ends: dict[str, list[int]] = {}
-    for index, line in enumerate(lines):
-        if len(line) <= _MIN_DUPLICATE:
-            continue  # too short to contain a line that is checked
-        held = line.split(" ")
-        for key in set(held):
-            words.setdefault(key, []).append(index)
-        for key in {word[:_EDGE] for word in held if len(word) >= _EDGE}:
-            starts.setdefault(key, []).append(index)
-        for key in {word[-_EDGE:] for word in held if len(word) >= _EDGE}:
-            ends.setdefault(key, []).append(index)
-    page = "\n".join(lines)
-    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    """The lines of _MIN_DUPLICATE characters or more that a longer line contains."""
+    held = _Held(lines)
     found: set[int] = set()
     for index, line in enumerate(lines):
         check_time()
-        if len(line) < _MIN_DUPLICATE:
-            continue
-        held = line.split(" ")
-        shared = [words.get(word, []) for word in held[1:-1]]
-        if len(held) > 1 and len(held[0]) >= _EDGE:
-            shared.append(ends.get(held[0][-_EDGE:], []))
-        if len(held) > 1 and len(held[-1]) >= _EDGE:
-            shared.append(starts.get(held[-1][:_EDGE], []))
-        if shared:
-            fewest = min(shared, key=len)
-            inside = any(len(lines[other]) > len(line) and line in lines[other] for other in fewest)
-        else:  # found anywhere but at its own place: inside another, longer line
-            first = page.find(line)
-            inside = first != offsets[index] or page.find(line, first + 1) != -1
-        if inside:
+        if len(line) >= _MIN_DUPLICATE and held.elsewhere(index):
             found.add(index)
     return found
+
+
+class _Held:
+    """The words of a page's lines, to find whether a longer line contains a given one.
+
+    Comparing every line with every other costs the square of the page, so a line is compared
+    only with the lines holding the rarest of what a line containing it must hold: its inner
+    words (all but the first and last) as whole words, its last word as the start of a word,
+    its first word as the end of one (those two may be cut). A line of one word lies inside
+    one word of the other line: the same word, or a longer one, looked for among the page's
+    longer words all at once. Lines hold single spaces and no newline (clean squashed them),
+    and are distinct.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._words: dict[str, list[int]] = {}
+        self._starts: dict[str, list[int]] = {}  # a word's first _EDGE characters → lines
+        self._ends: dict[str, list[int]] = {}
+        for index, line in enumerate(lines):
+            if len(line) <= _MIN_DUPLICATE:
+                continue  # too short to contain a line that is checked
+            words = line.split(" ")
+            for key in set(words):
+                self._words.setdefault(key, []).append(index)
+            for key in {word[:_EDGE] for word in words if len(word) >= _EDGE}:
+                self._starts.setdefault(key, []).append(index)
+            for key in {word[-_EDGE:] for word in words if len(word) >= _EDGE}:
+                self._ends.setdefault(key, []).append(index)
+        # Built when a line of one word asks: every word longer than a checked line, longest
+        # first, one a line; the words longer than a given one are a prefix of it.
+        self._long_words: str | None = None
+        self._long_sizes: list[int] = []  # minus each word's length: ascending
+        self._long_ends: list[int] = []  # where each word's line ends
+
+    def elsewhere(self, index: int) -> bool:
+        line = self._lines[index]
+        words = line.split(" ")
+        if len(words) == 1:
+            return self._in_a_word(index)
+        shared = [self._words.get(word, []) for word in words[1:-1]]
+        if len(words[0]) >= _EDGE:
+            shared.append(self._ends.get(words[0][-_EDGE:], []))
+        if len(words[-1]) >= _EDGE:
+            shared.append(self._starts.get(words[-1][:_EDGE], []))
+        candidates = min(shared, key=len) if shared else range(len(self._lines))
+        return any(len(self._lines[o]) > len(line) and line in self._lines[o] for o in candidates)
+
+    def _in_a_word(self, index: int) -> bool:
+        word = self._lines[index]
+        if any(other != index for other in self._words.get(word, [])):
+            return True  # a whole word of another line, which is longer
+        if self._long_words is None:
+            longest = sorted((w for w in self._words if len(w) > _MIN_DUPLICATE), key=len, reverse=True)
+            self._long_words = "\n".join(longest)
+            self._long_sizes = [-len(w) for w in longest]
+            self._long_ends = list(itertools.accumulate(len(w) + 1 for w in longest))
+        longer = bisect.bisect_left(self._long_sizes, -len(word))  # how many words are longer
+        return longer > 0 and self._long_words.find(word, 0, self._long_ends[longer - 1]) != -1
 
 
 def _is_truncated(body: list[str]) -> bool:
