@@ -80,6 +80,7 @@ def ingest_command(
             inputs,
             workers=workers or settings.ingest_workers,
             on_progress=lambda _source: progress.advance(task),
+            extract_seconds=settings.extract_seconds,
         )
     if summary.stopped is None:
         _index(engine, settings)

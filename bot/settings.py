@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from knowledge.errors import EXTRACT_SECONDS
+
 DEFAULT_DATABASE = Path("data") / "mttq.db"
 
 
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     )
     ingest_workers: int = Field(
         default=2, ge=1, le=64, description="Processes that clean and extract"
+    )
+    extract_seconds: float = Field(
+        default=EXTRACT_SECONDS,
+        ge=0,
+        description="Longest time cleaning and extracting one document may take (0: no limit)",
     )
     index_dir: str | None = Field(
         default=None,

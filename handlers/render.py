@@ -25,6 +25,7 @@ REASONS: dict[str, str] = {
     "read_failed": "không đọc được tệp (tệp hỏng hoặc định dạng lạ)",
     "not_vietnamese": "không có chữ tiếng Việt (chỉ có dấu câu, số hoặc tiếng nước khác), không phải báo cáo",
     "extract_failed": "lỗi khi trích xuất nội dung",
+    "too_slow": "xử lý quá lâu nên đã dừng (văn bản quá dài hoặc bất thường)",
     "store_failed": "lỗi khi lưu vào cơ sở dữ liệu",
     "database_unavailable": "cơ sở dữ liệu không ghi được (hết dung lượng đĩa, lỗi đọc ghi hoặc mất kết nối)",
     "ambiguous": "có nhiều báo cáo trùng tên nguồn, hãy dùng mã số (ID)",

@@ -8,10 +8,13 @@ flag text that stops in the middle of a list ("... như:") as truncated.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from knowledge.errors import check_time
 from knowledge.text import fold, normalize, squash
 
 # Matched against the folded line (no diacritics, lower case, bullets stripped).
@@ -77,6 +80,7 @@ _SECTION = re.compile(r"^(?:tin|tin tuc|hoat dong|su kien|thoi su|chuyen muc|tin
 _BULLET = re.compile(r"^[\s•·●▪■◦*]+")
 _CATEGORY_MAX_WORDS = 5
 _MIN_DUPLICATE = 40
+_EDGE = 4  # characters of a word cut at a line's edge that still select the lines to compare
 
 
 @dataclass(slots=True)
@@ -93,6 +97,7 @@ class Cleaned:
 def clean(raw_text: str) -> Cleaned:
     """Clean one page's text. Never raises on odd input; an all-chrome page gives empty text."""
     lines = [_BULLET.sub("", squash(line)) for line in normalize(raw_text).splitlines()]
+    check_time()
     meta: dict[str, str] = {}
     removed: list[str] = []
     body = _drop_chrome([line for line in lines if line], meta, removed)
@@ -110,6 +115,7 @@ def _drop_chrome(lines: list[str], meta: dict[str, str], removed: list[str]) -> 
     body: list[str] = []
     in_tail = False
     for line in lines:
+        check_time()
         key = fold(line)
         if _take_meta(line, key, meta):
             removed.append(line)
@@ -143,6 +149,9 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
     """Leading banner slogans, a category label and a publication timestamp are metadata."""
     out: list[str] = []
     for index, line in enumerate(body):
+        if index >= 6:  # nothing further down is header: keep the rest as it is
+            out.extend(body[index:])
+            break
         key = fold(line)
         leading = index < 4 and not out
         if leading and _BANNER.match(key) and index + 1 < len(body):
@@ -157,7 +166,7 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
             meta.setdefault("site", line)
             removed.append(line)
             continue
-        published = _published(key) if index < 6 else None
+        published = _published(key)
         if published:
             meta.setdefault("published", published)
             removed.append(line)
@@ -200,6 +209,8 @@ def _drop_distribution(body: list[str], meta: dict[str, str], removed: list[str]
 
 def _is_menu(key: str) -> bool:
     """Three or more short items between separators, or a breadcrumb from the home page."""
+    if not any(separator in key for separator in "|»›>"):
+        return False  # one item (a quick test: most lines, and lines can be long)
     items = [item for item in _MENU_SPLIT.split(key) if item]
     if len(items) < 2 or any(len(item.split()) > _MENU_ITEM_WORDS for item in items):
         return False
@@ -207,10 +218,9 @@ def _is_menu(key: str) -> bool:
 
 
 def _is_site_header(line: str, key: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
     return (
-        bool(letters)
-        and all(c.isupper() for c in letters)
+        any(c.isalpha() for c in line)
+        and all(c.isupper() for c in line if c.isalpha())
         and not any(c.isdigit() for c in line)
         and bool(_ORG_HEADER.match(key))
         and not _EVENT_WORDS.search(key)
@@ -232,11 +242,11 @@ def _published(key: str) -> str | None:
 def _is_category(line: str) -> bool:
     """A section label over the article: in capitals ("TIN TỨC"), or a few words naming a
     news section ("Tin hoạt động", "Hoạt động Mặt trận")."""
-    letters = [c for c in line if c.isalpha()]
-    short = len(line.split()) <= _CATEGORY_MAX_WORDS and not any(c.isdigit() for c in line)
-    if not letters or not short:
+    # Short first: a long line is no label, and is not read letter by letter.
+    short = len(line.split(maxsplit=_CATEGORY_MAX_WORDS)) <= _CATEGORY_MAX_WORDS
+    if not short or any(c.isdigit() for c in line) or not any(c.isalpha() for c in line):
         return False
-    return all(c.isupper() for c in letters) or (
+    return all(c.isupper() for c in line if c.isalpha()) or (
         bool(_SECTION.match(fold(line))) and not line.rstrip().endswith((".", ":", "!", "?"))
     )
 
@@ -255,24 +265,79 @@ def _dedupe(body: list[str]) -> list[str]:
     first line is never dropped as "contained": it is usually the title, which the lead
     repeats on purpose.
     """
-    seen: set[str] = set()
-    unique: list[str] = []
-    for line in body:
-        if line not in seen:
-            seen.add(line)
-            unique.append(line)
-    kept: list[str] = []
-    for index, line in enumerate(unique):
-        if (
-            index > 0
-            and len(line) >= _MIN_DUPLICATE
-            and any(
-                other is not line and len(other) > len(line) and line in other for other in unique
-            )
-        ):
-            continue
-        kept.append(line)
-    return kept
+    unique = list(dict.fromkeys(body))
+    contained = _inside_longer(unique)
+    return [line for index, line in enumerate(unique) if index == 0 or index not in contained]
+
+
+def _inside_longer(lines: list[str]) -> set[int]:
+    """The lines of _MIN_DUPLICATE characters or more that a longer line contains."""
+    held = _Held(lines)
+    found: set[int] = set()
+    for index, line in enumerate(lines):
+        check_time()
+        if len(line) >= _MIN_DUPLICATE and held.elsewhere(index):
+            found.add(index)
+    return found
+
+
+class _Held:
+    """The words of a page's lines, to find whether a longer line contains a given one.
+
+    Comparing every line with every other costs the square of the page, so a line is compared
+    only with the lines holding the rarest of what a line containing it must hold: its inner
+    words (all but the first and last) as whole words, its last word as the start of a word,
+    its first word as the end of one (those two may be cut). A line of one word lies inside
+    one word of the other line: the same word, or a longer one, looked for among the page's
+    longer words all at once. Lines hold single spaces and no newline (clean squashed them),
+    and are distinct.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._words: dict[str, list[int]] = {}
+        self._starts: dict[str, list[int]] = {}  # a word's first _EDGE characters → lines
+        self._ends: dict[str, list[int]] = {}
+        for index, line in enumerate(lines):
+            if len(line) <= _MIN_DUPLICATE:
+                continue  # too short to contain a line that is checked
+            words = line.split(" ")
+            for key in set(words):
+                self._words.setdefault(key, []).append(index)
+            for key in {word[:_EDGE] for word in words if len(word) >= _EDGE}:
+                self._starts.setdefault(key, []).append(index)
+            for key in {word[-_EDGE:] for word in words if len(word) >= _EDGE}:
+                self._ends.setdefault(key, []).append(index)
+        # Built when a line of one word asks: every word longer than a checked line, longest
+        # first, one a line; the words longer than a given one are a prefix of it.
+        self._long_words: str | None = None
+        self._long_sizes: list[int] = []  # minus each word's length: ascending
+        self._long_ends: list[int] = []  # where each word's line ends
+
+    def elsewhere(self, index: int) -> bool:
+        line = self._lines[index]
+        words = line.split(" ")
+        if len(words) == 1:
+            return self._in_a_word(index)
+        shared = [self._words.get(word, []) for word in words[1:-1]]
+        if len(words[0]) >= _EDGE:
+            shared.append(self._ends.get(words[0][-_EDGE:], []))
+        if len(words[-1]) >= _EDGE:
+            shared.append(self._starts.get(words[-1][:_EDGE], []))
+        candidates = min(shared, key=len) if shared else range(len(self._lines))
+        return any(len(self._lines[o]) > len(line) and line in self._lines[o] for o in candidates)
+
+    def _in_a_word(self, index: int) -> bool:
+        word = self._lines[index]
+        if any(other != index for other in self._words.get(word, [])):
+            return True  # a whole word of another line, which is longer
+        if self._long_words is None:
+            longest = sorted((w for w in self._words if len(w) > _MIN_DUPLICATE), key=len, reverse=True)
+            self._long_words = "\n".join(longest)
+            self._long_sizes = [-len(w) for w in longest]
+            self._long_ends = list(itertools.accumulate(len(w) + 1 for w in longest))
+        longer = bisect.bisect_left(self._long_sizes, -len(word))  # how many words are longer
+        return longer > 0 and self._long_words.find(word, 0, self._long_ends[longer - 1]) != -1
 
 
 def _is_truncated(body: list[str]) -> bool:
@@ -284,7 +349,16 @@ def _is_truncated(body: list[str]) -> bool:
         following = body[index + 1] if index + 1 < len(body) else ""
         if not following or following[0].islower():
             return True
-    return bool(body) and fold(body[-1]).endswith((" nhu", " gom", " sau"))
+    return bool(body) and _fold_tail(body[-1]).endswith((" nhu", " gom", " sau"))
+
+
+def _fold_tail(line: str, size: int = 32) -> str:
+    """The end of fold(line) without folding a long line whole: folding maps a character to
+    one or none, so the last characters' fold ends the same unless marks ate too many."""
+    if len(line) <= size:
+        return fold(line)
+    tail = fold(line[-size:])
+    return tail if len(tail) >= 8 else fold(line)
 
 
 def _looks_like_title(line: str) -> bool:

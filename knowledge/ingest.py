@@ -7,6 +7,7 @@ whole reports behind and a re-run completes it without duplicates.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -23,7 +24,7 @@ from sqlalchemy import exc as sa_exc
 
 from knowledge import store
 from knowledge.clean import clean
-from knowledge.errors import KnowledgeError, ReadError
+from knowledge.errors import EXTRACT_SECONDS, KnowledgeError, ReadError, time_limit
 from knowledge.extract import Record, extract
 from knowledge.read import RawDocument, iter_path
 
@@ -98,8 +99,14 @@ def raw_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def process(document: RawDocument) -> Record:
-    """The CPU-bound part, run in a worker: clean and extract one document."""
+def process(document: RawDocument, *, seconds: float | None = EXTRACT_SECONDS) -> Record:
+    """The CPU-bound part, run in a worker: clean and extract one document, within ``seconds``
+    (TooSlow, reason too_slow, past them)."""
+    with time_limit(seconds, source=document.source):
+        return _clean_extract(document)
+
+
+def _clean_extract(document: RawDocument) -> Record:
     cleaned = clean(document.text)
     if not cleaned.text.strip():
         raise ReadError(
@@ -108,9 +115,9 @@ def process(document: RawDocument) -> Record:
     return extract(cleaned, page_meta=document.meta)
 
 
-def _work(document: RawDocument) -> tuple[str, str, Record | Failure]:
+def _work(document: RawDocument, *, seconds: float | None) -> tuple[str, str, Record | Failure]:
     try:
-        return document.source, raw_hash(document.text), process(document)
+        return document.source, raw_hash(document.text), process(document, seconds=seconds)
     except KnowledgeError as error:
         return document.source, "", Failure(document.source, error.reason, error.detail)
     except Exception as error:
@@ -137,13 +144,15 @@ def ingest(
     *,
     workers: int | None = None,
     on_progress: Progress | None = None,
+    extract_seconds: float | None = EXTRACT_SECONDS,
 ) -> Summary:
-    """Store every document of ``inputs``; reading errors are recorded, never raised."""
+    """Store every document of ``inputs``; reading errors are recorded, never raised. A document
+    whose cleaning and extraction takes over ``extract_seconds`` fails (too_slow)."""
     summary = Summary()
     known = store.known_sources(engine)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     pending = _fresh(inputs, known, summary, on_progress)
-    outcomes = _processed(pending, workers)
+    outcomes = _processed(pending, workers, extract_seconds)
     try:
         for source, digest, outcome in outcomes:
             if isinstance(outcome, Failure):
@@ -179,10 +188,11 @@ def _fresh(
 
 
 def _processed(
-    documents: Iterator[RawDocument], workers: int
+    documents: Iterator[RawDocument], workers: int, seconds: float | None
 ) -> Generator[tuple[str, str, Record | Failure], None, None]:
+    work = functools.partial(_work, seconds=seconds)  # picklable: workers receive it
     if workers <= 1:
-        yield from map(_work, documents)
+        yield from map(work, documents)
         return
     # fork shares the imported modules (underthesea tables, the gazetteer) with the workers.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
@@ -194,7 +204,7 @@ def _processed(
             batch = [d for _, d in zip(range(_BATCH * workers), documents, strict=False)]
             if not batch:
                 return
-            yield from pool.map(_work, batch, chunksize=8)
+            yield from pool.map(work, batch, chunksize=8)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -10,13 +10,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
-from knowledge.ingest import sample_paths
+from knowledge.ingest import ingest, process, sample_paths
+from knowledge.read import RawDocument
 
 runner = CliRunner()
 
@@ -72,6 +75,59 @@ def test_nothing_readable_exits_non_zero(database: Path, tmp_path: Path) -> None
     code, out = run("ingest", str(tmp_path / "missing.txt"))
     assert code == 1
     assert "không tìm thấy tệp" in out
+
+
+def _figures_text(size: int) -> str:
+    """Lines full of figures, each line its own (repeated lines would be kept once)."""
+    lines, length, index = [], 0, 0
+    while length < size:
+        line = (
+            f"Tổ {index}: vận động 8.000.000/21.000.000 đồng, 77 cuộc/2288 lượt, "
+            f"607 phần quà trị giá 214 triệu đồng;"
+        )
+        lines.append(line)
+        length, index = length + len(line) + 1, index + 1
+    return "\n".join(lines)
+
+
+# A tiny limit against a text of five megabytes (several seconds of work): the reports around
+# it take a few milliseconds. The lazy tables every process loads once (gazetteer, tone
+# marks) are loaded first, as a long-running ingest has them: they are no document's time.
+SLOW_LIMIT = "0.5"
+SLOW_SIZE = 5_000_000
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_document_too_slow_to_extract_fails_and_the_others_are_stored(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    process(RawDocument("warm-up", sample_paths()[0].read_text("utf-8"), "txt"))
+    samples = sample_paths()
+    (tmp_path / "a.txt").write_text(samples[0].read_text("utf-8"), "utf-8")
+    (tmp_path / "b.txt").write_text(_figures_text(SLOW_SIZE), "utf-8")
+    (tmp_path / "c.txt").write_text(samples[2].read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("EXTRACT_SECONDS", SLOW_LIMIT)
+    code, out = run("ingest", str(tmp_path), "--json", "--workers", workers)
+    summary = json.loads(out)
+    assert code == 0
+    assert sorted(Path(s["source"]).name for s in summary["added"]) == ["a.txt", "c.txt"]
+    assert [(Path(f["source"]).name, f["reason"]) for f in summary["failed"]] == [("b.txt", "too_slow")]
+    assert "EXTRACT_SECONDS" in summary["failed"][0]["detail"]
+    code, out = run("ingest", str(tmp_path / "b.txt"))  # as an admin reads it
+    assert code == 1 and "xử lý quá lâu" in out
+
+
+def test_the_time_limit_holds_in_a_thread(engine: Engine) -> None:
+    """The bot extracts uploads in worker threads, where no alarm signal can reach."""
+    process(RawDocument("warm-up", sample_paths()[0].read_text("utf-8"), "txt"))
+    slow = RawDocument("slow", _figures_text(SLOW_SIZE), "txt")
+    good = RawDocument("good", sample_paths()[2].read_text("utf-8"), "txt")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        summary = pool.submit(
+            ingest, engine, iter([slow, good]), workers=1, extract_seconds=float(SLOW_LIMIT)
+        ).result()
+    assert [(f.source, f.reason) for f in summary.failed] == [("slow", "too_slow")]
+    assert [s.source for s in summary.added] == ["good"]
 
 
 def _bulk_file(path: Path, count: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 
 from knowledge.clean import Cleaned
+from knowledge.errors import check_time
 from knowledge.extract import dates, items, kinds, numbers, people, refs, units
 from knowledge.extract.record import DocRef, Figure, Person, Record
 from knowledge.extract.sentences import Piece, pieces
@@ -53,6 +54,7 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         text=cleaned.text,
         meta=dict(cleaned.meta),
     )
+    check_time()  # between stages too: dates and units read the lead, long in a text of one line
     _when(record, lead, body, page_meta)
     if directive is not None:  # issued: its header names it, and dates it for citations
         record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
@@ -66,6 +68,7 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         _meeting(record, lead)
         # An issued report without a meeting sentence is dated by its signature.
         record.meeting_date = record.meeting_date or (directive.issued if directive else None)
+    check_time()
     page = [*cleaned.removed, *cleaned.meta.values()]
     issuer = [record.issuer] if record.issuer else []  # a directive's unit is its issuer's
     record.unit = (issuer and units.find_unit(lead=issuer, body=[], page=[])) or units.find_unit(
@@ -75,7 +78,8 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
         record.provenance["unit"] = record.unit.sentence
     if directive is not None:  # the header (issuer, number, place and date) is no content
         parts = [p for p in parts if p.paragraph > directive.title_at + (1 if directive.subject else 0)]
-    _content(record, parts, paragraphs, lead_paragraph)
+    with people.remembered():  # content and classification read the same sentences
+        _content(record, parts, paragraphs, lead_paragraph)
     record.warnings = _warnings(record)
     return record
 
@@ -144,7 +148,10 @@ def _content(
     groups = itertools.count()
     seen_sentences: set[int] = set()
     for piece in parts:
-        found.extend(people.people_in(piece.sentence, piece.text))
+        check_time()
+        # A whole sentence is asked as the sentence alone, as classify() asks it: read once.
+        clause = None if piece.text is piece.sentence else piece.text
+        found.extend(people.people_in(piece.sentence, clause))
         figures.extend(numbers.figures(piece.text, sentence=piece.sentence, groups=groups))
         if id(piece.sentence) not in seen_sentences:
             seen_sentences.add(id(piece.sentence))

@@ -129,11 +129,14 @@ def _year_for(month: int, covered: Period | None) -> int | None:
 
 
 def _not_meeting_date(sentence: str, match: re.Match[str]) -> bool:
-    before = sentence[: match.start()]
+    # What comes just before the date decides: a short window, not everything before it, or
+    # a lead sentence full of dates costs the square of its length.
+    before = sentence[max(0, match.start() - 30) : match.start()]
     after = sentence[match.end() : match.end() + 3]
-    if _DOC_CODE_BEFORE.search(before[-30:]):
+    if _DOC_CODE_BEFORE.search(before):
         return True  # "05-CT/TW ngày 15/5/2016" is the directive's date
-    if after.lstrip().startswith(("-", "–")) or before.rstrip().endswith(("-", "–", "(")):
+    ending = before.rstrip() or sentence[: match.start()].rstrip()  # the last visible character
+    if after.lstrip().startswith(("-", "–")) or ending.endswith(("-", "–", "(")):
         return True  # "(11/6/1948-11/6/2021)": an anniversary span
     # A bare "d/m" without "ngày" and without a year is too often a ratio or a code.
     return not match["prefix"] and not match["y"]
@@ -141,29 +144,31 @@ def _not_meeting_date(sentence: str, match: re.Match[str]) -> bool:
 
 def period(lead: list[str], *, fallback_year: int | None) -> tuple[Period, str] | None:
     """The period the report reviews (H1/H2, Q1–Q4, a month, or the year) and its sentence."""
-    joined = " ".join(lead)
+    # The year a yearless period phrase shares, read once: reading the lead again for each
+    # phrase cost the square of a long lead.
+    lead_year = next((int(m["y"]) for m in _HALF.finditer(" ".join(lead)) if m["y"]), None)
     for sentence in lead:
-        found = _period_in(sentence, joined, fallback_year)
+        found = _period_in(sentence, lead_year, fallback_year)
         if found:
             return found, sentence
     return None
 
 
-def _period_in(sentence: str, joined: str, fallback_year: int | None) -> Period | None:
+def _period_in(sentence: str, lead_year: int | None, fallback_year: int | None) -> Period | None:
     for match in _HALF.finditer(sentence):
         before = sentence[max(0, match.start() - 60) : match.start()]
         reviewed = match["which"].lower() == "đầu" or (
             _REVIEW_WORDS.search(before) and not _PLAN_WORDS.search(before)
         )
         if reviewed:
-            year = _year(match["y"], joined, fallback_year)
+            year = _year(match["y"], lead_year, fallback_year)
             if year:
                 return Period(year, "H1" if match["which"].lower() == "đầu" else "H2")
     for regex, part in ((_QUARTER, "Q"), (_MONTH, "M")):
         numbered = regex.search(sentence)
         if numbered:
             number = number_word(numbered.group(1))
-            year = _year(numbered["y"], joined, fallback_year)
+            year = _year(numbered["y"], lead_year, fallback_year)
             if (
                 number
                 and year
@@ -176,15 +181,12 @@ def _period_in(sentence: str, joined: str, fallback_year: int | None) -> Period 
     return None
 
 
-def _year(explicit: str | None, joined: str, fallback: int | None) -> int | None:
+def _year(explicit: str | None, lead_year: int | None, fallback: int | None) -> int | None:
     """A period phrase without a year ("6 tháng đầu năm, ... cuối năm 2023") shares the year the
     lead gives elsewhere, or the meeting's."""
     if explicit:
         return int(explicit)
-    for match in _HALF.finditer(joined):
-        if match["y"]:
-            return int(match["y"])
-    return fallback
+    return lead_year if lead_year is not None else fallback
 
 
 def any_year(texts: list[str]) -> int | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge.extract.people import find_by_role, people_in
+from knowledge.errors import check_time
+from knowledge.extract.people import Roles, people_in
 from knowledge.extract.record import Item, Person
 from knowledge.extract.sentences import Piece
 
@@ -57,7 +58,9 @@ def classify(
     mode = "results"
     request: tuple[int, str, str | None] | None = None  # (paragraph, kind, by)
     speaker: str | None = None
+    roles = Roles(people)  # built once: who holds a role is asked of many sentences
     for position, piece in enumerate(pieces):
+        check_time()
         if piece.is_heading:
             if piece.paragraph > 0 or not piece.first_in_paragraph:
                 mode = _heading_mode(piece.text, mode)
@@ -77,7 +80,7 @@ def classify(
             # A later clause of a list sentence belongs where the sentence's first clause went.
             items.append(Item(previous.kind, piece.text, _path(piece), previous.by, position))
             continue
-        kind, by, text = _kind(piece, mode, doc_type, people, speaker, request, lead_paragraph)
+        kind, by, text = _kind(piece, mode, doc_type, roles, speaker, request, lead_paragraph)
         if kind in {"directive", "direction"} and by and request is None:
             request = (piece.paragraph, kind, by)
         if piece.sentence.rstrip().endswith(":") and _DIRECTION_HEAD.search(piece.sentence):
@@ -100,7 +103,7 @@ def _kind(
     piece: Piece,
     mode: str,
     doc_type: str,
-    people: list[Person],
+    roles: Roles,
     speaker: str | None,
     request: tuple[int, str, str | None] | None,
     lead_paragraph: int,
@@ -110,7 +113,7 @@ def _kind(
     if doc_type == "văn bản":
         return ("provision" if piece.is_bullet or mode != "results" else "other"), None, text
     if _REQUEST.search(head) and (_PRONOUN.search(head) or people_in(sentence)):
-        by = _speaker(sentence, people, speaker)
+        by = _speaker(sentence, roles, speaker)
         if by:
             kind = "direction" if _NEXT_PERIOD.search(head) else "directive"
             return kind, by, _after_colon(text, head)
@@ -147,7 +150,7 @@ def _same_sentence(pieces: list[Piece], position: int) -> bool:
     return position > 0 and pieces[position - 1].sentence is pieces[position].sentence
 
 
-def _speaker(sentence: str, people: list[Person], last: str | None) -> str | None:
+def _speaker(sentence: str, roles: Roles | list[Person], last: str | None) -> str | None:
     """Who makes the request: everyone named before its verb ("Đ/c A … và Đ/c B … đề nghị":
     both), else the one named first, else the holder of a role named, else the last speaker."""
     named = people_in(sentence)
@@ -156,7 +159,8 @@ def _speaker(sentence: str, people: list[Person], last: str | None) -> str | Non
         before = sentence[: verb.start()] if verb else ""
         joint = [p.name for p in named if p.name in before][:_JOINT]
         return ", ".join(joint) if len(joint) > 1 else named[0].name
-    return find_by_role(people, sentence) or last
+    roles = roles if isinstance(roles, Roles) else Roles(roles)
+    return roles.holder(sentence) or last
 
 
 _JOINT = 3

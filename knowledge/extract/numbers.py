@@ -96,11 +96,31 @@ _UNIT_WORDS: dict[str, str] = {
     "usd": "USD",
     "%": "%",
 }
-_UNIT = "|".join(re.escape(u) for u in sorted(_UNIT_WORDS, key=len, reverse=True))
-_QUALIFIER = r"(?:trên|gần|hơn|khoảng|dưới|xấp xỉ|tối thiểu|tối đa|ít nhất|gần như|đạt)"
+
+
+def _alternation(words: list[str]) -> str:
+    """``a|b|c`` for the regex engine, grouped by first letter ("s(?:uất quà|uất)|p(?:hần)…"):
+    at each position only the group of that letter is tried, not every word. Words keep
+    their order inside a group, and words of different groups never start at one place, so
+    it matches what the plain alternation matches."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0].lower(), []).append(word)
+    return "|".join(
+        re.escape(group[0][0]) + "(?:" + "|".join(re.escape(w[1:]) for w in group) + ")"
+        for group in groups.values()
+    )
+
+
+_UNIT = _alternation(sorted(_UNIT_WORDS, key=len, reverse=True))
+_QUALIFIERS = ["trên", "gần", "hơn", "khoảng", "dưới", "xấp xỉ", "tối thiểu", "tối đa", "ít nhất", "gần như", "đạt"]
+_QUALIFIER = "(?:" + "|".join(_QUALIFIERS) + ")"
+# A figure starts with a digit or a qualifier: the lookahead lets every other position fail
+# at once instead of trying each qualifier there.
+_FIGURE_START = "(?=[\\d" + "".join(sorted({q[0] for q in _QUALIFIERS})) + "])"
 
 _FIGURE = re.compile(
-    rf"(?:(?P<qual>{_QUALIFIER})\s+)?"
+    rf"{_FIGURE_START}(?:(?P<qual>{_QUALIFIER})\s+)?"
     rf"(?P<a>{_AMOUNT})\s*(?P<ua>(?:{_UNIT})(?!\w|/[cC]\b))?"
     rf"(?:\s*(?P<sep>/|[-–—]|đến)\s*(?:(?P<qual2>{_QUALIFIER})\s+)?(?P<b>{_AMOUNT})\s*(?P<ub>(?:{_UNIT})(?!\w|/[cC]\b))?)?",
     re.IGNORECASE,
@@ -111,8 +131,8 @@ _NOT_AFTER = re.compile(
     r"|khu|tổ|ấp|khóm|xóm|thôn|đội|điều|khoản|chương|mục|lô|phòng|tầng|đường)\s*$",
     re.IGNORECASE,
 )
-_GLUED = re.compile(r"[\w/\-]$")
 _MONEY_SCALE = re.compile(_SCALE, re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"{_NUM}|{_SCALE}")
 
 
 def parse_number(text: str) -> float | None:
@@ -120,7 +140,7 @@ def parse_number(text: str) -> float | None:
     text = text.strip().lower()
     total = 0.0
     pending: float | None = None
-    for token in re.findall(rf"{_NUM}|{_SCALE}", text):
+    for token in _NUMBER_TOKEN.findall(text):
         if token in _SCALES:
             total += (pending if pending is not None else 1.0) * _SCALES[token]
             pending = None
@@ -159,10 +179,21 @@ def figures(text: str, *, sentence: str, groups: Iterator[int] | None = None) ->
 
 
 def _skip(text: str, match: re.Match[str]) -> bool:
-    before = text[: match.start("a")]
-    if before and _GLUED.search(before) and not before.endswith(" "):
+    # Only the characters just before the number matter: look at a short window, never at
+    # everything before it, or a clause full of figures costs the square of its length.
+    start = match.start("a")
+    before = text[max(0, start - 14) : start]
+    if before and not before.endswith(" ") and _glued(before):
         return True
-    return bool(_NOT_AFTER.search(before[-14:]))
+    return bool(_NOT_AFTER.search(before))
+
+
+def _glued(before: str) -> bool:
+    """Whether the number is glued to a word, '/' or '-' (a code or a date): the last
+    character, or the one before a final newline, is a letter, digit, '_', '/' or '-'.
+    Plain string tests instead of a regex call for every figure."""
+    last = before[-2] if before.endswith("\n") and len(before) > 1 else before[-1]
+    return last.isalnum() or last in "_/-"
 
 
 def _from_match(
@@ -213,11 +244,21 @@ def _q(word: str | None) -> str | None:
     return word.lower() if word and word.lower() != "đạt" else None
 
 
+_PHRASE_MAX = 140
+
+
 def _phrase(text: str, start: int) -> str:
     """What the figure counts: the words before it, back to a clause boundary."""
-    head = text[:start]
-    cut = max(head.rfind(": "), head.rfind("; "), head.rfind(". "), head.rfind(" – "))
-    head = head[cut + 1 :] if cut >= 0 else head
-    if len(head) > 140:
-        head = head[-140:].split(" ", 1)[-1]
+    # A boundary further back than the phrase's longest would be cut off anyway, so the
+    # search stays inside the last _PHRASE_MAX + 1 characters (linear in the clause).
+    low = max(0, start - _PHRASE_MAX - 1)
+    cut = max(
+        text.rfind(": ", low, start),
+        text.rfind("; ", low, start),
+        text.rfind(". ", low, start),
+        text.rfind(" – ", low, start),
+    )
+    head = text[cut + 1 : start] if cut >= 0 else text[low:start]
+    if len(head) > _PHRASE_MAX:
+        head = head[-_PHRASE_MAX:].split(" ", 1)[-1]
     return head.strip(" ,:;–-")

@@ -8,7 +8,11 @@ phát biểu". The sentence's verb gives the relation (chủ trì → chaired, d
 
 from __future__ import annotations
 
+import collections
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from knowledge import gazetteer
@@ -175,22 +179,55 @@ _HEAD_END = re.compile(r"[;:]")
 _NOT_PARTICIPANTS = frozenset({"Hồ Chí Minh"})
 
 
+@lru_cache(maxsize=1024)
 def relation_of(sentence: str) -> str:
     """The relation a sentence gives its people, read from its head only: the tasks listed
-    after ';' ("các phong trào do Mặt trận chủ trì") say nothing about the speaker."""
-    head = _HEAD_END.split(sentence, 1)[0]
+    after ';' ("các phong trào do Mặt trận chủ trì") say nothing about the speaker.
+
+    Cached: each clause of a long list sentence asks again for the same sentence."""
+    end = _HEAD_END.search(sentence)
+    head = sentence[: end.start()] if end else sentence
     for relation, regex in _RELATIONS:
         if regex.search(head):
             return relation
     return "mentioned"
 
 
-@lru_cache(maxsize=8192)
+# The people of each (sentence, clause) of the document being extracted in this thread:
+# classification asks again for the sentences content extraction read. Kept per document
+# rather than in a process-wide LRU cache, which a report of over 8,192 sentences outgrew
+# (every sentence then read twice), and which kept the last sentences alive after it.
+_REMEMBERED: ContextVar[dict[tuple[str, str | None], tuple[Person, ...]] | None] = ContextVar(
+    "people_remembered", default=None
+)
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, people_in() reads each sentence (or clause) once."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def people_in(sentence: str, clause: str | None = None) -> tuple[Person, ...]:
     """People named in a clause; the relation is read from the whole sentence.
 
-    Cached: classification asks again for the same sentences. Callers must not mutate the
-    returned people (merge() copies them)."""
+    Remembered within remembered(). Callers must not mutate the returned people (merge()
+    copies them)."""
+    seen = _REMEMBERED.get()
+    if seen is None:
+        return _people_in(sentence, clause)
+    key = (sentence, clause)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = _people_in(sentence, clause)
+    return found
+
+
+def _people_in(sentence: str, clause: str | None) -> tuple[Person, ...]:
     text = clause or sentence
     relation = relation_of(sentence)
     found: dict[str, Person] = {}
@@ -238,9 +275,10 @@ _TERM_TAIL = re.compile(r",?\s+nhiệm kỳ\s+\d{4}\s*[-–]\s*\d{4}$", re.IGNOR
 
 
 def _role_after(text: str, start: int) -> str | None:
-    rest = text[start:]
-    stop = _ROLE_STOP.search(rest)
-    role = rest[: stop.start()] if stop else rest
+    # Searched from ``start`` in place: copying the rest of the clause for every name made a
+    # clause naming many people cost the square of its length.
+    stop = _ROLE_STOP.search(text, start)
+    role = text[start : stop.start()] if stop else text[start:]
     # "bà Vàng Thị Mai, Bí thư Đoàn thị trấn giữ chức Phó Chủ tịch …": the post she now holds.
     role = _TERM_TAIL.sub("", _NEW_POST.split(role, maxsplit=1)[-1])
     role = _trim_role(role)
@@ -292,15 +330,67 @@ def author(paragraphs: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def find_by_role(people: list[Person], sentence: str) -> str | None:
-    """'đồng chí Bí thư Thị ủy yêu cầu' names a person by role alone: find who holds it."""
-    lowered = sentence.lower()
-    best: tuple[int, str] | None = None
-    for person in people:
-        if not person.role:
-            continue
-        for part in re.split(r"\s*[,–—-]\s*", person.role):
-            part_l = part.lower()
-            if len(part_l) >= 6 and part_l in lowered and (best is None or len(part_l) > best[0]):
-                best = (len(part_l), person.name)
-    return best[1] if best else None
+class Roles:
+    """The roles a report's people hold, to name a person from a role alone ("đồng chí Bí thư
+    Thị ủy yêu cầu" names who holds it): the longest role part (of six characters or more)
+    the sentence contains, the first person's on a tie.
+
+    One Aho–Corasick automaton over every part, built on first use, reads a sentence once
+    whatever the number of people: testing each part against each sentence cost people ×
+    sentences, the square of a long report's size.
+    """
+
+    def __init__(self, people: list[Person]) -> None:
+        self._people = people
+        self._goto: list[dict[str, int]] = []
+        self._fail: list[int] = []
+        # The best part ending in each state (its own or a shorter suffix's): (length, -rank, name).
+        self._best: list[tuple[int, int, str] | None] = []
+
+    def holder(self, sentence: str) -> str | None:
+        if not self._goto:
+            self._build()
+        goto, fail, best = self._goto, self._fail, self._best
+        state, found = 0, None
+        for char in sentence.lower():
+            while state and char not in goto[state]:
+                state = fail[state]
+            state = goto[state].get(char, 0)
+            candidate = best[state]
+            if candidate is not None and (found is None or candidate[:2] > found[:2]):
+                found = candidate
+        return found[2] if found else None
+
+    def _build(self) -> None:
+        goto: list[dict[str, int]] = [{}]
+        own: list[tuple[int, int, str] | None] = [None]
+        rank = 0
+        for person in self._people:
+            for part in re.split(r"\s*[,–—-]\s*", person.role or ""):
+                part_l = part.lower()
+                if len(part_l) < 6:
+                    continue
+                state = 0
+                for char in part_l:
+                    if char not in goto[state]:
+                        goto[state][char] = len(goto)
+                        goto.append({})
+                        own.append(None)
+                    state = goto[state][char]
+                if own[state] is None:  # the same part held by a later person never wins
+                    own[state] = (len(part_l), -rank, person.name)
+                rank += 1
+        fail, best = [0] * len(goto), list(own)
+        queue = collections.deque(goto[0].values())
+        while queue:
+            state = queue.popleft()
+            for char, child in goto[state].items():
+                back = fail[state]
+                while back and char not in goto[back]:
+                    back = fail[back]
+                fail[child] = goto[back].get(char, 0)
+                suffix, mine = best[fail[child]], best[child]
+                if suffix is not None and (mine is None or suffix[:2] > mine[:2]):
+                    best[child] = suffix
+                queue.append(child)
+        self._goto, self._fail, self._best = goto, fail, best

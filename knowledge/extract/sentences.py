@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.errors import check_time
+
 _HEADING = re.compile(r"^(?:(?P<num>\d{1,2}|[IVX]{1,4})[.)]|(?P<letter>[a-zđ])\))\s+(?=\S)")
 _BULLET = re.compile(r"^[-–—+•]\s*(?=\S)")
 # A sentence ends at . ! ? … (and closing quotes) followed by space and an upper-case letter,
@@ -20,7 +22,8 @@ _ABBREVIATIONS = ("TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "CN.", "KS.
 _CLAUSE_SPLIT = re.compile(r"\s*;\s*")
 _MIN_CLAUSE = 25
 _MIN_LIST_SENTENCE = 200
-_MARKER = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]$")
+# A list marker alone ("1.", "a)"), matched whole on a span that may start with spaces.
+_MARKER = re.compile(r"\s*(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]")
 _MAX_HEADING = 250
 
 
@@ -41,6 +44,7 @@ def pieces(text: str, *, has_title: bool = False) -> list[Piece]:
     out: list[Piece] = []
     headings: list[tuple[int, str]] = []  # (depth, text)
     for number, paragraph in enumerate(p for p in text.split("\n") if p.strip()):
+        check_time()
         if number == 0 and has_title:
             out.append(Piece(paragraph, paragraph, (), 0, True, is_heading=True))
             continue
@@ -54,6 +58,7 @@ def pieces(text: str, *, has_title: bool = False) -> list[Piece]:
         bullet = bool(_BULLET.match(paragraph))
         body = _BULLET.sub("", paragraph)
         for index, sentence in enumerate(split_sentences(body)):
+            check_time()
             for clause in split_clauses(sentence):
                 out.append(Piece(clause, sentence, path, number, index == 0, is_bullet=bullet))
     return out
@@ -75,10 +80,12 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
-        candidate = paragraph[start : match.start()].strip()
-        # "1. Công tác..." is a numbered heading, not a one-word sentence.
-        if candidate.endswith(_ABBREVIATIONS) or _MARKER.match(candidate):
+        end = match.start()  # just after the stop: the candidate ends with no space
+        # "1. Công tác..." is a numbered heading, not a one-word sentence. Both are tested in
+        # place: a candidate kept growing past "TP." after "TP." must not be copied each time.
+        if paragraph.endswith(_ABBREVIATIONS, start, end) or _MARKER.fullmatch(paragraph, start, end):
             continue
+        candidate = paragraph[start:end].strip()
         if candidate:
             sentences.append(candidate)
         start = match.end()

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from knowledge import gazetteer
+from knowledge.errors import check_time
 from knowledge.extract.people import SURNAMES
 from knowledge.extract.record import Place, Unit
 from knowledge.text import fold
@@ -110,6 +111,7 @@ def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | No
 def _mentions(texts: list[str], zone: str) -> list[Mention]:
     out = []
     for sentence in texts:
+        check_time()
         for match in _MENTION.finditer(sentence):
             name = _clean_name(match["name"])
             if not name:
