@@ -17,10 +17,10 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import Engine
 
-from knowledge import store
+from knowledge import rank, store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored, counts, said_near
+from knowledge.retrieve import Retrieved, Scored
 from knowledge.terms import bigrams, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
@@ -30,8 +30,6 @@ GENERIC = frozenset(
     ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban",
      "lanh", "dao", "lam", "thoi", "gian", "toi", "sap", "can", "tinh", "huyen", "thi", "uy", "nhan", "dan"]
 )
-MIN_COVERAGE = 0.5  # share of the question's content words a passage must hold (no unit given)
-MIN_COVERAGE_IN_UNIT = 0.25  # when the unit (and period) already narrowed the reports
 NEAREST_COVERAGE = 0.3  # a passage this close is worth showing as a hint when nothing fits
 PER_REPORT = 4
 MAX_REPORTS = 3
@@ -158,7 +156,7 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
         reason = "no_period" if retrieved.unit_reports else "no_match"
         return not_found(question, retrieved, reason)
     best = passages[0]
-    if not _counted(question, passages) or not _fits(question, best, narrowed=retrieved.allowed is not None):
+    if not _fits(question, best, retrieved.confidence):
         return not_found(question, retrieved, "no_match")
     answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
     if question.item_kind:
@@ -263,39 +261,18 @@ def _item_rank(
     return relevance.get(int(item["id"]), 0.0) + 0.15 * min(count, 4)
 
 
-def _fits(question: Question, best: Scored, *, narrowed: bool) -> bool:
-    """Whether the best passage answers the question at all. Once the unit or period has
-    narrowed the reports, an item of the kind asked (or a person, a date) is enough."""
+def _fits(question: Question, best: Scored, confidence: float) -> bool:
+    """Whether to answer from the best passage: the fitted confidence (knowledge/rank.py) is
+    at its threshold, and a number asked for is there ("62 suất" is never "162 suất")."""
     if question.required and not question.required <= set(best.hit.line.split()):
-        return False  # a number asked for is never approximated: "62 suất" is not "162 suất"
-    if not best.anchored:
-        return False  # the meeting or place asked about is not in this report
-    if question.about_front and not best.report.front:
-        return False  # asked about the Front; this page never names it
-    if question.near and not said_near(question.near, best.hit.line.split(), best.hit.context.split()):
-        return False  # the place is named in the report, but not where the answer is
-    specific = any(t not in GENERIC for t in question.tokens)
-    own = narrowed and best.report.front  # the unit's own Front report, not a news page
-    if own and question.intent in {"people", "date", "event", "author"}:
-        return True  # the person or the date of the unit's report is then what matters
-    if own and question.item_kind and not specific:
-        return True  # "Phường 2 có hạn chế gì?": the kind of item is all that is asked
-    if not question.tokens:
-        return narrowed
-    return best.coverage >= (MIN_COVERAGE_IN_UNIT if narrowed else MIN_COVERAGE)
-
-
-def _counted(question: Question, passages: list[Scored]) -> bool:
-    """A "bao nhiêu X" question needs a passage among the best that counts X at all:
-    "Phường 2 có bao nhiêu con mèo?" is not answered by its other figures."""
-    measure = syllables(question.measure) if question.intent == "figure" and question.measure else []
-    return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
+        return False
+    return confidence >= rank.model().threshold
 
 
 def _groups(question: Question, passages: list[Scored], engine: Engine, *, sources: int) -> list[Group]:
     """The best report first, then the others that also match, newest first."""
     best = passages[0]
-    threshold = best.score - 0.35
+    threshold = best.score * rank.model().supporting
     chosen: dict[int, list[Scored]] = {}
     wanted = question.item_kind
     for scored in passages:

@@ -22,7 +22,7 @@ from knowledge.answer import MAX_REPORTS, Answer, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
-from knowledge.terms import bigrams, code_token, syllables
+from knowledge.terms import bigrams, syllables
 from knowledge.text import fold
 from knowledge.understand import Question, context_of, merge, understand
 
@@ -90,12 +90,13 @@ class Assistant:
         if question.unknown_unit and not question.units:
             return self._elsewhere(question)
         if question.codes:
-            found = analyze.document(question, engine=self.engine, catalog=self.catalog)
-            if found is not None:
-                return found
-            # No reference was extracted: the passages that write the code, if any.
-            codes = {code_token(c) for c in question.codes}
-            question = replace(question, required=question.required | codes)
+            # A document's code is a word to match like any other: what the question asks of
+            # it ("ai ký", "chậm nhất năm nào") is answered by the passage that says it. Only
+            # when no passage answers, what the collection knows of the document itself.
+            searched = self._search(question)
+            if searched.found:
+                return searched
+            return analyze.document(question, engine=self.engine, catalog=self.catalog) or searched
         special = self._special(question)
         if special is not None:
             return special
@@ -117,15 +118,23 @@ class Assistant:
     def _elsewhere(self, question: Question) -> Answer:
         """No report is *of* the unit named, but one may speak of it ("huyện Ba Vì" in a
         city-wide report): answer from a passage that names it, else say it is not held."""
-        name = syllables((question.unknown_unit or "").split(" ", 1)[-1])
-        if not name or any(t.isdigit() for t in name):  # "Phường 5" means one place only
-            return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
-        near = set(bigrams(name)) or set(name)  # "Nghệ An" as a name, not "nghe" and "an"
-        wider = replace(question, tokens=question.tokens + name, near=question.near | near)
-        found = self._search(wider)
-        if found.found:
+        wider = _named_elsewhere(question)
+        found = self._search(wider) if wider is not None else None
+        if found is not None and found.found:
             return found
         return _with_close_units(not_found(question, None, "unknown_unit"), question, self.catalog)
+
+    def search_question(self, text: str) -> Question | None:
+        """The question ``_search`` ranks passages for, as ``ask`` would route ``text``; None
+        when it is answered another way (a stored document by its code, a coverage, timeline,
+        total, comparison or follow-up, nothing to search, a numbered unit not held).
+        bench/fit_ranking.py fits the ranking model on exactly these."""
+        question = understand(text, catalog=self.catalog)
+        if _says_nothing(question):
+            return None
+        if question.unknown_unit and not question.units:
+            return _named_elsewhere(question)
+        return None if question.intent in _SPECIAL and not question.codes else question
 
     def _search(self, question: Question) -> Answer:
         answer = self._search_once(question)
@@ -166,6 +175,24 @@ class Assistant:
                 if r.unit and r.doc_type != "tin tức"
             ][:3],
         }
+
+
+_SPECIAL = frozenset({"coverage", "timeline", "aggregate", "followup", "compare"})
+
+
+def _named_elsewhere(question: Question) -> Question | None:
+    """A unit nothing is stored of, searched as words its passages must say ("Nghệ An" as
+    a name, not "nghe" and "an"; "quận 2" with its level, since the number alone says
+    nothing); a page that writes it (a city's article on its district) may answer."""
+    written = (question.unknown_unit or "").strip()
+    level, _, name = written.partition(" ")
+    words = syllables(name)
+    if not words:
+        return None
+    if any(t.isdigit() for t in words):
+        words = syllables(level)[-1:] + words
+    near = set(bigrams(words)) or set(words)
+    return replace(question, tokens=question.tokens + words, near=question.near | near)
 
 
 def _unit_anchors(question: Question) -> set[str]:

@@ -40,7 +40,7 @@ from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 7  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 9  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 _NEAR = 15  # tokens of each neighbour kept as a passage's context
@@ -65,12 +65,38 @@ def _schema() -> tantivy.Schema:
     # The passage's neighbours and its report's title: what the sentence is about when it
     # does not say it ("Chủ tịch Ủy ban MTTQ quận …" after a sentence naming Long Biên).
     builder.add_text_field("c", stored=True, tokenizer_name="whitespace", index_option="basic")
+    # The paragraph of its report the passage stands in (-1: the title).
+    builder.add_integer_field("para", stored=True, indexed=True, fast=True)
     # No field of syllable pairs or accented words: pairs are phrase queries on "f" (its
     # positions), accents are checked when reranking; both fields doubled the term dictionary.
     return builder.build()
 
 
+def _paragraph_schema() -> tantivy.Schema:
+    """One entry a paragraph (a line of the report's text): questions often join facts of
+    one paragraph (who spoke, at which meeting) that stand in different sentences."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("report", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("para", stored=True, indexed=True, fast=True)
+    builder.add_text_field("p", stored=True, tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+def _report_schema() -> tantivy.Schema:
+    """One entry a report, all its words: a report that matches the question throughout
+    (title, lead, the passage) is told from one that shares a fragment."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("report", stored=True, indexed=True, fast=True)
+    builder.add_text_field("d", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
 SCHEMA = _schema()
+PARAGRAPH_SCHEMA = _paragraph_schema()
+REPORT_SCHEMA = _report_schema()
+# Three indexes, one folder each: BM25 takes its document count and average length from
+# the whole index, so passages, paragraphs and whole reports must not share one.
+PARTS: dict[str, tantivy.Schema] = {"passages": SCHEMA, "paragraphs": PARAGRAPH_SCHEMA, "reports": REPORT_SCHEMA}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +108,7 @@ class Hit:
     text: str
     line: str  # pre-folded tokens, for reranking
     context: str = ""  # pre-folded tokens of the neighbours and the title
+    para: int = -1  # the paragraph of its report it stands in (-1: the title)
 
 
 def index_path(database_url: str, configured: str | None = None) -> Path | None:
@@ -113,16 +140,19 @@ class PassageIndex:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._index, self._searcher = self._open()
+        self._parts, self._searchers = self._open()
         self._verified = path is None  # an in-memory index is built here, from nothing
+
+    @property
+    def _searcher(self) -> tantivy.Searcher:
+        return self._searchers["passages"]
 
     # -- opening and bookkeeping ---------------------------------------------------------
 
-    def _open(self) -> tuple[tantivy.Index, tantivy.Searcher]:
+    def _open(self) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
         if self.path is None:
             self._memory_seq, self._memory_db = 0, ""
-            index = tantivy.Index(SCHEMA)
-            return index, index.searcher()
+            return _opened({part: tantivy.Index(schema) for part, schema in PARTS.items()})
         if self.path.exists() and not self.path.is_dir():
             raise IndexUnavailable(
                 "index_path",
@@ -132,8 +162,7 @@ class PassageIndex:
             )
         cause = store.folder_unwritable(self.path)
         if cause is not None:
-            index = self._open_read_only(cause)
-            return index, index.searcher()
+            return self._open_read_only(cause)
         state = self._read_state()
         # Only a state file naming another version means an old index: a folder without one
         # is new, perhaps being created by another process this moment (never remove it).
@@ -149,20 +178,18 @@ class PassageIndex:
         try:
             # Opening a searcher reads every segment's footer: a truncated or garbled file
             # fails here rather than in the middle of a question.
-            index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
-            return index, index.searcher()
+            return _opened(_on_disk(self.path))
         except ValueError as error:
             log.warning("index at %s is damaged (%s): rebuilding it from the database", self.path, _first_line(error))
             return self._fresh_folder()
 
-    def _fresh_folder(self) -> tuple[tantivy.Index, tantivy.Searcher]:
+    def _fresh_folder(self) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
         assert self.path is not None
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
-        return index, index.searcher()
+        return _opened(_on_disk(self.path))
 
-    def _open_read_only(self, cause: str) -> tantivy.Index:
+    def _open_read_only(self, cause: str) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
         """An index folder this process cannot write (a read-only mount, another user's).
 
         tantivy takes a lock file even to read, so the folder is read through links from a
@@ -182,7 +209,12 @@ class PassageIndex:
         self._overlay = tempfile.TemporaryDirectory(prefix="mttq-index-")
         overlay = Path(self._overlay.name)
         for entry in self.path.iterdir():
-            if not entry.name.endswith(".lock"):
+            if entry.is_dir():  # one index a part: its files linked one by one
+                (overlay / entry.name).mkdir()
+                for inner in entry.iterdir():
+                    if not inner.name.endswith(".lock"):
+                        (overlay / entry.name / inner.name).symlink_to(inner.resolve())
+            elif not entry.name.endswith(".lock"):
                 (overlay / entry.name).symlink_to(entry.resolve())
         log.info("index at %s cannot be written (%s): read through %s", self.path, cause, overlay)
         behind = store.change_head(self.engine)[1] - int(self._read_state().get("seq", 0))
@@ -195,7 +227,7 @@ class PassageIndex:
             )
         folder, self.path = self.path, overlay
         try:
-            return tantivy.Index(SCHEMA, path=str(overlay), reuse=True)
+            return _opened(_on_disk(overlay))
         except ValueError as error:
             raise IndexUnavailable(
                 "index_path", f"index folder {folder} cannot be read: {error}", source=str(folder)
@@ -207,7 +239,7 @@ class PassageIndex:
         if not self.path.exists():
             return "does not exist"
         state = self._read_state()
-        if not state or not (self.path / "meta.json").exists():
+        if not state or not all((self.path / part / "meta.json").exists() for part in PARTS):
             return "holds no index"
         if state.get("version") != VERSION:
             return f"holds an index of another version ({state.get('version')}; this one reads {VERSION})"
@@ -276,19 +308,25 @@ class PassageIndex:
 
     def _catch_up(self, database: str, applied: int, newest: int, *, stale: bool) -> int:
         """Apply the changes after ``applied``; -1 when another process holds the writer."""
+        writers: dict[str, tantivy.IndexWriter] = {}
         try:
-            writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            for part, index in self._parts.items():
+                writers[part] = index.writer(heap_size=_HEAP[part], num_threads=1)
         except ValueError:
+            for writer in writers.values():  # release the locks taken before the busy one
+                writer.wait_merging_threads()
             log.info("index writer busy in another process; reloading its commits")
             self._reload()
             return -1
         try:
             if stale:
-                writer.delete_all_documents()
+                for writer in writers.values():
+                    writer.delete_all_documents()
                 applied = 0
-            count = self._apply(writer, applied, newest)
+            count = self._apply(writers, applied, newest)
         finally:
-            writer.wait_merging_threads()
+            for writer in writers.values():
+                writer.wait_merging_threads()
         self._write_state(newest, database)
         self._reload()
         return count
@@ -312,9 +350,12 @@ class PassageIndex:
         return max(rebuilt, 0)
 
     def reports_indexed(self) -> int:
+        """Reports the index holds (one whole-report entry each, and one title passage)."""
         query = tantivy.Query.term_query(SCHEMA, "kind", "title")
         found: Any = self._searcher.search(query, limit=1, count=True)  # the stubs lack .count
-        return int(found.count or 0)
+        titles = int(found.count or 0)
+        whole = int(self._searchers["reports"].num_docs)
+        return titles if titles == whole else -1  # parts that disagree: rebuild
 
     def heal(self, error: Exception) -> None:
         """A query failed inside the index (a file damaged after opening): start over from
@@ -323,15 +364,16 @@ class PassageIndex:
             raise error
         log.warning("index at %s failed (%s): rebuilding it from the database", self.path, _first_line(error))
         with self._lock:
-            self._index, self._searcher = self._fresh_folder()
+            self._parts, self._searchers = self._fresh_folder()
             self._verified = True
         self._sync(time.monotonic())
 
     def _reload(self) -> None:
-        self._index.reload()
-        self._searcher = self._index.searcher()
+        for index in self._parts.values():
+            index.reload()
+        self._searchers = {part: index.searcher() for part, index in self._parts.items()}
 
-    def _apply(self, writer: tantivy.IndexWriter, after: int, upto: int) -> int:
+    def _apply(self, writers: dict[str, tantivy.IndexWriter], after: int, upto: int) -> int:
         with self.engine.connect() as connection:
             seq = col(ReportChange.seq)
             rows = connection.execute(
@@ -340,16 +382,19 @@ class PassageIndex:
             touched = list(dict.fromkeys(int(r) for r in rows))
         for start in range(0, len(touched), _BATCH):
             batch = touched[start : start + _BATCH]
-            for report_id in batch:
-                writer.delete_documents_by_term("report", report_id)
-            for document in self._documents(batch):
-                writer.add_document(document)
-            writer.commit()
+            for writer in writers.values():
+                for report_id in batch:
+                    writer.delete_documents_by_term("report", report_id)
+            for part, document in self._documents(batch):
+                writers[part].add_document(document)
+            for writer in writers.values():
+                writer.commit()
         if not touched:
-            writer.commit()  # a start-over with nothing to add still drops the old passages
+            for writer in writers.values():
+                writer.commit()  # a start-over with nothing to add still drops the old passages
         return len(touched)
 
-    def _documents(self, report_ids: list[int]) -> Iterator[tantivy.Document]:
+    def _documents(self, report_ids: list[int]) -> Iterator[tuple[str, tantivy.Document]]:
         """Passages of the reports that still exist (a deleted one yields none)."""
         with self.engine.connect() as connection:
             reports = connection.execute(
@@ -360,6 +405,7 @@ class PassageIndex:
                     Report.unit_name,
                     Report.unit_parents,
                     Report.period_year,
+                    Report.text,
                 ).where(Report.id.in_(report_ids))  # type: ignore[union-attr]
             ).all()
             items = connection.execute(
@@ -370,18 +416,27 @@ class PassageIndex:
         heads = {int(r.id): r for r in reports}
         titles = {report_id: terms(r.title) for report_id, r in heads.items()}
         for report_id, report in heads.items():
-            yield _document(report, 0, "title", report.title, titles[report_id], ())
+            yield "passages", _document(report, 0, "title", report.title, titles[report_id], ())
         by_report: dict[int, list[Any]] = {}
         for item in items:
             if int(item.report_id) in heads:
                 by_report.setdefault(int(item.report_id), []).append(item)
+        for report_id, report in heads.items():
+            if report_id not in by_report:
+                yield "reports", _whole(report, titles[report_id], [])
         for report_id, own in by_report.items():
+            report = heads[report_id]
             found = [terms(i.text) for i in own]
+            yield "reports", _whole(report, titles[report_id], found)
+            lines = paragraphs(report.text or "")
+            where = _paragraph_of([i.text for i in own], lines)
+            for number, line in enumerate(lines):
+                yield "paragraphs", _paragraph(report, number, terms(line))
             for n, item in enumerate(own):
                 before = found[n - 1].tokens[-_NEAR:] if n else ()
                 after = found[n + 1].tokens[:_NEAR] if n + 1 < len(found) else ()
                 context = (*before, *after, *titles[report_id].tokens[:_TITLE])
-                yield _document(heads[report_id], int(item.id), item.kind, item.text, found[n], context)
+                yield "passages", _document(report, int(item.id), item.kind, item.text, found[n], context, para=where[n])
 
     # -- searching -------------------------------------------------------------------------
 
@@ -409,6 +464,7 @@ class PassageIndex:
         hits = []
         for score, address in found.hits:
             document = searcher.doc(address)
+            para = document.get_first("para")
             hits.append(
                 Hit(
                     score=float(score),
@@ -418,6 +474,7 @@ class PassageIndex:
                     text=bytes(document.get_first("text") or b"").decode("utf-8"),
                     line=str(document.get_first("f")),
                     context=str(document.get_first("c") or ""),
+                    para=-1 if para is None else int(para),
                 )
             )
         return hits
@@ -429,17 +486,114 @@ class PassageIndex:
             for (score, _), report in zip(found, reports, strict=True)
         ]
 
+    def search_reports(self, tokens: list[str], *, limit: int) -> dict[int, float]:
+        """Reports by BM25 over their whole text, best first."""
+        should: list[tuple[tantivy.Occur, tantivy.Query]] = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(REPORT_SCHEMA, "d", t)) for t in dict.fromkeys(tokens)
+        ]
+        if not should:
+            return {}
+        searcher = self._searchers["reports"]
+        try:
+            found = searcher.search(tantivy.Query.boolean_query(should), limit=limit, count=False).hits
+            reports = searcher.fast_field_values("report", [address for _, address in found])
+        except ValueError as error:
+            self.heal(error)
+            return {}
+        return {int(report or 0): float(score) for (score, _), report in zip(found, reports, strict=True)}
+
+    def search_paragraphs(self, tokens: list[str], *, limit: int) -> dict[tuple[int, int], tuple[float, str]]:
+        """Paragraphs by BM25: (report, paragraph) → (score, its tokens), best first."""
+        should: list[tuple[tantivy.Occur, tantivy.Query]] = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(PARAGRAPH_SCHEMA, "p", t)) for t in dict.fromkeys(tokens)
+        ]
+        if not should:
+            return {}
+        searcher = self._searchers["paragraphs"]
+        try:
+            found = searcher.search(tantivy.Query.boolean_query(should), limit=limit, count=False).hits
+        except ValueError as error:
+            self.heal(error)
+            return {}
+        best: dict[tuple[int, int], tuple[float, str]] = {}
+        for score, address in found:
+            document = searcher.doc(address)
+            key = (int(document.get_first("report") or 0), int(document.get_first("para") or 0))
+            best[key] = (float(score), str(document.get_first("p") or ""))
+        return best
+
+    def passages_of(self, paragraphs: list[tuple[int, int]], *, limit: int) -> list[Hit]:
+        """The passages standing in these paragraphs."""
+        if not paragraphs:
+            return []
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for report, para in paragraphs:
+            both = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "report", report)),
+                    (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "para", para)),
+                ]
+            )
+            clauses.append((tantivy.Occur.Should, both))
+        return self.search(tantivy.Query.boolean_query(clauses), limit=limit)
+
     @property
     def size(self) -> int:
         return int(self._searcher.num_docs)
+
+
+# Writer memory a part (tantivy's minimum is 15 MB a thread).
+_HEAP = {"passages": 64_000_000, "paragraphs": 32_000_000, "reports": 32_000_000}
+
+
+def _on_disk(folder: Path) -> dict[str, tantivy.Index]:
+    indexes = {}
+    for part, schema in PARTS.items():
+        (folder / part).mkdir(parents=True, exist_ok=True)
+        indexes[part] = tantivy.Index(schema, path=str(folder / part), reuse=True)
+    return indexes
+
+
+def _opened(indexes: dict[str, tantivy.Index]) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
+    return indexes, {part: index.searcher() for part, index in indexes.items()}
 
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
+def paragraphs(text: str) -> list[str]:
+    """A report's paragraphs: the non-empty lines of its cleaned text."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _paragraph_of(items: list[str], lines: list[str]) -> list[int]:
+    """The paragraph each item (in document order) stands in: items are sentences and
+    clauses cut from the lines, so each is found at or after the previous one's line."""
+    where, at = [], 0
+    for text in items:
+        probe = text[:40]
+        for number in range(at, len(lines)):
+            if probe in lines[number]:
+                at = number
+                break
+        where.append(at)
+    return where
+
+
+def _paragraph(report: Any, number: int, found: Terms) -> tantivy.Document:
+    return tantivy.Document(report=int(report.id), para=number, p=found.line)
+
+
 def _document(
-    report: Any, item_id: int, kind: str, text: str, found: Terms, context: tuple[str, ...]
+    report: Any,
+    item_id: int,
+    kind: str,
+    text: str,
+    found: Terms,
+    context: tuple[str, ...],
+    *,
+    para: int = -1,
 ) -> tantivy.Document:
     places = _places(report)
     return tantivy.Document(
@@ -452,7 +606,14 @@ def _document(
         text=text.encode("utf-8"),
         f=found.line,
         c=" ".join(context),
+        para=para,
     )
+
+
+def _whole(report: Any, title: Terms, items: list[Terms]) -> tantivy.Document:
+    """The report as one entry: its title (twice: what the page is about) and every item."""
+    words = [*title.tokens, *title.tokens, *(t for found in items for t in found.tokens)]
+    return tantivy.Document(report=int(report.id), d=" ".join(words))
 
 
 def _places(report: Any) -> list[str]:

@@ -1,10 +1,11 @@
-"""Retrieve stage: candidates from the index, filtered by the question's facets, reranked.
+"""Retrieve stage: candidate passages from the index, ranked by the fitted model.
 
-BM25 (tantivy) over folded syllables and syllable pairs finds ~150 candidate passages inside
-the reports the facets allow (unit, period); rapidfuzz and the answer type then rerank those
-short passages only, never whole documents: a "bao nhiêu" question prefers the passage whose
-figure carries the measure asked for, a "hạn chế" question the limitation items, and a
-number the user typed must be in the passage as a whole token ("62" never matches "162").
+BM25 (tantivy) over folded syllables and syllable pairs finds candidate passages three ways:
+over every passage, inside the reports the question's unit and period allow, and among the
+passages of the reports whose whole text matches best. Nothing is filtered out by a facet: a
+unit or period the question names, like every other signal (coverage, the kind of item, the
+measure of a figure, a number that must appear), is a feature of knowledge/rank.py, whose
+weights were fitted on real questions, not set by hand.
 """
 
 from __future__ import annotations
@@ -12,21 +13,23 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from datetime import date
 
 import tantivy
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
+from knowledge import rank
 from knowledge.catalog import Catalog, ReportInfo
 from knowledge.index import SCHEMA, Hit, PassageIndex
-from knowledge.terms import accented, syllables
-from knowledge.text import fold
+from knowledge.rank import said
+from knowledge.terms import syllables
 from knowledge.understand import Question
 
-CANDIDATES = 120
-_RECENT = date(2024, 1, 1).toordinal()  # recency is measured from here, capped both ways
-_RECENCY_CAP = 0.1
+CANDIDATES = 120  # passages from the open search
+SCOPED = 60  # ... from inside the reports the unit and period allow
+DOCUMENTS = 20  # reports by whole-text BM25
+PER_DOCUMENT = 3  # passages of each of those not already among the candidates
+PARAGRAPHS = 40  # paragraphs by BM25
+PER_PARAGRAPH = 3  # passages of each of those not already among the candidates
+SHORTLIST = 60  # candidates given the full features (see _shortlist)
 _COMMON = 0.02  # a token in more passages than this share is common: no context clause
 _PHRASES = 8  # word pairs searched as phrases, rarest first
 _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
@@ -35,10 +38,11 @@ _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by 
 @dataclass(frozen=True, slots=True)
 class Scored:
     hit: Hit
-    score: float
+    score: float  # the fitted model's probability that this passage's report answers
     coverage: float  # share of the question's content matched by the passage
     report: ReportInfo
     anchored: bool = True  # its report says the question's anchors (meeting number, place)
+    features: tuple[float, ...] = ()  # rank.FEATURES, as the model read them
 
 
 @dataclass(slots=True)
@@ -46,6 +50,7 @@ class Retrieved:
     passages: list[Scored]
     allowed: list[ReportInfo] | None  # reports the facets allow (None: no facet given)
     unit_reports: list[ReportInfo]  # reports of the named units, whatever the period
+    confidence: float = 0.0  # the fitted probability that the best passage's report answers
 
 
 def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportInfo] | None, list[ReportInfo]]:
@@ -70,17 +75,63 @@ def _undated(report: ReportInfo, question: Question) -> bool:
     return report.year is None and report.when is None and question.item_kind is None
 
 
-def retrieve(question: Question, *, index: PassageIndex, catalog: Catalog, limit: int = CANDIDATES) -> Retrieved:
+def retrieve(
+    question: Question, *, index: PassageIndex, catalog: Catalog, limit: int = CANDIDATES, fitted: bool = True
+) -> Retrieved:
+    """Candidates from three searches, ranked by the fitted model (knowledge/rank.py):
+
+    - the question's words over every passage (nothing filtered: a page is filed under one
+      unit but may report on another);
+    - the same inside the reports the question's unit and period allow, when it names them;
+    - the best reports by BM25 over their whole text, and their best passages: a report that
+      matches the question throughout must not lose to one that shares a fragment.
+
+    ``fitted=False`` leaves every score 0 (bench/fit_ranking.py reads the features to fit).
+    """
     allowed, of_units = allowed_reports(question, catalog)
-    if allowed is not None and not allowed:
-        return Retrieved([], allowed, of_units)
-    seen = {t: index.doc_freq("f", t) for t in dict.fromkeys(question.tokens)}
-    query = _query(question, seen, max(index.size, 1), allowed)
-    hits = index.search(query, limit=limit)
-    weights, unseen = term_weights(seen, max(index.size, 1))
+    total = max(index.size, 1)
+    words = [*question.tokens, *facet_words(question)]
+    seen = {t: index.doc_freq("f", t) for t in dict.fromkeys(words)}
+    content = _query(words, seen, total)
+    hits = index.search(content, limit=limit)
+    if allowed:
+        hits += index.search(_within(content, [r.id for r in allowed], _unit_keys(allowed)), limit=SCOPED)
+    # Paragraphs and whole reports are matched on every word of the question: BM25 weighs the
+    # common ones down, and "ai", "ngày nào" still say which paragraph answers.
+    every = [*syllables(question.text), *words]
+    docs = index.search_reports(every, limit=DOCUMENTS)
+    present = {h.report_id for h in hits}
+    missing = [r for r in docs if r not in present]
+    if missing:
+        hits += index.search(_within(content, missing, []), limit=PER_DOCUMENT * len(missing))
+    paragraphs = index.search_paragraphs(every, limit=PARAGRAPHS)
+    held = {(h.report_id, h.para) for h in hits}
+    hits += index.passages_of([key for key in paragraphs if key not in held], limit=PER_PARAGRAPH * PARAGRAPHS)
+    weights, unseen = term_weights({t: seen[t] for t in question.tokens}, total)
     anchored = anchored_reports(question, index)
-    scored = rerank(question, hits, catalog, weights=weights, unseen=unseen, anchored=anchored)
-    return Retrieved(scored, allowed, of_units)
+    scored = rerank(
+        question, _unique(hits), catalog, weights=weights, unseen=unseen, anchored=anchored, docs=docs,
+        paragraphs=paragraphs, allowed={r.id for r in allowed} if allowed is not None else None, fitted=fitted,
+    )
+    return Retrieved(scored, allowed, of_units, confidence(scored) if fitted else 0.0)
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    """One hit a passage (the searches overlap), BM25 order kept."""
+    best: dict[tuple[int, int, str], Hit] = {}
+    for hit in hits:
+        key = (hit.report_id, hit.item_id, hit.kind)
+        if key not in best or hit.score > best[key].score:
+            best[key] = hit
+    return sorted(best.values(), key=lambda h: h.score, reverse=True)
+
+
+def confidence(scored: list[Scored]) -> float:
+    """How likely the best candidate's report answers the question (the fitted model)."""
+    if not scored:
+        return 0.0
+    ranked = [(s.score, list(s.features), s.report.id) for s in scored[:20]]
+    return rank.model().confidence.probability(rank.confidence_features(ranked))
 
 
 def anchored_reports(question: Question, index: PassageIndex) -> set[int] | None:
@@ -116,9 +167,22 @@ def term_weights(seen: dict[str, int], total: int) -> tuple[dict[str, float], se
     return weights, unseen
 
 
-def _query(
-    question: Question, seen: dict[str, int], total: int, allowed: list[ReportInfo] | None
-) -> tantivy.Query:
+def facet_words(question: Question) -> list[str]:
+    """The words of the facets understood (unit names, the places around them, the year):
+    taken out of the content words, they still tell BM25 which pages speak of them."""
+    words: list[str] = []
+    for unit in question.units[:3]:
+        words += syllables(unit.name)
+        for place in unit.parents:
+            words += syllables(place.name)
+    if question.unknown_unit:
+        words += syllables(question.unknown_unit.split(" ", 1)[-1])
+    if question.period is not None and question.period.year:
+        words.append(str(question.period.year))
+    return [w for w in dict.fromkeys(words) if w not in question.tokens]
+
+
+def _query(words: list[str], seen: dict[str, int], total: int) -> tantivy.Query:
     """Every content token, the rarer ones also in the passage's context, and the question's
     word pairs as phrases (the rarest few: a phrase of two common syllables costs the most
     and says the least)."""
@@ -136,42 +200,28 @@ def _query(
             context = tantivy.Query.term_query(SCHEMA, "c", token)
             should.append((tantivy.Occur.Should, tantivy.Query.boost_query(context, 0.25)))
     pairs = sorted(
-        dict.fromkeys(itertools.pairwise(question.tokens)),
+        dict.fromkeys(itertools.pairwise(words)),
         key=lambda p: min(seen.get(p[0], 0), seen.get(p[1], 0)),
     )
     for pair in [p for p in pairs if min(seen.get(p[0], 0), seen.get(p[1], 0)) > 0][:_PHRASES]:
         should.append((tantivy.Occur.Should, tantivy.Query.boost_query(_phrase(list(pair)), 1.5)))
     if not should:
         should.append((tantivy.Occur.Should, tantivy.Query.all_query()))
-    content = tantivy.Query.boolean_query(should)
-    if allowed is None:
-        return content
-    if len(allowed) <= _FILTER_BY_IDS:
-        scope = tantivy.Query.term_set_query(SCHEMA, "report", [r.id for r in allowed])
+    return tantivy.Query.boolean_query(should)
+
+
+def _unit_keys(allowed: list[ReportInfo]) -> list[str]:
+    return sorted({r.unit.key for r in allowed if r.unit}) or [""]
+
+
+def _within(content: tantivy.Query, report_ids: list[int], unit_keys: list[str]) -> tantivy.Query:
+    """Every passage of these reports is a candidate; the content words only rank them (a
+    limitation need not repeat the question's words)."""
+    if len(report_ids) <= _FILTER_BY_IDS or not unit_keys:
+        scope = tantivy.Query.term_set_query(SCHEMA, "report", report_ids)
     else:
-        keys = sorted({r.unit.key for r in allowed if r.unit}) or [""]
-        scope = tantivy.Query.term_set_query(SCHEMA, "unit", keys)
-    # Inside the reports the facets allow, every passage is a candidate: the content words
-    # only rank them (a limitation need not repeat the question's words).
-    return tantivy.Query.boolean_query(
-        [(tantivy.Occur.Should, content), (tantivy.Occur.Must, scope)]
-    )
-
-
-@dataclass(slots=True)
-class _Asked:
-    """What reranking needs from the question, computed once for all candidates."""
-
-    wanted: dict[str, float]  # content token → weight (IDF)
-    unseen: set[str]  # tokens the index never saw (typos): matched within one edit
-    line: str
-    measure: list[str]
-    pairs: dict[str, float]  # adjacent token pairs → weight
-    top: float  # the best BM25 score, to normalise
-
-    @property
-    def total(self) -> float:
-        return sum(self.wanted.values()) or 1.0
+        scope = tantivy.Query.term_set_query(SCHEMA, "unit", unit_keys)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, content), (tantivy.Occur.Must, scope)])
 
 
 def rerank(
@@ -182,142 +232,71 @@ def rerank(
     weights: dict[str, float] | None = None,
     unseen: set[str] | None = None,
     anchored: set[int] | None = None,
+    docs: dict[int, float] | None = None,
+    paragraphs: dict[tuple[int, int], tuple[float, str]] | None = None,
+    allowed: set[int] | None = None,
+    fitted: bool = True,
 ) -> list[Scored]:
+    """The candidates with their features and the fitted model's probability, best first."""
     if not hits:
         return []
-    wanted = weights or dict.fromkeys(question.tokens, 1.0)
-    asked = _Asked(
-        wanted=wanted,
+    context = rank.asked(
+        question,
+        weights=weights or {},
         unseen=unseen or set(),
-        line=" ".join(question.tokens),
-        measure=syllables(question.measure) if question.measure else [],
-        pairs={f"{a}_{b}": wanted.get(a, 1.0) + wanted.get(b, 1.0) for a, b in itertools.pairwise(question.tokens)},
-        top=max(h.score for h in hits) or 1.0,
+        top_bm25=max(h.score for h in hits),
+        docs=docs or {},
+        paragraphs=paragraphs or {},
+        anchored=anchored,
+        allowed=allowed,
     )
-    scored = []
-    for hit in hits:
+    model = rank.model().rank if fitted else None
+    found = []
+    for position, hit in _shortlist(context, hits):
         report = catalog.reports.get(hit.report_id)
         if report is not None:  # else deleted since the index was read
-            scored.append(_score(question, asked, hit, report, anchored))
+            found.append((hit, report, rank.features(context, hit, position, report)))
+    rank.with_report_features([(report.id, values) for _, report, values in found])
+    scored = []
+    for hit, report, values in found:
+        at = dict(zip(rank.FEATURES, values, strict=True))
+        scored.append(
+            Scored(
+                hit,
+                model.probability(values) if model else 0.0,
+                max(at["coverage"], 0.7 * at["coverage_around"]),
+                report,
+                not at["anchor_missing"],
+                tuple(values),
+            )
+        )
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _score(
-    question: Question, asked: _Asked, hit: Hit, report: ReportInfo, anchored: set[int] | None
-) -> Scored:
-    tokens = hit.line.split()
-    around_list = hit.context.split()
-    own, around = set(tokens), set(around_list)
-    # The passage's own words count in full; what only its neighbours or title say, less.
-    coverage = max(_held(asked, own), 0.7 * _held(asked, own | around)) / asked.total
-    if len(asked.pairs) >= 2 and not _has_pair(asked.pairs, tokens, around_list):
-        coverage *= 0.7  # syllables scattered, no word kept: "thực hiện … máu" ≠ "hiến máu"
-    score = 0.45 * hit.score / asked.top + 0.35 * coverage
-    score += 0.2 * fuzz.token_set_ratio(asked.line, hit.line) / 100
-    score += _kind_bonus(question, hit.kind) + _figure_bonus(question, tokens, asked.measure)
-    score += _deputy_penalty(question, tokens)
-    if question.required and not question.required <= own:
-        score -= 0.5
-    if question.near and not said_near(question.near, tokens, around_list):
-        score -= 0.5  # the place asked about is not named here nor around
-    if anchored is not None and hit.report_id not in anchored:
-        score -= 0.5  # another meeting ("lần thứ 12" for "lần thứ 7"), another place
-    elif question.anchors and all(said(a, tokens) for a in question.anchors):
-        score += 0.15  # the passage itself names the meeting ("lần thứ ba", not "lần thứ hai")
-    if question.exact:
-        present = set(accented(hit.text))
-        score += 0.1 * sum(w in present for w in question.exact) / len(question.exact)
-    score += _report_bonus(question, report)
-    return Scored(hit, score, coverage, report, anchored is None or hit.report_id in anchored)
-
-
-def _report_bonus(question: Question, report: ReportInfo) -> float:
-    bonus = 0.05 if report.doc_type != "tin tức" else 0.0
-    bonus += 0.12 if report.front else 0.0  # what members ask about: the Front's own pages
-    if question.central and report.unit is not None and report.unit.level == "trung ương":
-        bonus += 0.1
-    if question.about_front and not report.front:
-        bonus -= 0.3  # "Ủy ban MTTQ …" is not answered by a page that never names the Front
-    bonus += _period_bonus(question, report)
-    bonus += _recency(report, per_year=0.04 if question.units else 0.01)
-    kind = question.meeting_kind
-    if kind and report.meeting_kind and kind in fold(report.meeting_kind):
-        bonus += 0.1
-    return bonus
-
-
-def _held(asked: _Asked, present: set[str]) -> float:
-    """Weight of the question's tokens present; a word with one typo still counts (never a
-    number): "Quảng Nghiêp" folds right, "nghiepp" is one edit away."""
-    held = 0.0
-    for token, weight in asked.wanted.items():
-        if token in present or (token in asked.unseen and not token.isdigit() and _near(token, present)):
-            held += weight
-    return held
-
-
-def _has_pair(pairs: dict[str, float], tokens: list[str], around: list[str]) -> bool:
-    return any(said(pair, seq) for pair in pairs for seq in (tokens, around))
+def _shortlist(asked: rank.Asked, hits: list[Hit]) -> list[tuple[int, Hit]]:
+    """The candidates worth the full features, with their BM25 rank: the best by their
+    passage's, paragraph's and report's BM25 together (each over its best). Measured on the
+    tuning questions, the best SHORTLIST keep a right report for 99 % of those that have one
+    among all candidates, at a quarter of the cost."""
+    paragraphs = asked.paragraphs
+    cheap = [
+        (
+            hit.score / asked.top_bm25
+            + paragraphs.get((hit.report_id, hit.para), (0.0, ""))[0] / asked.top_para
+            + asked.docs.get(hit.report_id, 0.0) / asked.top_doc,
+            position,
+            hit,
+        )
+        for position, hit in enumerate(hits)
+    ]
+    cheap.sort(key=lambda c: (-c[0], c[1]))
+    return [(position, hit) for _, position, hit in cheap[:SHORTLIST]]
 
 
 def said_near(words: set[str], tokens: list[str], around: list[str]) -> bool:
     """Whether each word (or pair "long_bien") is written in the passage or its context."""
     return all(said(w, tokens) or said(w, around) for w in words)
-
-
-def said(term: str, seq: list[str]) -> bool:
-    """Whether a token, or a pair "a_b" written as a then b, occurs in ``seq``."""
-    first, _, second = term.partition("_")
-    if not second:
-        return first in seq
-    if first not in seq or second not in seq:  # cheap: most candidates stop here
-        return False
-    return any(a == first and b == second for a, b in itertools.pairwise(seq))
-
-
-def _near(token: str, present: set[str]) -> bool:
-    if len(token) < 5:
-        return False  # "meo" one edit from "mo": short words are too close to call typos
-    return any(
-        abs(len(t) - len(token)) <= 1 and not t.isdigit() and Levenshtein.distance(token, t) <= 1
-        for t in present
-    )
-
-
-_TARGET_WORDS = ("chi tieu", "phan dau", "ke hoach", "muc tieu", "nam toi", "sap toi", "de ra")
-
-
-_ROLE_WORDS = {"chu", "tong", "bi", "truong", "giam", "chanh"}
-
-
-def _deputy_penalty(question: Question, tokens: list[str]) -> float:
-    """"Tổng Biên tập là ai?" is not answered by the "Phó Tổng Biên tập"."""
-    if question.intent != "people" or "pho" in question.tokens:
-        return 0.0
-    asked = set(question.tokens) & _ROLE_WORDS
-    for a, b in itertools.pairwise(tokens):
-        if a == "pho" and b in asked:
-            return -0.2
-    return 0.0
-
-
-def _kind_bonus(question: Question, kind: str) -> float:
-    wanted = question.item_kind
-    if question.intent in {"figure", "aggregate"} and kind in {"directive", "direction"}:
-        # A figure asked for is one achieved, unless the question is about targets.
-        return 0.0 if any(w in question.folded for w in _TARGET_WORDS) else -0.15
-    if kind == "title":
-        return 0.1 if question.intent in {"coverage", "timeline", "date", "event"} else -0.25
-    if wanted is None:
-        return 0.0
-    if kind == wanted:
-        return 0.3
-    if wanted == "achievement" and kind == "other":
-        return -0.05
-    if (wanted == "direction" and kind == "directive") or (wanted == "directive" and kind == "direction"):
-        return 0.1
-    return -0.15
 
 
 def counts(tokens: list[str], measure: list[str]) -> bool:
@@ -328,38 +307,3 @@ def counts(tokens: list[str], measure: list[str]) -> bool:
     return any(t[0].isdigit() and head in tokens[i + 1 : i + 6] for i, t in enumerate(tokens))
 
 
-def _figure_bonus(question: Question, tokens: list[str], measure: list[str]) -> float:
-    if question.intent not in {"figure", "aggregate"}:
-        return 0.0
-    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit()]
-    if not numbers:
-        return -0.3
-    if measure:
-        size = len(measure)
-        for i in numbers:
-            if tokens[i + 1 : i + 1 + size] == measure:
-                return 0.4
-        return 0.0
-    return 0.1
-
-
-def _period_bonus(question: Question, report: ReportInfo) -> float:
-    """'năm 2024' is best answered by the year review, '6 tháng đầu năm' by the half-year one;
-    with no unit named, a report of the period asked ranks above one of another period."""
-    p = question.period
-    if p is None:
-        return 0.0
-    bonus = 0.1 if p.part is not None and p.part == report.part and p.year in {None, report.year} else 0.0
-    if report.year or report.when:
-        bonus += 0.1 if p.covers(report, ahead=question.intent == "direction") else -0.2
-    return bonus
-
-
-def _recency(report: ReportInfo, *, per_year: float) -> float:
-    """A tie-breaker: of two equally good passages, the newer report's. Stronger once the
-    unit is named: a unit's latest report is what its members usually mean."""
-    when = report.when
-    if when is None:
-        return -per_year  # undated: as if a year older than the reference
-    years = (when.toordinal() - _RECENT) / 365.25
-    return max(-_RECENCY_CAP, min(_RECENCY_CAP, years * per_year))

@@ -1,0 +1,297 @@
+"""Fit knowledge/ranking.json: the ranking and confidence models of knowledge/rank.py.
+
+    python bench/fit_ranking.py [--rebuild] [--check]
+
+Trained on the tuning half of the real question sets (eval/questions, split by document,
+see eval/split.py) and on the older sets the project was already tuned on (the public dev
+set, tests/fixtures/questions); never on the held-out half. The corpus is the evaluation
+corpus of bench/realset.py (built into bench/out/real.sqlite when missing).
+
+1. Every training question is routed as ``Assistant.ask`` would route it
+   (``Assistant.search_question``); its candidate passages and their features are read with
+   the model switched off (``retrieve(fitted=False)``), so the features do not depend on the
+   weights being fitted.
+2. Ranking: a logistic regression over candidates, a candidate positive when its report is
+   one the question's expected sources name (a passage that also holds the expected answer
+   counts twice). Its strength is chosen by 5-fold cross-validation grouped by document
+   (questions of one document never straddle folds), on hit@1: the share of questions whose
+   best candidate is of a right report.
+3. Confidence: a logistic regression that reads the best candidate (ranked out of fold)
+   against the others and says whether its report is right; no-answer questions are always
+   wrong to answer. The threshold is the lowest confidence at which the answered questions
+   are right at least TARGET_PRECISION of the time, out of fold.
+
+Deterministic (no sampling, fixed fold assignment, rounded weights): running it twice writes
+the same file. ``--check`` fits and compares with the file instead of writing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+
+OUT = ROOT / "knowledge/ranking.json"
+DB = ROOT / "bench/out/real.sqlite"
+OLDER_SETS = [
+    ROOT.parent / "shared/eval/dev_questions.tsv",
+    *sorted((ROOT / "tests/fixtures/questions").glob("*.tsv")),
+]
+REAL_SETS = sorted((ROOT / "eval/questions").glob("*.tsv"))
+STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+FOLDS = 5
+TARGET_PRECISION = 0.95
+# Not fitted: how much of the best passage's probability another report's must reach to be
+# quoted beside it (what is shown, not what is answered).
+SUPPORTING = 0.6
+DIGITS = 6
+
+
+@dataclass
+class Example:
+    """One training question and its candidates."""
+
+    file: str
+    id: str
+    group: str  # the document it was written from (folds never split one)
+    expected: set[str]  # source keys; empty: nothing answers it
+    features: list[list[float]] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    reports: list[int] = field(default_factory=list)
+
+
+def source_key(source: str) -> str:
+    """As bench/answer.py compares sources: the file name; an article of a bulk file by id."""
+    name = Path(source).name
+    return f"#{name.rpartition('#')[2]}" if "#" in name else name
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def training_rows() -> list[tuple[str, dict[str, str], str]]:
+    """(file, row, group) of every training question: the real sets' tuning half, whole
+    older sets. A no-answer row's group is the document written just before it."""
+    found = []
+    for path in [*OLDER_SETS, *REAL_SETS]:
+        group = ""
+        for row in read_rows(path):
+            expected = (row.get("expected_source") or "-").strip()
+            if expected != "-":
+                group = source_key(expected.split("|")[0])
+            if (row.get("split") or "tune") != "tune":
+                continue
+            found.append((path.name, row, group or f"{path.name}:{row.get('id')}"))
+    return found
+
+
+def collect(database: Path) -> list[Example]:
+    from knowledge.assistant import Assistant
+    from knowledge.retrieve import retrieve
+
+    assistant = Assistant.open(f"sqlite:///{database}")
+    examples = []
+    for file, row, group in training_rows():
+        expected_text = (row.get("expected_source") or "-").strip()
+        expected = set() if expected_text == "-" else {source_key(e) for e in expected_text.split("|")}
+        pattern = (row.get("must_match") or "").strip()
+        matcher = re.compile(pattern) if pattern and pattern != "-" else None
+        example = Example(file, row.get("id", ""), group, expected)
+        question = assistant.search_question(row["question"])
+        if question is not None:
+            retrieved = retrieve(question, index=assistant.index, catalog=assistant.catalog, fitted=False)
+            for scored in retrieved.passages:
+                right = source_key(scored.report.source) in expected
+                example.features.append(list(scored.features))
+                example.labels.append(int(right))
+                answers = bool(right and matcher and matcher.search(scored.hit.text))
+                example.weights.append(2.0 if answers else 1.0)
+                example.reports.append(scored.report.id)
+        examples.append(example)
+    return examples
+
+
+def standardise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, strength: float) -> LogisticRegression:
+    model = LogisticRegression(C=strength, max_iter=5000, solver="lbfgs")
+    model.fit(x, y, sample_weight=w)
+    return model
+
+
+def stack(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = [f for e in examples for f in e.features]
+    return (
+        np.array(rows, dtype=float),
+        np.array([y for e in examples for y in e.labels], dtype=int),
+        np.array([w for e in examples for w in e.weights], dtype=float),
+    )
+
+
+def folds(examples: list[Example]) -> list[tuple[list[int], list[int]]]:
+    groups = [e.group for e in examples]
+    splitter = GroupKFold(n_splits=FOLDS)
+    return [(list(a), list(b)) for a, b in splitter.split(np.zeros(len(examples)), groups=groups)]
+
+
+def top_right(example: Example, probabilities: np.ndarray) -> bool:
+    if not example.labels:
+        return False
+    return bool(example.labels[int(np.argmax(probabilities))])
+
+
+def rank_scores(examples: list[Example], strength: float, split: list[tuple[list[int], list[int]]]) -> list[np.ndarray]:
+    """Out-of-fold candidate probabilities of every example."""
+    found: list[np.ndarray] = [np.zeros(0)] * len(examples)
+    for train, held in split:
+        chosen = [examples[i] for i in train if examples[i].labels and any(examples[i].labels)]
+        x, y, w = stack(chosen)
+        mean, scale = standardise(x)
+        model = fit((x - mean) / scale, y, w, strength)
+        for i in held:
+            if examples[i].features:
+                found[i] = model.predict_proba((np.array(examples[i].features) - mean) / scale)[:, 1]
+    return found
+
+
+def confidence_rows(examples: list[Example], scores: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    from knowledge.rank import FEATURES, confidence_features
+
+    rows, labels, kept = [], [], []
+    for i, (example, probabilities) in enumerate(zip(examples, scores, strict=True)):
+        if not example.features:
+            continue
+        order = np.argsort(-probabilities, kind="stable")[:20]
+        ranked = [(float(probabilities[j]), example.features[j], example.reports[j]) for j in order]
+        rows.append(confidence_features(ranked))
+        labels.append(int(bool(example.labels[int(order[0])])))
+        kept.append(i)
+    assert len(FEATURES) == len(examples[kept[0]].features[0])
+    return np.array(rows, dtype=float), np.array(labels, dtype=int), kept
+
+
+def threshold_for(confidences: np.ndarray, right: np.ndarray) -> tuple[float, float, float]:
+    """The lowest threshold whose answered questions are right ≥ TARGET_PRECISION of the
+    time; (threshold, precision, share answered)."""
+    order = np.argsort(-confidences, kind="stable")
+    best = (1.0, 1.0, 0.0)
+    correct = 0
+    for n, j in enumerate(order, start=1):
+        correct += int(right[j])
+        if correct / n >= TARGET_PRECISION:
+            best = (float(confidences[j]), correct / n, n / len(order))
+    return best
+
+
+def rounded(values: np.ndarray | list[float]) -> list[float]:
+    return [round(float(v), DIGITS) for v in values]
+
+
+def logistic_json(names: tuple[str, ...], model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -> dict[str, object]:
+    return {
+        "names": list(names),
+        "mean": rounded(mean),
+        "scale": rounded(scale),
+        "weights": dict(zip(names, rounded(model.coef_[0]), strict=True)),
+        "bias": round(float(model.intercept_[0]), DIGITS),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation corpus first")
+    parser.add_argument("--check", action="store_true", help="fit and compare with the file; write nothing")
+    args = parser.parse_args(argv)
+    if args.rebuild or not DB.exists():
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("realset", ROOT / "bench/realset.py")
+        assert spec and spec.loader
+        realset = importlib.util.module_from_spec(spec)
+        sys.modules["realset"] = realset
+        spec.loader.exec_module(realset)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DB}{suffix}").unlink(missing_ok=True)
+        DB.parent.mkdir(parents=True, exist_ok=True)
+        print(realset.build(f"sqlite:///{DB}"), file=sys.stderr)
+
+    from knowledge.rank import CONFIDENCE, FEATURES
+
+    examples = collect(DB)
+    answerable = [e for e in examples if e.expected]
+    split = folds(examples)
+    cv: dict[str, float] = {}
+    for strength in STRENGTHS:
+        scores = rank_scores(examples, strength, split)
+        hits = [top_right(e, s) for e, s in zip(examples, scores, strict=True) if e.expected]
+        cv[str(strength)] = round(sum(hits) / len(answerable), 4)
+        print(f"C={strength}: cross-validated hit@1 {cv[str(strength)]:.3f}", file=sys.stderr)
+    strength = max(STRENGTHS, key=lambda c: (cv[str(c)], -c))
+    scores = rank_scores(examples, strength, split)
+
+    conf_x, conf_y, kept = confidence_rows(examples, scores)
+    conf_mean, conf_scale = standardise(conf_x)
+    out_of_fold = np.zeros(len(kept))
+    position = {example_index: n for n, example_index in enumerate(kept)}
+    for train, held in split:
+        rows = [position[i] for i in train if i in position]
+        tests = [position[i] for i in held if i in position]
+        if not tests:
+            continue
+        model = fit((conf_x[rows] - conf_mean) / conf_scale, conf_y[rows], None, 1.0)
+        out_of_fold[tests] = model.predict_proba((conf_x[tests] - conf_mean) / conf_scale)[:, 1]
+    # Questions routed elsewhere or with no candidate are not answered by this path at all.
+    threshold, precision, answered = threshold_for(out_of_fold, conf_y)
+    print(f"confidence ≥ {threshold:.3f}: precision {precision:.3f}, answers {answered:.3f}", file=sys.stderr)
+
+    x, y, w = stack([e for e in examples if e.labels and any(e.labels)])
+    mean, scale = standardise(x)
+    ranker = fit((x - mean) / scale, y, w, strength)
+    confidence = fit((conf_x - conf_mean) / conf_scale, conf_y, None, 1.0)
+    data = {
+        "about": "Fitted by bench/fit_ranking.py on the tuning half of eval/questions and the older "
+        "question sets; do not edit by hand.",
+        "trained_on": {"questions": len(examples), "answerable": len(answerable), "candidates": int(len(y))},
+        "rank": {**logistic_json(FEATURES, ranker, mean, scale), "C": strength},
+        "confidence": logistic_json(CONFIDENCE, confidence, conf_mean, conf_scale),
+        "threshold": round(threshold, DIGITS),
+        "supporting": SUPPORTING,
+        "cross_validated": {
+            "hit_at_1_by_C": cv,
+            "precision_at_threshold": round(precision, 4),
+            "answered_at_threshold": round(answered, 4),
+            "target_precision": TARGET_PRECISION,
+        },
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if args.check:
+        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
+        print("the same as knowledge/ranking.json" if same else "DIFFERS from knowledge/ranking.json")
+        return 0 if same else 1
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
