@@ -20,16 +20,12 @@ from sqlalchemy import Engine
 from knowledge import rank, store
 from knowledge.catalog import ReportInfo
 from knowledge.extract.dates import explicit_dates
-from knowledge.retrieve import Retrieved, Scored
-from knowledge.terms import bigrams, syllables
+from knowledge.rank import GENERIC, said
+from knowledge.retrieve import Retrieved, Scored, confidence, counts, holds
+from knowledge.terms import bigrams, code_token, syllables
 from knowledge.text import fold
 from knowledge.understand import Question
 
-# Words of every Front report: they say nothing about which of a report's items is meant.
-GENERIC = frozenset(
-    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban",
-     "lanh", "dao", "lam", "thoi", "gian", "toi", "sap", "can", "tinh", "huyen", "thi", "uy", "nhan", "dan"]
-)
 NEAREST_COVERAGE = 0.3  # a passage this close is worth showing as a hint when nothing fits
 PER_REPORT = 4
 MAX_REPORTS = 3
@@ -150,33 +146,91 @@ def describe(report: ReportInfo) -> dict[str, Any]:
 
 
 def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources: int = MAX_REPORTS) -> Answer:
-    """The answer from the retrieved passages: up to ``sources`` reports quoted, best first."""
-    passages = retrieved.passages
-    if not passages:
+    """The answer from the retrieved passages: the best passage's report first (the fitted
+    ranking chose it), then up to ``sources`` reports quoted; nothing when the fitted
+    confidence is under its threshold (the best passage is then offered as a hint)."""
+    if not retrieved.passages:
         reason = "no_period" if retrieved.unit_reports else "no_match"
         return not_found(question, retrieved, reason)
+    passages = [p for p in retrieved.passages if holds(question, p)]
+    if question.item_kind and question.units and retrieved.allowed and not specific(question):
+        # "Phường 2 có hạn chế gì?": the unit and the kind say it all, nothing to rank or
+        # doubt; the unit's report lists them, or it lists none.
+        return _listed(question, passages, retrieved, engine, sources=sources)
+    sure = retrieved.confidence if passages[:1] == retrieved.passages[:1] else confidence(passages)
+    if not passages or sure < rank.model().threshold or not _counted(question, passages):
+        return not_found(question, retrieved, "no_match")
+    passages = _anchored_first(question, passages)
     best = passages[0]
-    if not _fits(question, best, retrieved.confidence):
-        return not_found(question, retrieved, "no_match")
     answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
-    if question.item_kind:
-        groups = kind_groups(question, passages, retrieved, engine, sources=sources)
-        if not groups:
+    groups = kind_groups(question, passages, retrieved, engine, sources=sources) if question.item_kind else []
+    if question.item_kind and (not groups or groups[0].source.report_id != best.report.id):
+        if not specific(question):
+            # "Xã X có hạn chế gì?" and its report lists none: say so, quote nothing else.
             return not_found(question, retrieved, "no_kind")
-        answer.groups = groups
-    else:
-        answer.groups = _groups(question, passages, engine, sources=sources)
-    # Unnamed in the question, the unit and period are those of the report quoted first (a
-    # list of items may rank another report above the best passage's).
-    first = answer.groups[0] if answer.groups else None
-    answer.unit = answer.unit or (first.source.unit if first else None) or (best.report.unit.label if best.report.unit else None)
-    answer.period = answer.period or (first.period if first else None) or period_of(best.report)
-    answer.lead = _lead(question, passages, answer.groups, engine)
-    if answer.lead is None:  # "Chủ tịch MTTQ tỉnh X là ai?" and nobody here holds that role
-        return not_found(question, retrieved, "no_match")
+        # The kind was read from a word of a question about something else ("vướng mắc
+        # thì liên hệ ai"): what the best report says is the answer.
+        groups = []
+    if not groups:
+        groups = _groups(question, passages, engine, sources=sources)
+    answer.groups = groups
+    first = answer.groups[0]
+    answer.unit = answer.unit or first.source.unit or (best.report.unit.label if best.report.unit else None)
+    answer.period = answer.period or first.period or period_of(best.report)
+    answer.lead = _lead(question, passages, answer.groups, engine) or _passage_lead(best, question)
     if len({u.label for u in question.units}) > 1:
         answer.choices = sorted({u.label for u in question.units})
     return answer
+
+
+def _anchored_first(question: Question, passages: list[Scored]) -> list[Scored]:
+    """Of the best report's passages, those that name the meeting asked ("lần thứ ba") lead:
+    its date or its decisions, not the second meeting's written beside them."""
+    if not question.anchors:
+        return passages
+    report = passages[0].report.id
+    own = [p for p in passages if p.report.id == report]
+    here = [p for p in own if all(said(a, p.hit.line.split()) for a in question.anchors)]
+    rest = [p for p in own if p not in here]
+    return [*here, *rest, *(p for p in passages if p.report.id != report)]
+
+
+def _listed(
+    question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine, *, sources: int
+) -> Answer:
+    own = [p for p in passages if retrieved.allowed and p.report in retrieved.allowed]
+    groups = kind_groups(question, own or passages, retrieved, engine, sources=sources)
+    if not groups:
+        return not_found(question, retrieved, "no_kind")
+    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer.groups = groups
+    answer.period = answer.period or groups[0].period
+    answer.lead = {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
+    if len({u.label for u in question.units}) > 1:
+        answer.choices = sorted({u.label for u in question.units})
+    return answer
+
+
+def specific(question: Question) -> bool:
+    """Whether the question has words of its own beyond those every Front report uses (and a
+    document's code): "Phường 2 có hạn chế gì?" has none, "vướng mắc về hiệp thương thì liên
+    hệ ai" has."""
+    codes = {code_token(c) for c in question.codes} | {t for c in question.codes for t in syllables(c)}
+    return any(t not in GENERIC and t not in codes for t in question.tokens)
+
+
+# What is asked of a document itself, not of its content: "nói về gì", "được nhắc đến ở đâu",
+# "ban hành ngày nào", "ai ký", "của cơ quan nào".
+_OF_A_DOCUMENT = frozenset(
+    ["noi", "ve", "nhac", "den", "dau", "ban", "hanh", "ky", "co", "quan", "van", "noi", "dung",
+     "quy", "dinh", "chi", "thi", "ke", "hoach", "huong", "dan", "quyet", "thong", "tri", "nq"]
+)  # fmt: skip
+
+
+def about_the_document(question: Question) -> bool:
+    """A question with a document's code that asks only of the document itself."""
+    codes = {code_token(c) for c in question.codes} | {t for c in question.codes for t in syllables(c)}
+    return bool(codes) and all(t in GENERIC or t in codes or t in _OF_A_DOCUMENT for t in question.tokens)
 
 
 def kind_groups(
@@ -187,10 +241,17 @@ def kind_groups(
     wanted = question.item_kind
     # With nothing to match but the kind and words every report uses ("chương trình công tác
     # Mặt trận"), scores say nothing: keep the report's own order, figures first.
-    specific = any(t not in GENERIC for t in question.tokens)
     kinds = {wanted, _RELATED.get(wanted or "")}
-    relevance = {s.hit.item_id: s.score for s in passages if s.hit.kind in kinds and specific}
-    ranked = list(dict.fromkeys(s.report.id for s in passages if s.hit.kind == wanted))
+    # Within a report, which items answer is the passage model's call (the report model
+    # scores every passage of one report alike).
+    passage = rank.model().passage
+    relevance = {
+        s.hit.item_id: passage.probability(list(s.features))
+        for s in passages
+        if s.hit.kind in kinds and specific(question)
+    }
+    # The best passage's report first: the ranking chose it; then reports with items asked.
+    ranked = list(dict.fromkeys([*(s.report.id for s in passages[:1]), *(s.report.id for s in passages if s.hit.kind == wanted)]))
     if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
         ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:sources]
     reports = {s.report.id: s.report for s in passages} | {r.id: r for r in retrieved.allowed or []}
@@ -261,12 +322,11 @@ def _item_rank(
     return relevance.get(int(item["id"]), 0.0) + 0.15 * min(count, 4)
 
 
-def _fits(question: Question, best: Scored, confidence: float) -> bool:
-    """Whether to answer from the best passage: the fitted confidence (knowledge/rank.py) is
-    at its threshold, and a number asked for is there ("62 suất" is never "162 suất")."""
-    if question.required and not question.required <= set(best.hit.line.split()):
-        return False
-    return confidence >= rank.model().threshold
+def _counted(question: Question, passages: list[Scored]) -> bool:
+    """A "bao nhiêu X" question needs a passage among the best that counts X at all:
+    "Phường 2 có bao nhiêu con mèo?" is not answered by its other figures."""
+    measure = syllables(question.measure) if question.intent == "figure" and question.measure else []
+    return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
 
 
 def _groups(question: Question, passages: list[Scored], engine: Engine, *, sources: int) -> list[Group]:
@@ -275,9 +335,12 @@ def _groups(question: Question, passages: list[Scored], engine: Engine, *, sourc
     threshold = best.score * rank.model().supporting
     chosen: dict[int, list[Scored]] = {}
     wanted = question.item_kind
+    named = set(question.units)
     for scored in passages:
         if scored.score < threshold or scored.hit.kind == "title":
             continue
+        if named and scored.report.id != best.report.id and scored.report.unit not in named:
+            continue  # a unit was asked about: another unit's report is no support
         if wanted and best.hit.kind == wanted and scored.hit.kind != wanted:
             continue  # a list of limitations, not limitations and whatever else matched
         if len(chosen) >= sources and scored.report.id not in chosen:
@@ -314,10 +377,7 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
     if question.intent == "people":
         said = [p.hit.text for p in passages[:5] if p.report.id == best.report.id]
         own = best.report.unit in question.units
-        person = person_lead(question, best.report.id, engine, said=said, own=own)
-        if person is None and _places_asked(question) and not own:
-            return None  # a role in a place, from another unit's page: someone else's passage
-        return person or _passage_lead(best, question)
+        return person_lead(question, best.report.id, engine, said=said, own=own) or _passage_lead(best, question)
     if question.intent == "date":
         return date_lead(best)
     if question.item_kind:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from knowledge import analyze, store
-from knowledge.answer import MAX_REPORTS, Answer, compose, describe, not_found
+from knowledge.answer import MAX_REPORTS, Answer, about_the_document, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
@@ -90,13 +90,14 @@ class Assistant:
         if question.unknown_unit and not question.units:
             return self._elsewhere(question)
         if question.codes:
-            # A document's code is a word to match like any other: what the question asks of
-            # it ("ai ký", "chậm nhất năm nào") is answered by the passage that says it. Only
-            # when no passage answers, what the collection knows of the document itself.
+            # Asked of the document itself ("25/KH-MTTQ-BTT nói về gì", "124-QĐ/TW được nhắc
+            # ở đâu"), what the collection knows of it; asked of its content ("theo NQ 12 …
+            # giao MTTQ nhiệm vụ gì"), the passage that says it, like any other question.
+            document = analyze.document(question, engine=self.engine, catalog=self.catalog)
+            if document is not None and about_the_document(question):
+                return document
             searched = self._search(question)
-            if searched.found:
-                return searched
-            return analyze.document(question, engine=self.engine, catalog=self.catalog) or searched
+            return searched if searched.found or document is None else document
         special = self._special(question)
         if special is not None:
             return special
@@ -134,6 +135,8 @@ class Assistant:
             return None
         if question.unknown_unit and not question.units:
             return _named_elsewhere(question)
+        if question.codes and about_the_document(question):
+            return None
         return None if question.intent in _SPECIAL and not question.codes else question
 
     def _search(self, question: Question) -> Answer:
@@ -191,8 +194,8 @@ def _named_elsewhere(question: Question) -> Question | None:
         return None
     if any(t.isdigit() for t in words):
         words = syllables(level)[-1:] + words
-    near = set(bigrams(words)) or set(words)
-    return replace(question, tokens=question.tokens + words, near=question.near | near)
+    # The whole name, written as one: "Không Có Thật" is not "không có" here and "có thật" there.
+    return replace(question, tokens=question.tokens + words, near=question.near | {"_".join(words)})
 
 
 def _unit_anchors(question: Question) -> set[str]:

@@ -1,13 +1,15 @@
-"""Rank stage: what each candidate passage says about the question, and how much to trust
-the best one. Fitted, not hand-set.
+"""Rank stage: what each candidate passage says about the question, which of its
+passages answers, and how much to trust the best one. Fitted, not hand-set.
 
 Every candidate passage gets the same named features (BM25 of the passage and of its whole
 report, how much of the question it and its report hold, whether its unit, period, kind and
 numbers are the ones asked...). A logistic model fitted on the tuning half of the real
 question sets (eval/questions, by ``bench/fit_ranking.py``) turns them into the probability that
-the passage's report is the one that answers; candidates are ranked by it. A second logistic
-model, fitted the same way, reads the best candidate against the others and gives the
-probability that the answer is right: below the fitted threshold the question is not answered.
+the passage's report is the one that answers; candidates are ranked by it. A second one,
+fitted on the passages of right reports, says which passage of the chosen report holds the
+answer (a "Căn cứ …" preamble names the subject but answers nothing). A third reads the best
+candidate against the others and gives the probability that the answer is right: below the
+fitted threshold the question is not answered.
 
 All weights live in ``ranking.json`` beside this file, named; nothing that ranks is a
 constant in the code. ``bench/fit_ranking.py`` rewrites the file, reproducibly.
@@ -38,16 +40,16 @@ MODEL_FILE = Path(__file__).with_name("ranking.json")
 # candidate of a question) do not rank but let the confidence model read the question.
 FEATURES = (
     "bm25",  # the passage's BM25 over the best candidate's
-    "bm25_rank",  # 1 / (1 + its rank by BM25)
     "doc_bm25",  # its report's whole-text BM25 over the best report's (0: not among them)
-    "doc_rank",  # 1 / (1 + the report's rank by whole-text BM25)
     "para_bm25",  # its paragraph's BM25 over the best paragraph's (0: not among them)
-    "para_rank",  # 1 / (1 + the paragraph's rank by BM25)
     "para_coverage",  # IDF-weighted share of the question's words in the paragraph
     "para_fuzz",  # rapidfuzz token_set_ratio of question and paragraph
+    "para_pairs",  # share of the question's word pairs written together in the paragraph
     "coverage",  # IDF-weighted share of the question's words in the passage
     "coverage_around",  # ... in the passage, its neighbours and its report's title
     "title_coverage",  # ... in the report's title
+    "missing",  # the weightiest question word not in the passage, its neighbours or its
+    # paragraph, over the weightiest question word (0: nothing of weight is missing)
     "pairs",  # share of the question's word pairs written together in the passage
     "fuzz",  # rapidfuzz token_set_ratio of question and passage
     "exact",  # share of the accented words typed that the passage writes the same way
@@ -70,6 +72,8 @@ FEATURES = (
     "unit_match_news",  # unit_match on a news page (whose unit is a guess)
     "unit_other_news",  # unit_other on a news page
     "in_scope",  # the report is among those the question's unit and period allow
+    "in_scope_generic",  # ... and the question has no word beyond those every report uses
+    "unit_match_generic",  # unit_match, and the question has no word of its own
     "period_match",  # the report's period is the one asked
     "period_other",  # the report is dated, and not in the period asked
     "front",  # the page names the Front
@@ -82,10 +86,21 @@ FEATURES = (
     "report_para",  # the best paragraph BM25 among the report's candidates
     "report_coverage",  # the best coverage (with neighbours) among the report's candidates
     "report_share",  # the share of all candidates that are the report's
+    "report_missing",  # the least "missing" among the report's candidates
     "unseen",  # question: share of its words the index never saw (typos, absent names)
     "words",  # question: how many content words it has (log)
     "has_unit",  # question: names a unit
     "has_period",  # question: names a period
+    "generic",  # question: no word beyond those every report uses ("Phường 3 đạt được gì?")
+    "asks_figure",  # question: how many / how much
+    "asks_person",  # question: who
+    "asks_date",  # question: when
+    "asks_items",  # question: achievements, limitations, directions, directives
+)
+# Words of every Front report: they say nothing about which of a report's items is meant.
+GENERIC = frozenset(
+    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban",
+     "lanh", "dao", "lam", "thoi", "gian", "toi", "sap", "can", "tinh", "huyen", "thi", "uy", "nhan", "dan"]
 )
 _RECENT = date(2024, 1, 1).toordinal()
 
@@ -110,6 +125,7 @@ class Asked:
     anchored: frozenset[int] | None  # reports that say the question's anchors
     allowed: frozenset[int] | None
     unit_names: tuple[tuple[str, ...], ...]  # the units named, as token sequences
+    generic: bool  # no content word beyond those every Front report uses
     # What a report or a paragraph gives every candidate of it, computed once a question.
     cache: dict[object, dict[str, float]] = field(default_factory=dict)
 
@@ -130,7 +146,10 @@ def asked(
     allowed: set[int] | None,
 ) -> Asked:
     order = {report: n for n, report in enumerate(docs)}
-    names = tuple(tuple(syllables(u.name)) for u in question.units)
+    # A numbered unit is said with its level ("phường 3"): a bare "3" is any number.
+    names = tuple(
+        tuple(syllables(f"{u.level} {u.name}" if u.name[:1].isdigit() else u.name)) for u in question.units
+    )
     return Asked(
         question=question,
         weights=weights or dict.fromkeys(question.tokens, 1.0),
@@ -148,10 +167,11 @@ def asked(
         anchored=frozenset(anchored) if anchored is not None else None,
         allowed=frozenset(allowed) if allowed is not None else None,
         unit_names=names,
+        generic=all(t in GENERIC for t in question.tokens),
     )
 
 
-def features(asked: Asked, hit: Hit, rank: int, report: ReportInfo) -> list[float]:
+def features(asked: Asked, hit: Hit, report: ReportInfo) -> list[float]:
     """The candidate's features, in the order of FEATURES. What depends only on its report
     or its paragraph is computed once a question (many candidates share them)."""
     q = asked.question
@@ -163,9 +183,9 @@ def features(asked: Asked, hit: Hit, rank: int, report: ReportInfo) -> list[floa
     wanted = q.item_kind
     found = {
         "bm25": hit.score / asked.top_bm25,
-        "bm25_rank": 1.0 / (1 + rank),
         "coverage": _held(asked, own) / asked.total,
         "coverage_around": _held(asked, own.union(around)) / asked.total,
+        "missing": _missing(asked, own.union(around), asked.paragraphs.get((report.id, hit.para), (0.0, ""))[1]),
         "pairs": _pairs(asked.pairs, tokens),
         "fuzz": fuzz.token_set_ratio(asked.line, hit.line) / 100 if asked.line else 0.0,
         "exact": _exact(q, hit.text),
@@ -185,6 +205,7 @@ def features(asked: Asked, hit: Hit, rank: int, report: ReportInfo) -> list[floa
         "report_para": 0.0,  # report_para, report_coverage, report_share: with_report_features
         "report_coverage": 0.0,
         "report_share": 0.0,
+        "report_missing": 0.0,
     }
     found.update(_of_paragraph(asked, (report.id, hit.para)))
     found.update(_of_report(asked, report))
@@ -195,12 +216,11 @@ def _of_paragraph(asked: Asked, key: tuple[int, int]) -> dict[str, float]:
     cached = asked.cache.get(key)
     if cached is None:
         score, line = asked.paragraphs.get(key, (0.0, ""))
-        order = asked.para_order.get(key)
         cached = {
             "para_bm25": score / asked.top_para,
-            "para_rank": 0.0 if order is None else 1.0 / (1 + order),
             "para_coverage": _held(asked, set(line.split())) / asked.total if line else 0.0,
             "para_fuzz": fuzz.token_set_ratio(asked.line, line) / 100 if line and asked.line else 0.0,
+            "para_pairs": _pairs(asked.pairs, line.split()) if line else 0.0,
         }
         asked.cache[key] = cached
     return cached
@@ -215,7 +235,6 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
     parent_keys = {p.key for u in q.units for p in u.parents}
     unit_keys = {u.key for u in q.units}
     unit = report.unit
-    doc_rank = asked.doc_order.get(report.id)
     period = q.period
     dated = report.year is not None or report.when is not None
     ahead = q.intent == "direction"
@@ -224,7 +243,6 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
     other = bool(units) and not match
     cached = {
         "doc_bm25": asked.docs.get(report.id, 0.0) / asked.top_doc,
-        "doc_rank": 0.0 if doc_rank is None else 1.0 / (1 + doc_rank),
         "title_coverage": _held(asked, title_tokens(report.title)) / asked.total,
         "anchor_missing": float(asked.anchored is not None and report.id not in asked.anchored),
         "unit_match": float(match),
@@ -237,6 +255,8 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
         "unit_match_news": float(news and match),
         "unit_other_news": float(news and other),
         "in_scope": float(asked.allowed is not None and report.id in asked.allowed),
+        "in_scope_generic": float(asked.generic and asked.allowed is not None and report.id in asked.allowed),
+        "unit_match_generic": float(asked.generic and match),
         "period_match": float(period is not None and dated and period.covers(report, ahead=ahead)),
         "period_other": float(period is not None and dated and not period.covers(report, ahead=ahead)),
         "front": float(report.front),
@@ -249,6 +269,11 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
         "words": math.log1p(len(asked.weights)),
         "has_unit": float(bool(q.units)),
         "has_period": float(period is not None),
+        "generic": float(asked.generic),
+        "asks_figure": float(q.intent in {"figure", "aggregate"}),
+        "asks_person": float(q.intent in {"people", "author"}),
+        "asks_date": float(q.intent == "date"),
+        "asks_items": float(q.item_kind is not None),
     }
     asked.cache[report.id] = cached
     return cached
@@ -256,6 +281,7 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
 
 _PARA = FEATURES.index("para_bm25")
 _COVERAGE = FEATURES.index("coverage_around")
+_MISSING = FEATURES.index("missing")
 _REPORT = FEATURES.index("report_para")
 
 
@@ -264,16 +290,19 @@ def with_report_features(candidates: list[tuple[int, list[float]]]) -> None:
     ``candidates`` are (report id, features)."""
     best_para: dict[int, float] = {}
     best_coverage: dict[int, float] = {}
+    least_missing: dict[int, float] = {}
     count: dict[int, int] = {}
     for report, values in candidates:
         best_para[report] = max(best_para.get(report, 0.0), values[_PARA])
         best_coverage[report] = max(best_coverage.get(report, 0.0), values[_COVERAGE])
+        least_missing[report] = min(least_missing.get(report, 1.0), values[_MISSING])
         count[report] = count.get(report, 0) + 1
     total = max(len(candidates), 1)
     for report, values in candidates:
         values[_REPORT] = best_para[report]
         values[_REPORT + 1] = best_coverage[report]
         values[_REPORT + 2] = count[report] / total
+        values[_REPORT + 3] = least_missing[report]
 
 
 @lru_cache(maxsize=65536)
@@ -289,6 +318,20 @@ def _held(asked: Asked, present: set[str] | frozenset[str]) -> float:
         if token in present or (token in asked.unseen and not token.isdigit() and _near(token, present)):
             held += weight
     return held
+
+
+def _missing(asked: Asked, present: set[str], paragraph: str) -> float:
+    """The weightiest question word absent from the passage, its neighbours and its
+    paragraph, over the weightiest question word: a rare name or number the text never
+    says is the surest sign that it does not answer."""
+    if not asked.weights:
+        return 0.0
+    words = set(paragraph.split()) if paragraph else set()
+    absent = [
+        w for t, w in asked.weights.items()
+        if t not in present and t not in words and not (t in asked.unseen and _near(t, present))
+    ]
+    return max(absent, default=0.0) / max(asked.weights.values())
 
 
 def _near(token: str, present: set[str] | frozenset[str]) -> bool:
@@ -330,13 +373,14 @@ def _written(name: tuple[str, ...], seq: list[str]) -> bool:
 
 
 def said(term: str, seq: list[str]) -> bool:
-    """Whether a token, or a pair "a_b" written as a then b, occurs in ``seq``."""
-    first, _, second = term.partition("_")
-    if not second:
-        return first in seq
-    if first not in seq or second not in seq:
+    """Whether a token, or words "a_b_c" written one after another, occur in ``seq``."""
+    words = term.split("_")
+    if len(words) == 1:
+        return term in seq
+    if any(w not in seq for w in words):  # cheap: most candidates stop here
         return False
-    return any(a == first and b == second for a, b in itertools.pairwise(seq))
+    size = len(words)
+    return any(seq[i : i + size] == words for i in range(len(seq) - size + 1))
 
 
 _ROLE_WORDS = {"chu", "tong", "bi", "truong", "giam", "chanh"}
@@ -399,6 +443,10 @@ CONFIDENCE = (
     "top_coverage",
     "top_coverage_around",
     "top_doc_bm25",
+    "top_missing",
+    "top_report_missing",
+    "top_para_coverage",
+    "top_report_para",
     "top_unit_other",
     "top_period_other",
     "top_required_missing",
@@ -409,15 +457,31 @@ CONFIDENCE = (
     "words",
     "has_unit",
     "has_period",
+    "second",  # the best probability of another report
+    "top_figure_measure",
+    "top_near_missing",
+    "top_kind_match",
+    "top_para_bm25",
+    "asks_figure",
+    "asks_person",
+    "asks_date",
+    "asks_items",
+    "top_unit_match",
+    "top_in_scope",
+    "top_period_match",
+    "generic",
+    "top_in_scope_generic",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    rank: Logistic
+    rank: Logistic  # P(the candidate's report answers)
+    passage: Logistic  # within that report, P(this passage holds the answer)
     confidence: Logistic
     threshold: float  # answer only at or above this confidence
     supporting: float  # other reports quoted when their best is at least this share of the best's
+    exact_preference: float  # near-equal candidates: the share of lead exact accents give
 
 
 def confidence_features(ranked: list[tuple[float, list[float], int]]) -> list[float]:
@@ -432,6 +496,10 @@ def confidence_features(ranked: list[tuple[float, list[float], int]]) -> list[fl
         at["coverage"],
         at["coverage_around"],
         at["doc_bm25"],
+        at["missing"],
+        at["report_missing"],
+        at["para_coverage"],
+        at["report_para"],
         at["unit_other"],
         at["period_other"],
         at["required_missing"],
@@ -442,6 +510,20 @@ def confidence_features(ranked: list[tuple[float, list[float], int]]) -> list[fl
         at["words"],
         at["has_unit"],
         at["has_period"],
+        other,
+        at["figure_measure"],
+        at["near_missing"],
+        at["kind_match"],
+        at["para_bm25"],
+        at["asks_figure"],
+        at["asks_person"],
+        at["asks_date"],
+        at["asks_items"],
+        at["unit_match"],
+        at["in_scope"],
+        at["period_match"],
+        at["generic"],
+        at["in_scope_generic"],
     ]
 
 
@@ -449,7 +531,11 @@ def confidence_features(ranked: list[tuple[float, list[float], int]]) -> list[fl
 def model() -> Model:
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     rank = Logistic.of(data["rank"])
+    passage = Logistic.of(data["passage"])
     confidence = Logistic.of(data["confidence"])
-    if rank.names != FEATURES or confidence.names != CONFIDENCE:
+    if rank.names != FEATURES or passage.names != FEATURES or confidence.names != CONFIDENCE:
         raise RuntimeError(f"{MODEL_FILE} was fitted on other features: run bench/fit_ranking.py")
-    return Model(rank, confidence, float(data["threshold"]), float(data["supporting"]))
+    return Model(
+        rank, passage, confidence, float(data["threshold"]), float(data["supporting"]),
+        float(data["exact_preference"]),
+    )

@@ -30,6 +30,7 @@ PER_DOCUMENT = 3  # passages of each of those not already among the candidates
 PARAGRAPHS = 40  # paragraphs by BM25
 PER_PARAGRAPH = 3  # passages of each of those not already among the candidates
 SHORTLIST = 60  # candidates given the full features (see _shortlist)
+SCOPED_SHORTLIST = 20  # ... and at most this many more from the reports the facets allow
 _COMMON = 0.02  # a token in more passages than this share is common: no context clause
 _PHRASES = 8  # word pairs searched as phrases, rarest first
 _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
@@ -89,6 +90,11 @@ def retrieve(
     ``fitted=False`` leaves every score 0 (bench/fit_ranking.py reads the features to fit).
     """
     allowed, of_units = allowed_reports(question, catalog)
+    if allowed == [] and of_units and all(r.doc_type != "tin tức" for r in of_units):
+        # The unit's own reports (no news page, whose unit and period are guesses) say which
+        # periods it reported on, and none is the one asked: that is the answer ("Chưa có
+        # báo cáo … cho năm 2019"), not another year's.
+        return Retrieved([], allowed, of_units)
     total = max(index.size, 1)
     words = [*question.tokens, *facet_words(question)]
     seen = {t: index.doc_freq("f", t) for t in dict.fromkeys(words)}
@@ -113,7 +119,8 @@ def retrieve(
         question, _unique(hits), catalog, weights=weights, unseen=unseen, anchored=anchored, docs=docs,
         paragraphs=paragraphs, allowed={r.id for r in allowed} if allowed is not None else None, fitted=fitted,
     )
-    return Retrieved(scored, allowed, of_units, confidence(scored) if fitted else 0.0)
+    sure = confidence(scored) if fitted else 0.0
+    return Retrieved(_best_report_first(scored) if fitted else scored, allowed, of_units, sure)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:
@@ -124,6 +131,56 @@ def _unique(hits: list[Hit]) -> list[Hit]:
         if key not in best or hit.score > best[key].score:
             best[key] = hit
     return sorted(best.values(), key=lambda h: h.score, reverse=True)
+
+
+def _best_report_first(scored: list[Scored]) -> list[Scored]:
+    """The best report's passages first, the one most likely to hold the answer leading
+    (the passage model), then every other candidate as ranked."""
+    if not scored:
+        return scored
+    report = scored[0].report.id
+    passage = rank.model().passage
+    own = sorted(
+        (s for s in scored if s.report.id == report),
+        key=lambda s: passage.probability(list(s.features)),
+        reverse=True,
+    )
+    return [*own, *(s for s in scored if s.report.id != report)]
+
+
+def holds(question: Question, scored: Scored) -> bool:
+    """What an answer must satisfy whatever the ranking says: a number or code the question
+    requires is written in the passage, its neighbours or its report's title ("62 suất" is
+    never "162 suất"); the meeting it anchors on is its report's ("lần thứ 7"); a place it
+    names is said where the answer is; a question about the Front is not answered by a page
+    that never names it."""
+    if question.required:
+        present = {*scored.hit.line.split(), *scored.hit.context.split(), *rank.title_tokens(scored.report.title)}
+        if not question.required <= present:
+            return False
+    if not scored.anchored:
+        return False
+    if question.units and not _may_speak_for(scored.report, question):
+        return False
+    if question.near and not said_near(question.near, scored.hit.line.split(), scored.hit.context.split()):
+        return False
+    return not (question.about_front and not scored.report.front)
+
+
+def _may_speak_for(report: ReportInfo, question: Question) -> bool:
+    """A unit's own report (a meeting report, an issued document) speaks for that unit, its
+    parents and the units inside it, never for an unrelated one: a question about Phường 2
+    is not answered from Phường 12's or Liêm Hải's report. A news page's unit is a guess
+    from its text, so it may speak for any unit it names (its words are ranked)."""
+    unit = report.unit
+    if report.doc_type == "tin tức" or unit is None:
+        return True
+    for asked in question.units:
+        if unit == asked or (unit.key == asked.key and not (unit.parents and asked.parents)):
+            return True
+        if any(p.key == unit.key for p in asked.parents) or any(p.key == asked.key for p in unit.parents):
+            return True
+    return False
 
 
 def confidence(scored: list[Scored]) -> float:
@@ -252,10 +309,10 @@ def rerank(
     )
     model = rank.model().rank if fitted else None
     found = []
-    for position, hit in _shortlist(context, hits):
+    for hit in _shortlist(context, hits):
         report = catalog.reports.get(hit.report_id)
         if report is not None:  # else deleted since the index was read
-            found.append((hit, report, rank.features(context, hit, position, report)))
+            found.append((hit, report, rank.features(context, hit, report)))
     rank.with_report_features([(report.id, values) for _, report, values in found])
     scored = []
     for hit, report, values in found:
@@ -270,11 +327,28 @@ def rerank(
                 tuple(values),
             )
         )
-    scored.sort(key=lambda s: s.score, reverse=True)
+    if model is not None and question.exact:
+        # Typed accents are the user's own disambiguation ("đê điều" is not "đề điều"),
+        # which the folded index cannot see: among near-equal candidates they decide.
+        lean = rank.model().exact_preference
+        exact = rank.FEATURES.index("exact")
+        scored.sort(key=lambda s: s.score * (1 + lean * s.features[exact]), reverse=True)
+    else:
+        scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _shortlist(asked: rank.Asked, hits: list[Hit]) -> list[tuple[int, Hit]]:
+def _ranks(hits: list[Hit]) -> list[int]:
+    """Each hit's BM25 rank, equal scores sharing one (the index's order breaks no tie)."""
+    ranks, previous, rank_of_previous = [], None, 0
+    for position, hit in enumerate(hits):
+        if hit.score != previous:
+            previous, rank_of_previous = hit.score, position
+        ranks.append(rank_of_previous)
+    return ranks
+
+
+def _shortlist(asked: rank.Asked, hits: list[Hit]) -> list[Hit]:
     """The candidates worth the full features, with their BM25 rank: the best by their
     passage's, paragraph's and report's BM25 together (each over its best). Measured on the
     tuning questions, the best SHORTLIST keep a right report for 99 % of those that have one
@@ -288,10 +362,16 @@ def _shortlist(asked: rank.Asked, hits: list[Hit]) -> list[tuple[int, Hit]]:
             position,
             hit,
         )
-        for position, hit in enumerate(hits)
+        for position, hit in zip(_ranks(hits), hits, strict=True)
     ]
     cheap.sort(key=lambda c: (-c[0], c[1]))
-    return [(position, hit) for _, position, hit in cheap[:SHORTLIST]]
+    chosen = cheap[:SHORTLIST]
+    if asked.allowed:
+        # The reports the unit and period allow keep their best passages whatever their BM25:
+        # "Phường 3 đạt được gì?" has no content word, and its report is the answer.
+        taken = {id(c[2]) for c in chosen}
+        chosen += [c for c in cheap if c[2].report_id in asked.allowed and id(c[2]) not in taken][:SCOPED_SHORTLIST]
+    return [hit for _, _, hit in chosen]
 
 
 def said_near(words: set[str], tokens: list[str], around: list[str]) -> bool:

@@ -32,7 +32,7 @@ def _answered(assistant: Assistant) -> bool:
 
 
 def _segment(index: Path, suffix: str) -> Path:
-    return next(index.glob(f"*.{suffix}"))
+    return next((index / "passages").glob(f"*.{suffix}"))
 
 
 def _truncate(path: Path) -> None:
@@ -40,8 +40,9 @@ def _truncate(path: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "meta.json lost": lambda index: (index / "meta.json").unlink(),
-    "meta.json garbled": lambda index: (index / "meta.json").write_text("garbage"),
+    "meta.json lost": lambda index: (index / "passages" / "meta.json").unlink(),
+    "meta.json garbled": lambda index: (index / "passages" / "meta.json").write_text("garbage"),
+    "a part's meta.json lost": lambda index: (index / "reports" / "meta.json").unlink(),
     "state.json lost": lambda index: (index / "state.json").unlink(),
     "terms truncated": lambda index: _truncate(_segment(index, "term")),
     "postings truncated": lambda index: _truncate(_segment(index, "idx")),
@@ -86,7 +87,7 @@ def test_an_index_damaged_while_answering_is_rebuilt_at_the_next_question(
     assert _answered(assistant)
     # The folder is garbled under the running bot, then a report arrives: the next question
     # must reload the index, finds it damaged, and answers from a rebuilt one.
-    (index / "meta.json").write_text("garbage")
+    (index / "passages" / "meta.json").write_text("garbage")
     added = ingest(engine, [RawDocument("moi.txt", "Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", "txt")], workers=1)
     assert added.added
     assistant.index.refresh_seconds = assistant.catalog.refresh_seconds = 0.0

@@ -36,7 +36,7 @@ def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) ->
     assert service.vote(follow["id"], -5, chat_id=GROUP)
     assert not service.vote(10**6, 1, chat_id=GROUP)
     service.ask("xã Không Có Thật đạt được gì?", chat_id=3, user_id=3)
-    service.ask("xa khong co that dat duoc gi", chat_id=4, user_id=4)
+    service.ask("Xa Khong Co That dat duoc gi", chat_id=4, user_id=4)
     stats = chats.stats(seeded)
     assert stats["questions"] == 4 and stats["answered"] == 2
     assert stats["helpful"] == 1 and stats["unhelpful"] == 1

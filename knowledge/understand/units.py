@@ -56,6 +56,10 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
             mentions.append((found, (match.start(), span)))
         elif unknown is None and written and (written.split()[0].isdigit() or _real(level, written)):
             unknown = f"{level} {_written_name(question.text, written)}"
+        elif unknown is None:
+            named = _capitalised_after(question.text, level)
+            if named:  # "xã Không Có Thật": written as a name, whatever the gazetteer says
+                unknown = f"{level} {named}"
     for committee, level in _COMMITTEES.items():
         for match in re.finditer(rf"\b{committee}\s+", folded):
             found, span, _ = _named_after(folded, match.end(), level, catalog)
@@ -66,6 +70,9 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
     used = [span for _, span in mentions]
     within = _parent_names(folded, catalog, used)
     units = _narrow(mentions, [p for p, _ in within])
+    elsewhere = _placed_elsewhere(question.text, folded, units, mentions)
+    if elsewhere is not None:  # "Phường 2, thành phố Vị Thanh": not the Phường 2 we hold
+        units, unknown = set(), elsewhere
     if not units and within:  # only a province or district named: the units inside it
         units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within) and catalog.trusted(u)}
         question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
@@ -234,6 +241,59 @@ def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Plac
 
 _RANK = {"xã": 0, "phường": 0, "thị trấn": 0, "huyện": 1, "quận": 1, "thị xã": 1, "thành phố": 2,
          "tỉnh": 3}  # fmt: skip
+
+
+_PARENT_LEVELS = ("thành phố", "thị xã", "quận", "huyện", "tỉnh")
+
+
+def _placed_elsewhere(
+    text: str, folded: str, units: set[Unit], mentions: list[tuple[set[Unit], tuple[int, int]]]
+) -> str | None:
+    """A numbered unit named with a place around it that none of the stored same-named units
+    lies in ("Phường 2 Vị Thanh" when the Phường 2 held is Kiến Tường's): the unit asked is
+    another town's, of which nothing is held. Returns how to name it, else None."""
+    numbered = [(m, span) for m, span in mentions if m and all(u.name.isdigit() for u in m) and m & units]
+    if not numbered:
+        return None
+    found, (_, end) = numbered[0]
+    rest = folded[end:].lstrip(" ,-").split()[:5]
+    words = rest[1:] if rest[:1] and rest[0] in {"tp", "tx", "thanh", "thi", "quan", "huyen", "tinh"} else rest
+    if rest[:2] in (["thanh", "pho"], ["thi", "xa"]):
+        words = rest[2:]
+    for size in (3, 2):
+        name = " ".join(words[:size])
+        if len(name.split()) < size:
+            continue
+        level = next((lv for lv in _PARENT_LEVELS if gazetteer.known(lv, name)), None)
+        if level is None and gazetteer.province(name):
+            level = "tỉnh"
+        if level is None:
+            continue
+        if any(fold(p.name) == name for u in found for p in u.parents):
+            return None  # one of ours after all
+        unit = next(iter(found))
+        place = gazetteer.province(name) if level == "tỉnh" else None
+        written = place.name if place else _written_name(text, name)
+        return f"{unit.level} {unit.name}, {level} {written}"
+    return None
+
+
+def _capitalised_after(text: str, level: str) -> str | None:
+    """The words written with capitals right after the level word ("xã Không Có Thật"):
+    a user who capitalises a place's name means a place, known or not."""
+    head = fold(level).split()[-1]
+    words = [w.strip("?.,!:;()\"'") for w in text.split()]
+    for i, word in enumerate(words[:-1]):
+        if fold(word) != head:
+            continue
+        name = []
+        for following in words[i + 1 : i + 5]:
+            if not following or not following[0].isupper() or following.isupper():
+                break
+            name.append(following)
+        if name:
+            return " ".join(name)
+    return None
 
 
 def _written_name(text: str, folded_name: str) -> str:
