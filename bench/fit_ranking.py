@@ -1,6 +1,6 @@
 """Fit knowledge/ranking.json: the ranking and confidence models of knowledge/rank.py.
 
-    python bench/fit_ranking.py [--rebuild] [--check]
+    python bench/fit_ranking.py [--rebuild] [--check] [--db PATH]
 
 Trained on the tuning half of the real question sets (eval/questions, split by document,
 see eval/split.py) and on the older sets the project was already tuned on (the public dev
@@ -266,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation corpus first")
     parser.add_argument("--check", action="store_true", help="fit and compare with the file; write nothing")
+    parser.add_argument("--db", type=Path, default=DB, help="the evaluation corpus database (built if missing)")
     args = parser.parse_args(argv)
-    if args.rebuild or not DB.exists():
+    database = args.db
+    if args.rebuild or not database.exists():
         import importlib.util
 
         spec = importlib.util.spec_from_file_location("realset", ROOT / "bench/realset.py")
@@ -276,13 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.modules["realset"] = realset
         spec.loader.exec_module(realset)
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{DB}{suffix}").unlink(missing_ok=True)
-        DB.parent.mkdir(parents=True, exist_ok=True)
-        print(realset.build(f"sqlite:///{DB}"), file=sys.stderr)
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        print(realset.build(f"sqlite:///{database}"), file=sys.stderr)
 
     from knowledge.rank import CONFIDENCE, FEATURES
 
-    examples = collect(DB)
+    examples = collect(database)
     answerable = [e for e in examples if e.expected]
     split = folds(examples)
     cv: dict[str, float] = {}

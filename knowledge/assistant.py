@@ -72,7 +72,10 @@ class Assistant:
 
     def _ask(self, text: str, context: dict[str, Any] | None, today: date | None) -> Answer:
         question = understand(text, catalog=self.catalog, today=today)
-        if context and question.follow_up:
+        if context and question.follow_up and not question.tokens:
+            # Only an elliptical question ("còn hạn chế thì sao?", "năm 2023 thì sao?")
+            # takes the previous unit and period: one with words of its own ("con mèo nhà
+            # tôi tên là gì") is answered as itself.
             question = merge(question, context, self.catalog)
         if not self.catalog.reports:
             answer = Answer(False, question.intent, question.text, reason="no_reports")

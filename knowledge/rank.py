@@ -85,7 +85,6 @@ FEATURES = (
     "recency",  # the report's age, capped (years before 2024 are negative)
     "report_para",  # the best paragraph BM25 among the report's candidates
     "report_coverage",  # the best coverage (with neighbours) among the report's candidates
-    "report_share",  # the share of all candidates that are the report's
     "report_missing",  # the least "missing" among the report's candidates
     "unseen",  # question: share of its words the index never saw (typos, absent names)
     "words",  # question: how many content words it has (log)
@@ -202,9 +201,8 @@ def features(asked: Asked, hit: Hit, report: ReportInfo) -> list[float]:
         "near_missing": float(bool(q.near) and not all(said(w, tokens) or said(w, around) for w in q.near)),
         "unit_said": float(any(_written(name, tokens) or _written(name, around) for name in asked.unit_names)),
         "deputy": _deputy(q, tokens),
-        "report_para": 0.0,  # report_para, report_coverage, report_share: with_report_features
+        "report_para": 0.0,  # report_para, report_coverage, report_missing: with_report_features
         "report_coverage": 0.0,
-        "report_share": 0.0,
         "report_missing": 0.0,
     }
     found.update(_of_paragraph(asked, (report.id, hit.para)))
@@ -291,18 +289,14 @@ def with_report_features(candidates: list[tuple[int, list[float]]]) -> None:
     best_para: dict[int, float] = {}
     best_coverage: dict[int, float] = {}
     least_missing: dict[int, float] = {}
-    count: dict[int, int] = {}
     for report, values in candidates:
         best_para[report] = max(best_para.get(report, 0.0), values[_PARA])
         best_coverage[report] = max(best_coverage.get(report, 0.0), values[_COVERAGE])
         least_missing[report] = min(least_missing.get(report, 1.0), values[_MISSING])
-        count[report] = count.get(report, 0) + 1
-    total = max(len(candidates), 1)
     for report, values in candidates:
         values[_REPORT] = best_para[report]
         values[_REPORT + 1] = best_coverage[report]
-        values[_REPORT + 2] = count[report] / total
-        values[_REPORT + 3] = least_missing[report]
+        values[_REPORT + 2] = least_missing[report]
 
 
 @lru_cache(maxsize=65536)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 FOLLOW_UPS = {
     "limitation": "còn hạn chế thì sao?",
     "direction": "còn phương hướng nhiệm vụ thời gian tới thì sao?",
-    "directive": "còn ý kiến chỉ đạo thì sao?",
+    "directive": "còn chỉ đạo thì sao?",  # elliptical: it takes the unit and period asked before
 }
 EXCERPT = 1500  # characters of the report shown around a passage
 SOURCES = 6  # reports an answer may quote: the bot shows one a page ("Thêm kết quả")

@@ -183,3 +183,82 @@ def test_a_question_with_query_syntax_around_it_is_still_answered(
     assert data["found"], (before, after)
     assert data["sources"][0]["source"] == plain["sources"][0]["source"]  # the same answer
     assert source in {None, plain["sources"][0]["source"]}
+
+
+# -- markup, cities, follow-ups and units held elsewhere ---------------------------------------
+
+ANSWERED = [
+    "Phường 2 đạt được gì trong 6 tháng đầu năm 2024?",
+    "Bí thư Huyện ủy Đình Lập là ai?",
+    "MTTQ xã Liêm Hải sơ kết 6 tháng đầu năm 2023 vào ngày nào?",
+    "dinh lap tang bao nhieu suat qua cho gia dinh chinh sach",
+]
+MARKUP = st.sampled_from(
+    [("<b>", "</b>"), ("<i>", "</i>"), ("_", "_"), ("**", "**"), ("`", "`"), ("&nbsp;", ""), ("<p>", "</p>"), ("~~", "~~")]
+)
+
+
+def _sources(data: dict[str, object]) -> list[str]:
+    return [s["source"] for s in data["sources"]]  # type: ignore[attr-defined,index]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.sampled_from(ANSWERED), marks=st.lists(st.tuples(st.integers(0, 12), MARKUP), min_size=1, max_size=3))
+def test_markup_in_a_question_changes_nothing(
+    assistant: Assistant, question: str, marks: list[tuple[int, tuple[str, str]]]
+) -> None:
+    """HTML tags and entities and Markdown marks pasted with a question (chat apps, copied
+    pages) are no part of it: the same answer, the same sources."""
+    words = question.split()
+    for position, (opening, closing) in marks:
+        at = position % len(words)
+        words[at] = f"{opening}{words[at]}{closing}"
+    plain, marked = as_json(assistant.ask(question)), as_json(assistant.ask(" ".join(words)))
+    assert marked["found"] == plain["found"] and _sources(marked) == _sources(plain)
+    assert marked["answer"] == plain["answer"]
+
+
+def test_city_shorthand_names_the_city() -> None:
+    engine = store.connect("sqlite:///:memory:")
+    cities = [
+        ("hcm.txt", "Ngày 5/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hồ Chí Minh tổ chức hội nghị tổng kết năm 2023."),
+        ("hn.txt", "Ngày 6/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hà Nội tổ chức hội nghị tổng kết năm 2023."),
+        ("dn.txt", "Ngày 7/1/2024, Ủy ban MTTQ Việt Nam Thành phố Đà Nẵng tổ chức hội nghị tổng kết năm 2023."),
+    ]
+    from knowledge.read import RawDocument
+    from knowledge.understand import understand
+
+    ingest(engine, [RawDocument(name, text, "txt") for name, text in cities], workers=1)
+    assistant = Assistant.open("sqlite:///:memory:", engine=engine)
+    expected = {
+        "Thành phố Hồ Chí Minh": ["MTTQ TP.HCM làm gì", "mttq tphcm lam gi", "MTTQ tp hcm", "MTTQ TP. HCM", "MTTQ Sài Gòn", "mttq thanh pho ho chi minh"],
+        "Thành phố Hà Nội": ["MTTQ HN làm gì", "MTTQ TP.HN", "mttq tp hn"],
+        "Thành phố Đà Nẵng": ["MTTQ ĐN làm gì", "MTTQ TP ĐN", "mttq tp đn"],
+    }
+    for city, questions in expected.items():
+        for question in questions:
+            assert [u.label for u in understand(question, catalog=assistant.catalog).units] == [city], question
+    # Lower-case shorthand keeps its chat meaning: "hn" is a conference, "DN" an enterprise.
+    assert understand("hn giao ban", catalog=assistant.catalog).units == []
+    assert understand("DN nhà nước", catalog=assistant.catalog).units == []
+    assert understand("học tập và làm theo tư tưởng Hồ Chí Minh", catalog=assistant.catalog).intent != "error"
+
+
+def test_only_an_elliptical_question_takes_the_previous_unit(assistant: Assistant) -> None:
+    first = assistant.ask("Phường 2 đạt được gì trong 6 tháng đầu năm 2024?")
+    elliptical = as_json(assistant.ask("còn hạn chế thì sao?", context=first.context))
+    assert elliptical["unit"] == "Phường 2, thị xã Kiến Tường"
+    # "con" folds like "còn", but the question has words of its own: it is asked as itself.
+    own = as_json(assistant.ask("con mèo nhà tôi tên là gì", context=first.context))
+    assert own["context"]["units"] == []  # type: ignore[index]
+    assert "Phường 2" not in str(own["unit"] or "")
+
+
+def test_a_numbered_unit_placed_elsewhere_is_not_the_one_held(assistant: Assistant) -> None:
+    """We hold Kiến Tường's Phường 2: Vị Thanh's is another unit, of which nothing is held."""
+    answer = as_json(assistant.ask("Phường 2, thành phố Vị Thanh đạt được gì trong 6 tháng đầu năm 2024?"))
+    assert answer["found"] is False and answer["sources"] == []
+    assert "Chưa có báo cáo nào của phường 2, thành phố Vị Thanh" in str(answer["answer"])
+    assert "Phường 2, thị xã Kiến Tường" in answer["choices"]  # type: ignore[operator]
+    held = as_json(assistant.ask("Phường 2 Kiến Tường đạt được gì trong 6 tháng đầu năm 2024?"))
+    assert held["found"] is True

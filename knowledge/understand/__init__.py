@@ -50,7 +50,9 @@ from knowledge.understand.words import (
     MAX_QUESTION,
     PUNCTUATION,
     STOPWORDS,
+    cities,
     expand,
+    plain,
     says_something,
     without_syntax,
 )
@@ -71,7 +73,9 @@ __all__ = [
 
 def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Question:
     # Query syntax typed around a question ("Phường 2 ^5", "quỹ AND hạn~2") is no part of it.
-    text = normalize(squash(without_syntax(text[:MAX_QUESTION])))
+    # "~~6~~" is Markdown's strike-through, "hạn~2" a search engine's fuzziness: the pairs go
+    # first, then query syntax, then the rest of the markup.
+    text = normalize(squash(cities(plain(without_syntax(text[:MAX_QUESTION].replace("~~", " "))))))
     folded = expand(squash(PUNCTUATION.sub(" ", fold(text))))
     question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set(), bare=not says_something(text))
     question.intent = intent(folded)

@@ -33,6 +33,39 @@ _SPELLED = {"dc": "duoc", "c.trinh": "chuong trinh", "ctrinh": "chuong trinh", "
 _SPELLED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(k) for k in _SPELLED) + r")(?![\w/-])")
 
 
+# Cities as people write them, read before folding: the case tells "HN" (Hà Nội) from
+# "hn" (hội nghị) and "ĐN" (Đà Nẵng) from "DN" (doanh nghiệp).
+_CITIES = (
+    # "Hồ Chí Minh" alone is as often the President ("tư tưởng Hồ Chí Minh"): the city needs "TP".
+    (re.compile(r"(?i)\b(?:tp|thành phố|thanh pho)\s*\.?\s*(?:hcm|hồ chí minh|ho chi minh)\b|\bsài gòn\b|(?i:\bsai gon\b)"),
+     "thành phố Hồ Chí Minh"),
+    (re.compile(r"\bTP\.?\s*HN\b|(?i:\btp\.?\s*hn\b)|\bHN\b"), "Hà Nội"),
+    (re.compile(r"\b(?:TP\.?\s*)?Đ[Nn]\b|(?i:\btp\.?\s*đn\b)"), "Đà Nẵng"),
+)
+
+
+def cities(text: str) -> str:
+    """The question with the cities' shorthand written out (TP.HCM, TPHCM, tp hcm, Sài Gòn,
+    HN, ĐN)."""
+    text = re.sub(r"(?i)\btphcm\b", "TP HCM", text)
+    for pattern, name in _CITIES:
+        text = pattern.sub(f" {name} ", text)
+    return text
+
+
+# Chat apps and pasted pages bring markup: HTML tags and entities, Markdown's marks.
+_TAG = re.compile(r"<[^<>]{0,200}>")
+_MARKS = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
+
+
+def plain(text: str) -> str:
+    """The question's words without HTML tags, entities and Markdown marks: "<b>Phường
+    2</b>&nbsp;đạt được gì", "_Phường 2_ đạt được gì" and "Phường 2 đạt được gì" are one."""
+    import html
+
+    return _MARKS.sub(" ", html.unescape(_TAG.sub(" ", text))).replace("\u00a0", " ")
+
+
 def expand(folded: str) -> str:
     folded = _CITY_HANOI.sub("thanh pho ha noi", folded)
     folded = _CHAIR.sub(lambda m: "pho chu tich" if m[1] else "chu tich", folded)
