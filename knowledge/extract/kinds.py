@@ -32,7 +32,9 @@ _DIRECTIVE_KINDS = {
     "chuong trinh hanh dong": "chương trình hành động",
     "bao cao": "báo cáo",
 }
-_NUMBER_LINE = re.compile(rf"(?i:số)\s*:?\s*(?P<code>{CODE})")
+# The header's own "Số: 25/KH-MTTQ-BTT" line starts its paragraph; "căn cứ … số 102/2025/…"
+# cites another document. A draft leaves the number blank ("Số: /HD-MTTQ-BTT"): no code.
+_NUMBER_LINE = re.compile(rf"^\s*(?i:số)\s*:?\s*(?:(?P<code>{CODE})|/)")
 _ISSUE_DATE = re.compile(
     r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
 )
@@ -78,6 +80,7 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
     """A directive document's header, or None for meeting reports and news."""
     head = paragraphs[:12]
     number = next((m for p in head if (m := _NUMBER_LINE.search(p))), None)
+    code = number["code"] if number and number["code"] else None
     title_at = next((i for i, p in enumerate(head) if _DIRECTIVE_TITLE.match(fold(p))), None)
     if title_at is None:
         # "BÁO CÁO" under a numbered header, or alone on its line ("báo cáo viên" is no report).
@@ -97,7 +100,7 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
     subject = _subject(head, title_at)
     return Directive(
         kind,
-        number["code"] if number else None,
+        code,
         issuer,
         iso(int(issued["y"]), int(issued["m"]), int(issued["d"])) if issued else None,
         subject,
