@@ -120,6 +120,7 @@ def test_exact_diacritics_rank_above_folded_lookalikes(assistant: Assistant) -> 
         RawDocument("de2.txt", "Xã Tân Phú tổ chức hội nghị bàn về đề điều tra dân số.", "txt"),
     ]
     ingest(assistant.engine, documents, workers=1)
+    assistant.refresh(force=True)
     for question, first in (("hội nghị bàn về đê điều", "de.txt"), ("hội nghị bàn về đề điều", "de2.txt")):
         asked = assistant.search_question(question)
         assert asked is not None
