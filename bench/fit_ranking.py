@@ -20,10 +20,12 @@ corpus of bench/realset.py (built into bench/out/real.sqlite when missing).
    report to quote first. Same strength.
 4. Confidence: a logistic regression that reads the best candidate (ranked out of fold)
    against the others and says whether its report is right; no-answer questions are always
-   wrong to answer. The threshold is the one that costs least out of fold, a wrong answer
-   costing WRONG_COST times an answerable question left unanswered: a confident wrong
-   figure with a citation is what makes members stop trusting the bot, while silence
-   still offers the nearest passage as a hint. (The threshold at which answered questions are right TARGET_PRECISION of
+   wrong to answer. A wrong answer costs WRONG_COST times an answerable question left
+   unanswered (a confident wrong figure with a citation is what makes members stop trusting
+   the bot, while silence still offers the nearest passage as a hint), so with a calibrated
+   probability p of being right, answering is worth it when (1 - p) * WRONG_COST < p: the
+   threshold is WRONG_COST / (1 + WRONG_COST), not a point searched on a flat, noisy curve.
+   How the out-of-fold questions fare at it is recorded beside it. (The threshold at which answered questions are right TARGET_PRECISION of
    the time is recorded beside it: on these features it would leave most answerable
    questions unanswered; see the closing notes of the issue "Answers people can trust".)
 
@@ -230,22 +232,15 @@ def threshold_for(confidences: np.ndarray, right: np.ndarray) -> tuple[float, fl
     return best
 
 
-def best_threshold(
-    confidences: np.ndarray, right: np.ndarray, unanswerable: list[bool], silent_anyway: int, total: int
-) -> tuple[float, float]:
-    """The threshold of least cost (see the module's docstring): (threshold, share of the
-    questions handled right there)."""
-    best = (0.0, float("inf"), 0.0)
-    for threshold in sorted({0.0, *(float(c) for c in confidences)}):
-        answered = confidences >= threshold
-        wrong = int((answered & (right == 0)).sum())
-        missed = sum(1 for a, r, u in zip(answered, right, unanswerable, strict=True) if not a and not u)
-        cost = WRONG_COST * wrong + missed
-        if cost < best[1]:
-            good = int((answered & (right == 1)).sum()) + silent_anyway
-            good += sum(1 for a, u in zip(answered, unanswerable, strict=True) if u and not a)
-            best = (threshold, cost, good / total)
-    return best[0], best[2]
+def handled_right(
+    confidences: np.ndarray, right: np.ndarray, unanswerable: list[bool], silent_anyway: int, total: int, threshold: float
+) -> float:
+    """The share of questions handled right at ``threshold``: answered from a right report,
+    or (no answer exists) left unanswered."""
+    answered = confidences >= threshold
+    good = int((answered & (right == 1)).sum()) + silent_anyway
+    good += sum(1 for a, u in zip(answered, unanswerable, strict=True) if u and not a)
+    return good / total
 
 
 def rounded(values: np.ndarray | list[float]) -> list[float]:
@@ -309,7 +304,14 @@ def main(argv: list[str] | None = None) -> int:
         out_of_fold[tests] = model.predict_proba((conf_x[tests] - conf_mean) / conf_scale)[:, 1]
     # Questions routed elsewhere or with no candidate are not answered by this path at all.
     silent_anyway = sum(1 for e in examples if not e.expected and not e.features)
-    threshold, handled = best_threshold(out_of_fold, conf_y, [not examples[k].expected for k in kept], silent_anyway, len(examples))
+    # Platt scaling on the out-of-fold scores: the model fitted on all questions reads its
+    # own training questions too confidently, so what its score means is learnt out of fold.
+    oof_logit = np.log(np.clip(out_of_fold, 1e-6, 1 - 1e-6) / np.clip(1 - out_of_fold, 1e-6, 1))
+    platt = LogisticRegression(C=1e6, max_iter=5000).fit(oof_logit.reshape(-1, 1), conf_y)
+    calibration = (float(platt.coef_[0][0]), float(platt.intercept_[0]))
+    out_of_fold = platt.predict_proba(oof_logit.reshape(-1, 1))[:, 1]
+    threshold = WRONG_COST / (1 + WRONG_COST)
+    handled = handled_right(out_of_fold, conf_y, [not examples[k].expected for k in kept], silent_anyway, len(examples), threshold)
     precise, _precision, answered = threshold_for(out_of_fold, conf_y)
     at = out_of_fold >= threshold
     precision_at = float(conf_y[at].mean()) if at.any() else 1.0
@@ -338,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         "rank": {**logistic_json(FEATURES, ranker, mean, scale), "C": strength},
         "passage": logistic_json(FEATURES, passager, passage_mean, passage_scale),
         "confidence": logistic_json(CONFIDENCE, confidence, conf_mean, conf_scale),
+        "calibration": {"slope": round(calibration[0], DIGITS), "intercept": round(calibration[1], DIGITS)},
         "threshold": round(threshold, DIGITS),
         "supporting": SUPPORTING,
         "exact_preference": EXACT_PREFERENCE,

@@ -158,7 +158,13 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
         # doubt; the unit's report lists them, or it lists none.
         return _listed(question, passages, retrieved, engine, sources=sources)
     sure = retrieved.confidence if passages[:1] == retrieved.passages[:1] else confidence(passages)
-    if not passages or sure < rank.model().threshold or not _counted(question, passages):
+    # A question that names a unit and asks nothing beyond what every report says ("ai ký báo
+    # cáo của phường 3", "Phường 2 họp ngày nào") is answered by that unit's report: the
+    # facets chose it, there is no ranking to doubt.
+    determined = bool(passages) and bool(retrieved.allowed) and not specific(question) and (
+        passages[0].report in (retrieved.allowed or [])
+    )
+    if not passages or (sure < rank.model().threshold and not determined) or not _counted(question, passages):
         return not_found(question, retrieved, "no_match")
     passages = _anchored_first(question, passages)
     best = passages[0]

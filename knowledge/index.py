@@ -40,7 +40,7 @@ from knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
-VERSION = 9  # bump when the schema or the terms change: the index is then rebuilt once
+VERSION = 10  # bump when the schema or the terms change: the index is then rebuilt once
 _STATE = "state.json"
 _BATCH = 500
 _NEAR = 15  # tokens of each neighbour kept as a passage's context
@@ -65,8 +65,10 @@ def _schema() -> tantivy.Schema:
     # The passage's neighbours and its report's title: what the sentence is about when it
     # does not say it ("Chủ tịch Ủy ban MTTQ quận …" after a sentence naming Long Biên).
     builder.add_text_field("c", stored=True, tokenizer_name="whitespace", index_option="basic")
-    # The paragraph of its report the passage stands in (-1: the title).
+    # The paragraph of its report the passage stands in (-1: the title), and both as one
+    # term ("rp"), so the passages of forty paragraphs are one term-set query.
     builder.add_integer_field("para", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("rp", indexed=True)
     # No field of syllable pairs or accented words: pairs are phrase queries on "f" (its
     # positions), accents are checked when reranking; both fields doubled the term dictionary.
     return builder.build()
@@ -526,16 +528,8 @@ class PassageIndex:
         """The passages standing in these paragraphs."""
         if not paragraphs:
             return []
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for report, para in paragraphs:
-            both = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "report", report)),
-                    (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "para", para)),
-                ]
-            )
-            clauses.append((tantivy.Occur.Should, both))
-        return self.search(tantivy.Query.boolean_query(clauses), limit=limit)
+        keys = [paragraph_key(report, para) for report, para in paragraphs]
+        return self.search(tantivy.Query.term_set_query(SCHEMA, "rp", keys), limit=limit)
 
     @property
     def size(self) -> int:
@@ -560,6 +554,11 @@ def _opened(indexes: dict[str, tantivy.Index]) -> tuple[dict[str, tantivy.Index]
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+
+
+def paragraph_key(report: int, para: int) -> int:
+    """One integer for (report, paragraph): reports stay far below 2**40, paragraphs 2**20."""
+    return report * 1_048_576 + para
 
 
 def paragraphs(text: str) -> list[str]:
@@ -607,6 +606,7 @@ def _document(
         f=found.line,
         c=" ".join(context),
         para=para,
+        rp=paragraph_key(int(report.id), para),
     )
 
 

@@ -473,9 +473,18 @@ class Model:
     rank: Logistic  # P(the candidate's report answers)
     passage: Logistic  # within that report, P(this passage holds the answer)
     confidence: Logistic
-    threshold: float  # answer only at or above this confidence
+    calibration: tuple[float, float]  # Platt scaling of the confidence's logit (slope, intercept)
+    threshold: float  # answer only at or above this (calibrated) confidence
     supporting: float  # other reports quoted when their best is at least this share of the best's
     exact_preference: float  # near-equal candidates: the share of lead exact accents give
+
+
+def sure(model: Model, ranked: list[tuple[float, list[float], int]]) -> float:
+    """The calibrated probability that the best candidate's report answers."""
+    logit = model.confidence.logit(confidence_features(ranked))
+    slope, intercept = model.calibration
+    value = max(-30.0, min(30.0, slope * logit + intercept))
+    return 1.0 / (1.0 + math.exp(-value))
 
 
 def confidence_features(ranked: list[tuple[float, list[float], int]]) -> list[float]:
@@ -529,7 +538,8 @@ def model() -> Model:
     confidence = Logistic.of(data["confidence"])
     if rank.names != FEATURES or passage.names != FEATURES or confidence.names != CONFIDENCE:
         raise RuntimeError(f"{MODEL_FILE} was fitted on other features: run bench/fit_ranking.py")
+    calibration = (float(data["calibration"]["slope"]), float(data["calibration"]["intercept"]))
     return Model(
-        rank, passage, confidence, float(data["threshold"]), float(data["supporting"]),
+        rank, passage, confidence, calibration, float(data["threshold"]), float(data["supporting"]),
         float(data["exact_preference"]),
     )

@@ -32,7 +32,7 @@ PER_PARAGRAPH = 3  # passages of each of those not already among the candidates
 SHORTLIST = 60  # candidates given the full features (see _shortlist)
 SCOPED_SHORTLIST = 20  # ... and at most this many more from the reports the facets allow
 _COMMON = 0.02  # a token in more passages than this share is common: no context clause
-_PHRASES = 8  # word pairs searched as phrases, rarest first
+_PHRASES = 4  # word pairs searched as phrases, rarest first
 _FILTER_BY_IDS = 1024  # up to this many allowed reports, filter by id; else by unit key
 
 
@@ -188,7 +188,7 @@ def confidence(scored: list[Scored]) -> float:
     if not scored:
         return 0.0
     ranked = [(s.score, list(s.features), s.report.id) for s in scored[:20]]
-    return rank.model().confidence.probability(rank.confidence_features(ranked))
+    return rank.sure(rank.model(), ranked)
 
 
 def anchored_reports(question: Question, index: PassageIndex) -> set[int] | None:

@@ -132,7 +132,7 @@ async def test_source_button_quotes_the_report(bot: Bot) -> None:
 
 
 async def test_pages_edit_the_answer_in_place(bot: Bot) -> None:
-    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    await bot.send(tg.message(bot.app.bot, "tuyên truyền"))
     buttons = last_buttons(bot)
     page = data_of(buttons, "p:")
     bot.api.clear()
@@ -180,7 +180,7 @@ def render_len(text: str) -> int:
 
 
 async def test_a_double_press_on_a_page_is_harmless(bot: Bot) -> None:
-    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    await bot.send(tg.message(bot.app.bot, "tuyên truyền"))
     page, answer = data_of(last_buttons(bot), "p:"), bot.api.last_message_id
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, page, message_id=answer))
@@ -319,7 +319,7 @@ async def test_a_member_who_blocked_the_bot_or_a_late_press_troubles_no_admin(
     assert [int(p["chat_id"]) for m, p in bot.api.calls if m == "sendMessage"] == [MEMBER]  # no trace
     assert "no longer takes messages" in caplog.text
     bot.api.failing.clear()
-    await bot.send(tg.message(bot.app.bot, "công tác giám sát và phản biện xã hội"))
+    await bot.send(tg.message(bot.app.bot, "tuyên truyền"))
     page = data_of(last_buttons(bot), "p:")
     bot.api.failing["answerCallbackQuery"] = ("Bad Request: query is too old and response timeout expired or query id is invalid", None)
     bot.api.clear()
@@ -547,7 +547,7 @@ async def offer(bot: Bot, kind: str) -> Offered:
     if kind == "choice":  # two units are called Phường 2 once this report is stored
         await upload(bot, REPORTS / "phuong2_vung_tau_2024.txt")
         await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
-    question = "công tác giám sát và phản biện xã hội" if kind == "page" else QUESTION
+    question = "tuyên truyền" if kind == "page" else QUESTION
     await bot.send(tg.message(bot.app.bot, question))
     prefix = {"page": "p:", "source": "s:", "follow": "f:", "choice": "c:", "vote": "v:"}[kind]
     data = [d for _, d in last_buttons(bot) if d.startswith(prefix)][-1]  # 👎 of the votes

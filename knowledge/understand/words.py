@@ -54,7 +54,7 @@ def cities(text: str) -> str:
 
 
 # Chat apps and pasted pages bring markup: HTML tags and entities, Markdown's marks.
-_TAG = re.compile(r"<[^<>]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,200}>")
 _MARKS = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
 
 
