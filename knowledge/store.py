@@ -380,6 +380,7 @@ def _insert(
         "unit_parents": [asdict(p) for p in unit.parents] if unit else [],
         "meeting_date": _date(record.meeting_date),
         "published_date": _date(record.published_date),
+        "url": record.url,
         "period_year": record.period.year if record.period else None,
         "period_part": record.period.part if record.period else None,
         "meeting_kind": record.meeting_kind,
@@ -494,6 +495,7 @@ def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
         "unit": _unit_json(report),
         "meeting_date": _iso(report["meeting_date"]),
         "published_date": _iso(report["published_date"]),
+        "url": report["url"],
         "period": {"year": report["period_year"], "part": report["period_part"]}
         if report["period_year"]
         else None,
