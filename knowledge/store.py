@@ -578,6 +578,7 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
         Report.unit_level,
         Report.unit_name,
         Report.meeting_date,
+        Report.published_date,
         Report.period_year,
         Report.period_part,
     )
@@ -591,6 +592,7 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
             "doc_type": r["doc_type"],
             "unit": f"{r['unit_level']} {r['unit_name']}" if r["unit_level"] else None,
             "meeting_date": _iso(r["meeting_date"]),
+            "published_date": _iso(r["published_date"]),
             "period": f"{r['period_part']}/{r['period_year']}" if r["period_year"] else None,
         }
         for r in rows
