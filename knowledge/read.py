@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import ReadError
+from knowledge.layout import rejoin
 from knowledge.pagemeta import html_meta, published_of, url_of
 
 log = logging.getLogger(__name__)
@@ -879,7 +880,8 @@ def _read_pdf(data: bytes, source: str) -> RawDocument:
         meta["pages_without_text"] = str(blank)  # partly scanned: admins should know
     if warnings:
         meta["pdf_warnings"] = "; ".join(warnings)[:500]  # a damaged file: admins should know
-    text = unicodedata.normalize("NFC", "\n\n".join(text for text in texts if text))
+    # A PDF has printed lines, not paragraphs: join what the layout broke (knowledge/layout.py).
+    text = rejoin(unicodedata.normalize("NFC", "\n\n".join(text for text in texts if text)))
     return RawDocument(source=source, text=text, fmt="pdf", meta=meta)
 
 
