@@ -89,7 +89,8 @@ def report_list(rows: Sequence[Mapping[str, Any]]) -> str:
         return "Chưa có báo cáo nào. Nạp dữ liệu mẫu: mttq ingest --samples"
     lines = [f"{len(rows)} báo cáo:"]
     for row in rows:
-        when = format_date(row.get("meeting_date")) or "không rõ ngày"
+        published = None if row.get("meeting_date") else row.get("published_date")
+        when = _dated(row.get("meeting_date") or published, "published" if published else "meeting")
         unit = row.get("unit") or "không rõ đơn vị"
         lines.append(f"  [{row['id']}] {unit} · {when} · {row['doc_type']} · {row['title'][:80]}")
     return "\n".join(lines)
@@ -104,11 +105,14 @@ def report_card(report: Mapping[str, Any]) -> str:
         f"Đơn vị: {place}",
         f"Loại: {report['doc_type']}"
         + (f" · {report['meeting_kind']}" if report.get("meeting_kind") else ""),
-        f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}",
+        f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}"
+        + (f" · Ngày đăng: {format_date(report['published_date'])}" if report.get("published_date") else ""),
     ]
     if period:
         lines.append(f"Kỳ: {format_period(period['year'], period['part'])}")
     lines.append(f"Nguồn: {report['source']}")
+    if report.get("url"):
+        lines.append(f"Địa chỉ: {report['url']}")
     lines.append(
         f"Người: {len(report['people'])} · Nội dung: {len(report['items'])} · Số liệu: {len(report['figures'])}"
     )
@@ -197,14 +201,47 @@ def _period_text(period: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+TITLE_SHOWN = 90  # characters of a title in a citation
+
+
 def citation(source: Mapping[str, Any]) -> str:
-    """'Phường 2, thị xã Kiến Tường · họp ngày 08/07/2024 · HỘI NGHỊ … [002_….txt]'."""
-    parts = [source.get("unit") or "không rõ đơn vị"]
-    when = format_date(source.get("meeting_date"))
-    parts.append(f"ngày {when}" if when else "không rõ ngày")
-    title = str(source.get("title") or "")
-    parts.append((title[:90] + "…") if len(title) > 90 else title)
-    return " · ".join(parts) + f" [{source['source']}]"
+    """'Phường 2 · ngày 08/07/2024 · HỘI NGHỊ ỦY BAN MTTQ PHƯỜNG 2 … [bài mẫu số 3]', or with
+    the page's address in place of the name: '… · đăng ngày 23/11/2025 · … · https://…'."""
+    parts = [source.get("unit") or "không rõ đơn vị", _dated(source.get("meeting_date"), source.get("date_kind"))]
+    title = shorten(str(source.get("title") or ""), TITLE_SHOWN)
+    if title:
+        parts.append(title)
+    url = source.get("url")
+    return " · ".join([*parts, url]) if url else " · ".join(parts) + f" [{source_name(source)}]"
+
+
+def _dated(iso: str | None, kind: str | None) -> str:
+    """'ngày 08/07/2024' (a meeting's or an event's), 'đăng ngày 23/11/2025' (only the date
+    the page was published is known), or 'không rõ ngày'."""
+    when = format_date(iso)
+    if not when:
+        return "không rõ ngày"
+    return f"đăng ngày {when}" if kind == "published" else f"ngày {when}"
+
+
+def source_name(source: Mapping[str, Any]) -> str:
+    """How a member is shown a source: its name (answers stored before names were given
+    have none: the file's own name then, never the folders above it)."""
+    name = source.get("name")
+    if name:
+        return str(name)
+    path, hash_mark, record = str(source.get("source") or "").partition("#")
+    base = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return f"{base}#{record}" if hash_mark else base
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word's end."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:–-") + "…"
 
 
 def answer(data: Mapping[str, Any]) -> str:
@@ -341,7 +378,8 @@ def _timeline(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     for row in lead.get("rows", []):
         when = _period_text(row.get("period")) or format_date(row.get("date")) or "không rõ kỳ"
         figures = "; ".join(f"{f['raw']} ({_tail(f['text'])})" for f in row.get("figures", []))
-        lines.append(f"  – {when}: {figures or 'không có số liệu'} [{row.get('source', '')}]")
+        where = row.get("url") or f"[{source_name(row)}]"
+        lines.append(f"  – {when}: {figures or 'không có số liệu'} {where}")
     return "\n".join(lines)
 
 
@@ -707,7 +745,7 @@ def report_brief(data: Mapping[str, Any]) -> list[str]:
     lines = [
         f"<b>{escape(data['unit'])}</b> — báo cáo mới nhất [mã số {data['report_id']}]",
         escape(data["title"]),
-        "Ngày họp: " + (format_date(data.get("meeting_date")) or "không rõ") + (f" · Kỳ: {escape(period)}" if period else ""),
+        _date_line(data) + (f" · Kỳ: {escape(period)}" if period else ""),
     ]
     if data.get("figures"):
         lines.append("<b>Số liệu chính</b>")
@@ -716,8 +754,15 @@ def report_brief(data: Mapping[str, Any]) -> list[str]:
         items = data.get(kind) or []
         lines.append(f"<b>{label}</b>" + ("" if items else ": báo cáo không nêu"))
         lines += [f"• {escape(clip(text, limit=240))}" for text in items]
-    lines.append(f"<i>Nguồn: {escape(data['source'])}</i>")
+    lines.append(f"<i>Nguồn: {escape(data.get('url') or source_name(data))}</i>")
     return split(lines)
+
+
+def _date_line(data: Mapping[str, Any]) -> str:
+    when = format_date(data.get("meeting_date"))
+    if when and data.get("date_kind") == "published":
+        return f"Ngày đăng: {when}"
+    return f"Ngày họp: {when or 'không rõ'}"
 
 
 def _amount_raw(figure: Mapping[str, Any]) -> str:
@@ -764,7 +809,7 @@ def chart_title(data: Mapping[str, Any]) -> str:
 
 def chart_caption(data: Mapping[str, Any]) -> str:
     sources = data.get("sources") or []
-    names = ", ".join(dict.fromkeys(str(s.get("unit") or s["source"]) for s in sources))
+    names = ", ".join(dict.fromkeys(str(s.get("unit") or source_name(s)) for s in sources))
     return clip(f"{chart_title(data)}. Nguồn: {names}", limit=CAPTION_LIMIT - 24)
 
 

@@ -26,6 +26,7 @@ from knowledge.answer import (
     unit_asked,
 )
 from knowledge.catalog import Catalog, Place
+from knowledge.citing import shown_name
 from knowledge.index import PassageIndex
 from knowledge.retrieve import Retrieved, allowed_reports, retrieve
 from knowledge.terms import bigrams, code_token, syllables
@@ -154,8 +155,11 @@ def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
             {
                 "report_id": report.id,
                 "source": report.source,
+                "name": shown_name(report.source),
+                "url": report.url,
                 "period": period_of(report),
                 "date": report.when.isoformat() if report.when else None,
+                "date_kind": report.date_kind,
                 "figures": [{"value": f["value"], "unit": f["unit"], "raw": f["raw"], "text": f["text"]} for f in own[:3]],
             }
         )

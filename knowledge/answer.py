@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from knowledge import rank, store
 from knowledge.catalog import ReportInfo
+from knowledge.citing import shown_name
 from knowledge.extract.dates import explicit_dates
 from knowledge.rank import GENERIC, said
 from knowledge.retrieve import Retrieved, Scored, confidence, counts, holds
@@ -33,11 +34,20 @@ MAX_REPORTS = 3
 
 @dataclass(slots=True)
 class Source:
+    """A cited report. ``meeting_date`` is the date shown (the meeting's, else the date
+    published, as ``date_kind`` says); ``name`` is how a member is shown the source (never a
+    server path, see knowledge/citing.py) and ``url`` the page's address when its source gave
+    one; ``source`` stays the report's source as ingested."""
+
     report_id: int
     source: str
     title: str
     unit: str | None
     meeting_date: str | None
+    published_date: str | None = None
+    date_kind: str | None = None  # "meeting" | "published" | None
+    url: str | None = None
+    name: str = ""
 
     @classmethod
     def of(cls, report: ReportInfo) -> Source:
@@ -48,6 +58,10 @@ class Source:
             report.title,
             report.unit.label if report.unit else None,
             when.isoformat() if when else None,
+            report.published_date.isoformat() if report.published_date else None,
+            report.date_kind,
+            report.url,
+            shown_name(report.source),
         )
 
 

@@ -78,10 +78,18 @@ class ReportInfo:
     author: str | None = None
     unit_code: str | None = None
     front: bool = True
+    url: str | None = None
 
     @property
     def when(self) -> date | None:
         return self.meeting_date or self.published_date
+
+    @property
+    def date_kind(self) -> str | None:
+        """Which date ``when`` is: "meeting" (the meeting's or the event's), "published"."""
+        if self.meeting_date:
+            return "meeting"
+        return "published" if self.published_date else None
 
     @property
     def sort_key(self) -> tuple[date, int]:
@@ -170,7 +178,7 @@ class Catalog:
 _COLUMNS = (
     "id", "source", "title", "doc_type", "unit_level", "unit_name", "unit_parents",
     "meeting_date", "published_date", "period_year", "period_part", "meeting_kind", "term",
-    "author", "unit_code", "front",
+    "author", "unit_code", "front", "url",
 )  # fmt: skip
 
 
@@ -204,9 +212,9 @@ def _unit(level: str, name: str, parents: str | None) -> Unit:
 def _info(r: Any) -> ReportInfo:
     """One catalog row (a SQLAlchemy Row, by position: the order of _COLUMNS)."""
     (id_, source, title, doc_type, level, name, parents, meeting, published, year, part,
-     kind, term, author, code, front) = r  # fmt: skip
+     kind, term, author, code, front, url) = r  # fmt: skip
     unit = _unit(level, name, parents) if level and name else None
     return ReportInfo(
         int(id_), source, title, doc_type, unit, meeting, published, year, part, kind, term,
-        author, code, bool(front),
+        author, code, bool(front), url,
     )

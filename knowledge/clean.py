@@ -59,10 +59,20 @@ _BANNER = re.compile(
     r"^(?:quyet tam|nhiet liet chao mung|chao mung|thi dua|dang cong san viet nam quang vinh"
     r"|mung dang|mung xuan)\b"
 )
+# A publication timestamp, alone on its line (folded): "Ngày đăng: 28/12/2023", "Đăng lúc
+# 08:30 ngày 23/11/2025", "Thứ Năm, 20/04/2017, 07:40", "Cập nhật: 23-11-2025 08h30 (GMT+7)".
+_CLOCK = r"\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*(?:am|pm|sa|ch))?"
+_STAMP_LABEL = (
+    r"(?P<label>ngay dang|dang ngay|dang luc|dang vao(?: luc)?|thoi gian dang|ngay xuat ban|xuat ban"
+    r"|(?:ngay |lan )?cap nhat(?: luc| ngay| vao| lan cuoi)?|posted(?: on)?|published(?: on)?)"
+)
 _TIMESTAMP = re.compile(
-    r"^(?:(?:ngay dang|cap nhat(?: luc)?|dang luc|thu \w+|chu nhat)\s*[:,]?\s*)?"
-    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"(?:\s*(?:am|pm|gmt\+?7?))?$"
+    rf"^(?:{_STAMP_LABEL}\s*[:,]?\s*)?"
+    r"(?:(?:thu \w+|chu nhat)\s*[:,-]?\s*)?"
+    rf"(?:{_CLOCK}\s*[-,|]?\s*)?(?:ngay\s+)?"
+    r"(?P<d>\d{1,2})(?:[/.-](?P<m>\d{1,2})[/.-]|\s+thang\s+(?P<month>\d{1,2})\s+nam\s+)(?P<y>\d{4})"
+    rf"(?:\s*[-,|]?\s*(?:luc\s+)?{_CLOCK})?"
+    r"(?:\s*\(?\s*gmt\s*\+?\s*7?\s*\)?)?$"
 )
 # A menu or breadcrumb: "Trang chủ | Giới thiệu | Tin tức", "Trang chủ » Tin tức » Mặt trận".
 _MENU_SPLIT = re.compile(r"\s*[|»›]\s*|\s+>\s+")
@@ -105,6 +115,8 @@ def clean(raw_text: str) -> Cleaned:
         body = _drop_distribution(body, meta, removed)
     else:
         body = _take_header(body, meta, removed)
+    if "updated" in meta:
+        meta.setdefault("published", meta["updated"])
     body = _dedupe(body)
     truncated = _is_truncated(body)
     title = body[0] if body and _looks_like_title(body[0]) else None
@@ -117,7 +129,7 @@ def _drop_chrome(lines: list[str], meta: dict[str, str], removed: list[str]) -> 
     for line in lines:
         check_time()
         key = fold(line)
-        if _take_meta(line, key, meta):
+        if _take_meta(line, key, meta) or _take_stamp(line, key, meta):
             removed.append(line)
             continue
         if in_tail or _TAIL.match(key):
@@ -227,16 +239,39 @@ def _is_site_header(line: str, key: str) -> bool:
     )
 
 
+_STAMP_MAX = 120  # characters: a timestamp line, even with its counters, is short
+
+
+def _take_stamp(line: str, key: str, meta: dict[str, str]) -> bool:
+    """A timestamp that says what it is ("Ngày đăng: …", "Đăng lúc …", "Cập nhật: …") is the
+    page's, wherever it stands (above the title, under the story, in the footer): the date
+    published, or the date updated, which stands for it when no other is given."""
+    if len(line) > _STAMP_MAX or not key[:1].isalpha():
+        return False
+    stamp = _stamp(key)
+    if stamp is None or stamp[1] is None:
+        return False
+    meta.setdefault("updated" if "cap nhat" in stamp[1] else "published", stamp[0])
+    return True
+
+
 def _published(key: str) -> str | None:
     """The date of a timestamp line, also one sharing its line with counters
     ("Ngày đăng: 28/12/2023 | Lượt xem: 152")."""
+    stamp = _stamp(key)
+    return stamp[0] if stamp else None
+
+
+def _stamp(key: str) -> tuple[str, str | None] | None:
+    """(ISO date, its label or None) of a timestamp line."""
     parts = [part.strip() for part in key.split("|") if part.strip()]
     stamps = [_TIMESTAMP.match(part) for part in parts]
     found = [stamp for stamp in stamps if stamp and _iso(stamp)]
     others = [part for part, stamp in zip(parts, stamps, strict=True) if not (stamp and _iso(stamp))]
     if len(found) != 1 or any(not _CHROME.match(part) for part in others):
         return None
-    return _iso(found[0])
+    day = _iso(found[0])
+    return (day, found[0]["label"]) if day else None
 
 
 def _is_category(line: str) -> bool:
@@ -253,7 +288,7 @@ def _is_category(line: str) -> bool:
 
 def _iso(match: re.Match[str]) -> str | None:
     try:
-        return date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+        return date(int(match["y"]), int(match["m"] or match["month"]), int(match["d"])).isoformat()
     except ValueError:
         return None
 

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import ReadError
+from knowledge.layout import rejoin
+from knowledge.pagemeta import html_meta, published_of, url_of
 
 log = logging.getLogger(__name__)
 
@@ -709,7 +711,8 @@ def _read_html(data: bytes, source: str) -> RawDocument:
         source=source,
         text=text,
         fmt="html",
-        meta={"encoding": encoding, "extractor": extractor, **meta},
+        # What the markup states (published, url) beside the extractor's guesses (date).
+        meta={"encoding": encoding, "extractor": extractor, **meta, **html_meta(html)},
     )
 
 
@@ -877,7 +880,8 @@ def _read_pdf(data: bytes, source: str) -> RawDocument:
         meta["pages_without_text"] = str(blank)  # partly scanned: admins should know
     if warnings:
         meta["pdf_warnings"] = "; ".join(warnings)[:500]  # a damaged file: admins should know
-    text = unicodedata.normalize("NFC", "\n\n".join(text for text in texts if text))
+    # A PDF has printed lines, not paragraphs: join what the layout broke (knowledge/layout.py).
+    text = rejoin(unicodedata.normalize("NFC", "\n\n".join(text for text in texts if text)))
     return RawDocument(source=source, text=text, fmt="pdf", meta=meta)
 
 
@@ -959,12 +963,25 @@ def _parse_record(
         check_text(text, source=src)
     except ReadError as exc:
         return exc
+    return RawDocument(
+        source=src, text=unicodedata.normalize("NFC", text), fmt="jsonl", meta=_record_meta(record, line_no)
+    )
+
+
+def _record_meta(record: dict[str, Any], line_no: int) -> dict[str, str]:
+    """The record's line, title, publication date (``published``, else ``date``: an ISO date
+    or date-time, read as a date) and address (``url``, absolute http(s) only)."""
     meta = {"line": str(line_no)}
-    for key in ("title", "date", "url"):
-        value = record.get(key)
-        if isinstance(value, str) and value.strip() and _encodable(value):
-            meta[key] = value.strip()
-    return RawDocument(source=src, text=unicodedata.normalize("NFC", text), fmt="jsonl", meta=meta)
+    title = record.get("title")
+    if isinstance(title, str) and title.strip() and _encodable(title):
+        meta["title"] = title.strip()
+    published = published_of(record.get("published")) or published_of(record.get("date"))
+    if published:
+        meta["published"] = published
+    url = url_of(record.get("url"))
+    if url and _encodable(url):
+        meta["url"] = url
+    return meta
 
 
 def _encodable(value: str) -> bool:

@@ -17,6 +17,7 @@ from knowledge import chats, store, uploads
 from knowledge.answer import period_of
 from knowledge.assistant import Assistant
 from knowledge.catalog import ReportInfo, Unit
+from knowledge.citing import shown_name
 from knowledge.errors import StoreError
 from knowledge.understand import understand
 
@@ -150,8 +151,11 @@ class Service:
         return {
             "report_id": report.id,
             "source": report.source,
+            "name": shown_name(report.source),
+            "url": report.url,
             "title": report.title,
             "meeting_date": report.when.isoformat() if report.when else None,
+            "date_kind": report.date_kind,
             "period": period_of(report),
             "doc_type": report.doc_type,
             "meeting_kind": report.meeting_kind,

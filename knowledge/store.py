@@ -380,6 +380,7 @@ def _insert(
         "unit_parents": [asdict(p) for p in unit.parents] if unit else [],
         "meeting_date": _date(record.meeting_date),
         "published_date": _date(record.published_date),
+        "url": record.url,
         "period_year": record.period.year if record.period else None,
         "period_part": record.period.part if record.period else None,
         "meeting_kind": record.meeting_kind,
@@ -494,6 +495,7 @@ def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
         "unit": _unit_json(report),
         "meeting_date": _iso(report["meeting_date"]),
         "published_date": _iso(report["published_date"]),
+        "url": report["url"],
         "period": {"year": report["period_year"], "part": report["period_part"]}
         if report["period_year"]
         else None,
@@ -576,6 +578,7 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
         Report.unit_level,
         Report.unit_name,
         Report.meeting_date,
+        Report.published_date,
         Report.period_year,
         Report.period_part,
     )
@@ -589,6 +592,7 @@ def list_reports(engine: Engine) -> list[dict[str, Any]]:
             "doc_type": r["doc_type"],
             "unit": f"{r['unit_level']} {r['unit_name']}" if r["unit_level"] else None,
             "meeting_date": _iso(r["meeting_date"]),
+            "published_date": _iso(r["published_date"]),
             "period": f"{r['period_part']}/{r['period_year']}" if r["period_year"] else None,
         }
         for r in rows

@@ -85,11 +85,15 @@ def test_json_contract(assistant: Assistant) -> None:
         "title": "HỘI NGHỊ ỦY BAN MTTQ PHƯỜNG 2 LẦN THỨ II NHIỆM KỲ 2024 - 2029",
         "unit": "Phường 2, thị xã Kiến Tường",
         "meeting_date": "2024-07-08",
+        "published_date": None,
+        "date_kind": "meeting",
+        "url": None,
+        "name": "bài mẫu số 3",
     }
     # The figure comes first, as Vietnamese readers write it, then the citation.
     text = str(answer["answer"])
     assert text.startswith("8.000.000 đồng (chỉ tiêu 21.000.000 đồng)")
-    assert "ngày 08/07/2024" in text and "[002_0c8cf19a6beb1e4d.txt]" in text
+    assert "ngày 08/07/2024" in text and "[bài mẫu số 3]" in text
 
 
 # -- understanding ---------------------------------------------------------------------------

@@ -92,7 +92,8 @@ async def test_a_question_gets_a_cited_html_answer_with_buttons(bot: Bot) -> Non
     sent = bot.api.sent()[0]
     assert sent["parse_mode"] == "HTML"
     assert "Phường 2" in sent["text"] and "08/07/2024" in sent["text"]
-    assert "002_0c8cf19a6beb1e4d.txt" in sent["text"]
+    # Cited by a name a member can read, never the sample's hashed file name.
+    assert "bài mẫu số 3" in sent["text"] and "002_0c8cf19a6beb1e4d.txt" not in sent["text"]
     buttons = last_buttons(bot)
     assert {d.split(":")[0] for _, d in buttons} >= {"s", "f", "v"}
     assert all(len(d.encode()) <= 64 for _, d in buttons)
@@ -104,7 +105,7 @@ async def test_follow_up_reuses_the_chats_facets(bot: Bot) -> None:
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, "còn phương hướng thời gian tới thì sao?"))
     text = bot.says()
-    assert "002_0c8cf19a6beb1e4d.txt" in text
+    assert "bài mẫu số 3" in text
     assert "phương hướng" in text.lower()
     # Another chat has no facets: the same words alone name no unit.
     assert store.count_reports(bot.service.engine) == 5
@@ -119,7 +120,7 @@ async def test_follow_up_buttons_ask_about_the_same_unit_and_period(bot: Bot) ->
     assert [label for label, d in last_buttons(bot) if d.startswith("f:")] == ["Phương hướng", "Chỉ đạo"]
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:").rsplit(":", 1)[0] + ":c"))
-    assert "Huỳnh Thanh Vinh" in bot.says() or "002_0c8cf19a6beb1e4d.txt" in bot.says()
+    assert "Huỳnh Thanh Vinh" in bot.says() or "bài mẫu số 3" in bot.says()
 
 
 async def test_source_button_quotes_the_report(bot: Bot) -> None:
@@ -231,7 +232,7 @@ async def test_inline_query_offers_cited_answers(bot: Bot) -> None:
     await bot.send(tg.inline(bot.app.bot, QUESTION))
     (answered,) = [p for name, p in bot.api.calls if name == "answerInlineQuery"]
     results = answered["results"]
-    assert results and "002_0c8cf19a6beb1e4d.txt" in results[0]["input_message_content"]["message_text"]
+    assert results and "bài mẫu số 3" in results[0]["input_message_content"]["message_text"]
     assert results[0]["input_message_content"]["parse_mode"] == "HTML"
     bot.api.clear()
     await bot.send(tg.inline(bot.app.bot, "a"))  # too short to mean anything: no results
@@ -496,7 +497,7 @@ async def test_an_admin_deletes_after_confirming(bot: Bot) -> None:
     assert "đã được xử lý trước đó" in bot.says()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, QUESTION))
-    assert "002_0c8cf19a6beb1e4d.txt" not in bot.says()
+    assert "bài mẫu số 3" not in bot.says()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
     assert "Không có báo cáo 3" in bot.says() and not last_buttons(bot)
@@ -631,7 +632,7 @@ async def test_instances_sharing_a_database_share_conversations(backend: str, se
         await two.send(tg.button(two.app.bot, data_of(buttons, "s:")))
         assert "Trích nguồn" in two.says()
         await two.send(tg.message(two.app.bot, "còn phương hướng thời gian tới thì sao?"))
-        assert "002_0c8cf19a6beb1e4d.txt" in two.says()
+        assert "bài mẫu số 3" in two.says()
         # A report loaded through one instance is answered by the other.
         await upload(one, REPORTS / "phuong12_kien_tuong_2024.txt")
         await one.send(tg.button(one.app.bot, data_of(last_buttons(one), "L:"), chat_id=ADMIN, user_id=ADMIN))

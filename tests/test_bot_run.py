@@ -181,9 +181,9 @@ async def test_members_officials_and_admins_use_the_running_bot_over_http(tmp_pa
     try:
         await until_polling(api, process)
         answer = await say(api, QUESTION, chat=MEMBER)
-        assert "77 cuộc/2288 lượt" in answer["text"] and "002_0c8cf19a6beb1e4d.txt" in answer["text"]
+        assert "77 cuộc/2288 lượt" in answer["text"] and "[bài mẫu số 3]" in answer["text"]
         excerpt = await press(api, data_of(api, answer, "s:"), chat=MEMBER)
-        assert "002_0c8cf19a6beb1e4d.txt" in excerpt["text"]
+        assert "[bài mẫu số 3]" in excerpt["text"]
         follow = await press(api, data_of(api, answer, "f:"), chat=MEMBER)
         assert "Phường 2" in follow["text"]
 

@@ -252,6 +252,7 @@ def test_html_fallback_when_trafilatura_finds_nothing(
         "encoding": "utf-8",
         "extractor": "fallback",
         "title": "Hội nghị MTTQ xã Liêm Hải",
+        "published": "2024-03-15",  # the markup's article:published_time, whatever extracted the text
     }
 
 
@@ -349,7 +350,7 @@ def check_jsonl_stream(path: Path) -> None:
     assert first.source == f"{path}#a1"
     assert first.text == "Phường 2 tổ chức hội nghị"
     assert first.fmt == "jsonl"
-    assert first.meta == {"line": "1", "date": "2024-03-15"}
+    assert first.meta == {"line": "1", "published": "2024-03-15"}
     assert (bad.reason, bad.source) == ("bad_record", f"{path}#line3")
     assert "invalid JSON" in bad.detail
     assert (last.source, last.text) == (f"{path}#7", SENTENCE)

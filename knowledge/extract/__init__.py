@@ -15,6 +15,7 @@ from knowledge.errors import check_time
 from knowledge.extract import dates, items, kinds, numbers, people, refs, units
 from knowledge.extract.record import DocRef, Figure, Person, Record
 from knowledge.extract.sentences import Piece, pieces
+from knowledge.pagemeta import published_of
 
 __all__ = ["Record", "extract"]
 
@@ -110,16 +111,24 @@ def _title_from(parts: list[Piece]) -> str:
 
 
 def _when(record: Record, lead: list[str], body: list[str], page_meta: dict[str, str]) -> None:
-    published = record.meta.get("published") or page_meta.get("date")
+    # What the source states (a record's "published", the page's meta tags) before a
+    # "Ngày đăng" line in the text, before the HTML extractor's guess.
+    published = (
+        page_meta.get("published") or record.meta.get("published") or published_of(page_meta.get("date"))
+    )
     record.published_date = published or None
+    record.url = page_meta.get("url") or None
     published_year = int(published[:4]) if published else None
-    fallback = published_year or dates.any_year(lead) or dates.any_year(body[:5])
-    covered = dates.period(lead, fallback_year=fallback)
+    covered = dates.period(lead, fallback_year=published_year or dates.any_year(lead) or dates.any_year(body[:5]))
     if covered:
         record.period, record.provenance["period"] = covered
-    if record.doc_type == "hội nghị":
+    if record.doc_type in ("hội nghị", "tin tức"):
         found = dates.meeting_date(
-            lead, covered=record.period, fallback_year=published_year or dates.any_year(lead)
+            lead,
+            covered=record.period,
+            fallback_year=dates.any_year(lead),
+            published=published,
+            news=record.doc_type == "tin tức",
         )
         if found:
             record.meeting_date, record.provenance["meeting_date"] = found.value, found.sentence

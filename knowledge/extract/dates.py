@@ -3,7 +3,8 @@
 The meeting date is the one the lead gives for the meeting itself ("Ngày 15/7, Ủy ban MTTQ
 ... tổ chức"), not a document's date ("05-CT/TW ngày 15/5/2016"), an anniversary
 ("11/6/1948-11/6/2021") or a later event in the body. A date without a year takes it from
-the period the report covers ("6 tháng cuối năm 2020").
+the period the report covers ("6 tháng cuối năm 2020"), else from the date the page was
+published (never later than it), else from the years the lead names.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import date
 
 from knowledge.extract.record import Period
 
+# "ngày 15/7", "Sáng 22-6", "chiều nay 15.5", "ngày 2 tháng 7 năm 2021", "06/7/2023".
 _DAY_MONTH = re.compile(
-    r"(?P<prefix>(?:sáng|chiều|tối|trưa)\s+(?:ngày\s+)?|ngày\s+)?"
-    r"(?<![\d/])(?P<d>\d{1,2})\s*(?:[/.]\s*|\s+tháng\s+)(?P<m>\d{1,2})"
-    r"(?:\s*(?:[/.]|\s+năm)\s*(?P<y>\d{4}))?(?![\d/]*\d)",
+    r"(?P<prefix>(?:sáng|chiều|tối|trưa)(?:\s+(?:nay|qua|mai))?,?\s+(?:ngày\s+)?|ngày\s+)?"
+    r"(?<![\d/])(?P<d>\d{1,2})\s*(?:[/.]\s*|(?P<dash>-)(?=\d)|\s+tháng\s+)(?P<m>\d{1,2})"
+    r"(?:\s*(?:[/.]|-(?=\d{4})|\s+năm)\s*(?P<y>\d{4}))?(?![\d/]*\d)",
     re.IGNORECASE,
 )
 _EVENT = re.compile(
@@ -100,23 +102,77 @@ def number_word(token: str) -> int | None:
 
 
 def meeting_date(
-    lead: list[str], *, covered: Period | None, fallback_year: int | None
+    lead: list[str],
+    *,
+    covered: Period | None,
+    fallback_year: int | None,
+    published: str | None = None,
+    news: bool = False,
 ) -> Found | None:
-    """The first date in the lead that a meeting sentence gives for itself."""
+    """The first date in the lead that a meeting sentence gives for itself; with ``news``, also
+    the date a story opens with ("Sáng 6/2, tại …"), the day of the event it tells.
+
+    A date without a year takes the period's, else the published date's (never later than
+    it: a post published on 23/11/2025 telling of "Sáng ngày 23/11" or "ngày 28/12" means
+    23/11/2025 and 28/12/2024), else ``fallback_year``, the document's own.
+
+    A story is dated only beside its published date, and only within the year before it: its
+    lead's first date is as often a birth, an anniversary or a law's, and the years it
+    mentions tell the day's year no better than chance (2017 news: 25 right of 61)."""
+    if news and not published:
+        return None
     for sentence in lead:
-        if not _EVENT.search(sentence):
+        event = _EVENT.search(sentence) is not None
+        if not event and not news:
             continue
         for match in _DAY_MONTH.finditer(sentence):
-            if _not_meeting_date(sentence, match):
+            if _not_meeting_date(sentence, match) or not (event or _opens(sentence, match)):
                 continue
-            year = int(match["y"]) if match["y"] else _year_for(int(match["m"]), covered)
-            year = year or fallback_year
-            if year is None:
-                continue
-            value = iso(year, int(match["m"]), int(match["d"]))
-            if value:
+            day, month = int(match["d"]), int(match["m"])
+            if match["y"]:
+                value = iso(int(match["y"]), month, day)
+            else:
+                # "Sáng 22-6" is how news write; the years such a lead mentions ("khóa VIII,
+                # nhiệm kỳ 2014 - 2019") name its year no better than chance.
+                guess = None if match["dash"] else fallback_year
+                value = yearless(day, month, covered=covered, published=published, fallback_year=guess)
+            if value and (not news or (published is not None and _told(value, published))):
                 return Found(value, sentence)
     return None
+
+
+_NEWS_DAYS = 366  # a story tells of the year before it was published, not of history
+
+
+def _told(value: str, published: str) -> bool:
+    gap = (date.fromisoformat(published) - date.fromisoformat(value)).days
+    return 0 <= gap <= _NEWS_DAYS
+
+
+_OPENING = 40  # characters before a story's date: "(Baonghean) - Sáng nay, ngày 6.2, …"
+
+
+def _opens(sentence: str, match: re.Match[str]) -> bool:
+    """Whether the date opens the story ("Sáng 6/2, …", "NDĐT - Ngày 6/2, …"): said with
+    ngày or the time of day, near the sentence's start."""
+    return bool(match["prefix"]) and match.start() <= _OPENING
+
+
+def yearless(
+    day: int, month: int, *, covered: Period | None, published: str | None, fallback_year: int | None
+) -> str | None:
+    """The date a day and month without a year stand for (see meeting_date)."""
+    year = _year_for(month, covered)
+    if year is None and published:
+        year = int(published[:4])
+    year = year or fallback_year
+    if year is None:
+        return None
+    value = iso(year, month, day)
+    if value and published and value > published:
+        # A page tells of what happened before it was published, not of the next year.
+        value = iso(year - 1, month, day)
+    return value
 
 
 def _year_for(month: int, covered: Period | None) -> int | None:

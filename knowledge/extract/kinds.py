@@ -95,7 +95,9 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
         return None  # a news story that starts with "Kế hoạch ..." is not the plan itself
     kind_key = _DIRECTIVE_TITLE.match(fold(title_line)) or _REPORT_TITLE.match(fold(title_line))
     kind = _DIRECTIVE_KINDS.get(kind_key.group() if kind_key else "", "văn bản")
-    issued = next((m for p in head if (m := _ISSUE_DATE.search(p))), None)
+    # The place-and-date line stands above the title; a date further down is a law's or a
+    # plan's the preamble cites ("Căn cứ Luật … ngày 25 tháng 6 năm 2015"), never the issue's.
+    issued = next((m for p in head[:title_at] if (m := _ISSUE_DATE.search(p))), None)
     issuer = _issuer(head[:title_at])
     subject = _subject(head, title_at)
     return Directive(

@@ -93,6 +93,7 @@ class Record:
     author: str | None
     truncated: bool
     text: str
+    url: str | None = None  # where the page lives, when its source says (JSON Lines, HTML)
     doc_code: str | None = None
     issuer: str | None = None  # a directive document's issuing body
     subject: str | None = None  # a directive document's subject ("Về ...")
