@@ -320,8 +320,8 @@ def remove_db(path: Path) -> None:
 def build_db(path: Path, input_path: Path) -> dict[str, float]:
     """Seeds (cited by file name) and the articles, then the index: what ``mttq ingest
     --samples FILE`` does."""
-    from ingest import clear_progress, progress  # bench/ingest.py, beside this script
-
+    bench_ingest = bench_module("ingest")  # bench/ingest.py, beside this script
+    clear_progress, progress = bench_ingest.clear_progress, bench_ingest.progress
     from knowledge import store
     from knowledge.ingest import documents, ingest, sample_paths
     from knowledge.read import iter_path
