@@ -10,27 +10,22 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from bot import answering
 from bot.settings import get_settings
 from handlers import render
 from knowledge import store
 from knowledge.errors import KnowledgeError, StoreError
-from knowledge.index import PassageIndex, index_path
-from knowledge.ingest import documents, ingest, sample_paths
-from knowledge.read import iter_path
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Each command imports what only it needs (ingest: the readers, rich's progress bar; run:
+# Telegram): `mttq ask` pays for none of them before its first answer.
 
 app = typer.Typer(
     help="Trợ lý MTTQ: nạp báo cáo, hỏi đáp, xem bản ghi đã trích xuất.",
@@ -70,6 +65,8 @@ def ingest_command(
     if not paths and not samples:
         typer.echo(render.ingest_usage(), err=True)
         raise typer.Exit(2)
+    from knowledge.ingest import ingest
+
     settings = get_settings()
     engine = _engine()
     inputs = _inputs(paths or [], samples, max_bytes=int(settings.max_document_mb * 1_000_000))
@@ -100,10 +97,15 @@ def ingest_command(
 
 def _index(engine: Any, settings: Any) -> None:
     """Bring the search index up to date now, so the next question starts without waiting."""
+    from knowledge.index import PassageIndex, index_path
+
     PassageIndex(engine, index_path(settings.database_url, settings.index_dir)).sync(force=True)
 
 
 def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
+    from knowledge.ingest import documents, sample_paths
+    from knowledge.read import iter_path
+
     def generate() -> Any:
         if samples:
             # Bundled samples are cited by file name, as the evaluation files name them.
@@ -116,6 +118,15 @@ def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
 
 
 def _progress(*, enabled: bool) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -9,28 +9,35 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import sqlite3
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
 from knowledge.errors import StoreError
-from knowledge.extract.record import Record
 from knowledge.models import (
     CHILD_TABLES,
     Campaign,
@@ -44,6 +51,11 @@ from knowledge.models import (
 )
 from knowledge.terms import mentions_front
 from knowledge.text import fold
+
+if TYPE_CHECKING:  # importing knowledge.extract loads every extraction module
+    from alembic.config import Config
+
+    from knowledge.extract.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +247,11 @@ def migrate(engine: Engine) -> None:
     only one a read-only database allows). Otherwise one process at a time migrates: the
     others wait for the lock, then find the schema at head and do nothing.
     """
-    config = _alembic_config()
     if schema_revision(engine) == _head():
         return
+    from alembic import command  # only to migrate: importing Alembic costs a start ~0.3 s
+
+    config = _alembic_config()
     with _migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Held by the migrating transaction (released at commit or when the connection
@@ -247,17 +261,55 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_VERSION_TABLE = "alembic_version"  # Alembic's default, in the default schema
+
+
 def schema_revision(engine: Engine) -> str | None:
-    """The revision the database's schema is at (None: an empty database)."""
+    """The revision the database's schema is at (None: an empty database), read as Alembic's
+    MigrationContext.get_current_revision reads it, without importing Alembic."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(_VERSION_TABLE):
+            return None
+        versions: list[str] = list(connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalars())
+    if len(versions) > 1:  # branches: Alembic's own error says what to do
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    return str(versions[0]) if versions else None
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@cache
 def _head() -> str | None:
+    """The newest migration: the one revision no other revises. Read from the migration
+    files' ``revision`` and ``down_revision`` lines; anything less plain than one straight
+    line of revisions (a branch, a merge, a computed value) is left to Alembic."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text("utf-8")))
+        revision, down = found.get("revision", ""), found.get("down_revision", "")
+        if not re.fullmatch(r"[\"'][\w-]+[\"']", revision) or not re.fullmatch(r"None|[\"'][\w-]+[\"']", down):
+            return _alembic_head()
+        revisions.add(revision.strip("\"'"))
+        if down != "None":
+            revised.add(down.strip("\"'"))
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 and revised <= revisions else _alembic_head()
+
+
+def _alembic_head() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config

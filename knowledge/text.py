@@ -6,14 +6,39 @@ One form for storage (NFC, one tone-mark placement) and one folded form for matc
 
 from __future__ import annotations
 
+import importlib.util
+import pickle
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 # underthesea ships a curated table of misplaced tone marks ("Uỷ" → "Ủy", "hoá" → "hóa",
 # "Qũy" → "Quỹ"). Its text_normalize() re-tokenises and drops line breaks, so we apply the
 # table word by word ourselves and keep the layout intact.
-from underthesea.pipeline.text_normalize.text_normalizer import token_map as _TONE_FIXES
+_TONE_RULES = "pipeline/text_normalize/tn_rules_2023_07_14.bin"
+
+
+def _tone_fixes() -> dict[str, str]:
+    """underthesea's table, read from the file its text normaliser loads. Importing the
+    package for it took about a second of every command's start (the package imports its
+    whole pipeline, requests and joblib); the file is a plain pickle of two dicts, read in
+    milliseconds. Another underthesea release without that file: imported as before."""
+    spec = importlib.util.find_spec("underthesea")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        try:
+            rules = pickle.loads((Path(folder) / _TONE_RULES).read_bytes())
+            table = rules["token"]
+        except (OSError, pickle.UnpicklingError, KeyError, TypeError, EOFError):
+            continue
+        if isinstance(table, dict) and table:
+            return table
+    from underthesea.pipeline.text_normalize.text_normalizer import token_map
+
+    return dict(token_map)
+
+
+_TONE_FIXES: dict[str, str] = _tone_fixes()
 
 _WORD = re.compile(r"\w+")
 # Runs of spaces, and any other space character: a lone ' ' is already what it becomes.
