@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
-from knowledge.ingest import ingest, process, sample_paths
+from knowledge import store
+from knowledge.ingest import Summary, _Writer, ingest, process, sample_paths
 from knowledge.read import RawDocument
 
 runner = CliRunner()
@@ -128,6 +129,21 @@ def test_the_time_limit_holds_in_a_thread(engine: Engine) -> None:
         ).result()
     assert [(f.source, f.reason) for f in summary.failed] == [("slow", "too_slow")]
     assert [s.source for s in summary.added] == ["good"]
+
+
+def test_a_report_the_database_refuses_fails_alone_in_its_batch(engine: Engine) -> None:
+    """Reports are stored several a transaction; one the database refuses rolls its batch
+    back, then the batch is stored report by report and only that one fails."""
+    records = [process(RawDocument(p.name, p.read_text("utf-8"), "txt")) for p in sample_paths()]
+    records[2].items[0].kind = None  # type: ignore[assignment]  # violates NOT NULL
+    summary = Summary()
+    writer = _Writer(engine, summary, on_progress=None)
+    for record, path in zip(records, sample_paths(), strict=True):
+        writer.add(store.Entry(record, path.name, "h"))
+    writer.flush()
+    assert [s.source for s in summary.added] == [p.name for i, p in enumerate(sample_paths()) if i != 2]
+    assert [(f.source, f.reason) for f in summary.failed] == [(sample_paths()[2].name, "store_failed")]
+    assert summary.stopped is None and store.count_reports(engine) == 4
 
 
 def _bulk_file(path: Path, count: int) -> None:
