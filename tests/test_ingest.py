@@ -198,6 +198,32 @@ def test_killed_bulk_ingest_is_completed_by_a_rerun(tmp_path: Path) -> None:
     assert _stored(database) == (total, total, 0)
 
 
+@pytest.mark.slow
+def test_the_index_follows_a_bulk_ingest_while_it_runs(tmp_path: Path) -> None:
+    """A bulk ingest brings the index up to date every few seconds as it goes (a child
+    process), not only at its end: questions asked meanwhile find the reports stored so far."""
+    bulk, database = tmp_path / "bulk.jsonl", tmp_path / "follow.db"
+    total = 1500
+    _bulk_file(bulk, total)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "INGEST_WORKERS": "1"}
+    command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
+    state = Path(f"{database}.index") / "state.json"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    followed = 0
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline and not followed:
+        time.sleep(0.1)
+        try:
+            followed = int(json.loads(state.read_text())["seq"])
+        except (OSError, ValueError, KeyError):
+            continue
+    running = process.poll() is None
+    output, _ = process.communicate(timeout=300)
+    assert 0 < followed < total and running, "the index was brought up to date only at the end"
+    assert json.loads(output)["counts"]["added"] == total
+    assert json.loads(state.read_text())["seq"] == total
+
+
 def _stored_safely(database: Path) -> int:
     try:
         return _stored(database)[0]

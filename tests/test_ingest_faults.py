@@ -207,10 +207,10 @@ def test_workers_exit_when_the_ingest_is_killed(tmp_path: Path) -> None:
     )
     workers: list[int] = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(workers) < 2:
+    while time.monotonic() < deadline and len(workers) < 3:
         time.sleep(0.2)
         workers = [p for p in _children(process.pid) if _alive(p)]
-    assert len(workers) >= 2, "the ingest never started its workers"
+    assert len(workers) >= 3, "the ingest never started its two workers and its index follower"
     process.kill()  # SIGKILL to the parent only: nothing can tell the workers
     process.wait()
     deadline = time.monotonic() + 10
