@@ -112,6 +112,7 @@ def _index(engine: Any, settings: Any) -> None:
 # How often the index follows an ingest still running: each catch-up commits the index, so
 # seconds rather than reports.
 _INDEX_EVERY_SECONDS = 2.0
+_INHERITED: list[Any] = []  # in the index follower: the parent's connection pool, untouched
 
 
 @contextmanager
@@ -143,13 +144,18 @@ def _follow_index(engine: Any, settings: Any, receiver: Any, sender: Any) -> Non
     """In the child: catch up with the change log until the parent closes the pipe (or
     dies: the pipe closes with it)."""
     sender.close()  # else our own copy would keep the pipe open after the parent is gone
-    engine.dispose(close=False)  # the parent's connections stay the parent's
+    # The parent's connections stay the parent's: a new pool here, and the inherited one kept
+    # referenced so no finalizer closes its connections (the process ends with os._exit).
+    _INHERITED.append(engine.pool)
+    engine.dispose(close=False)
     from knowledge.index import PassageIndex, index_path
 
     try:
         index = PassageIndex(engine, index_path(settings.database_url, settings.index_dir))
         while not receiver.poll(_INDEX_EVERY_SECONDS):
             index.sync(force=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent handles it
+        pass
     except Exception as error:  # the final sync in the parent says what is wrong
         logging.getLogger(__name__).info("index follower stopped: %s", error)
 
