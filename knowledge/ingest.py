@@ -168,9 +168,8 @@ def ingest(
     """Store every document of ``inputs``; reading errors are recorded, never raised. A document
     whose cleaning and extraction takes over ``extract_seconds`` fails (too_slow)."""
     summary = Summary()
-    known = store.known_sources(engine)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    pending = _fresh(inputs, known, summary, on_progress)
+    pending = _fresh(engine, inputs, summary, on_progress)
     outcomes = _processed(pending, workers, extract_seconds)
     writer = _Writer(engine, summary, on_progress)
     try:
@@ -193,22 +192,44 @@ def ingest(
 
 
 def _fresh(
+    engine: Engine,
     inputs: Iterable[RawDocument | ReadError],
-    known: dict[str, str],
     summary: Summary,
     on_progress: Progress | None,
 ) -> Iterator[RawDocument]:
-    """Documents not yet stored as they are; the rest are counted without extraction."""
+    """Documents not yet stored as they are; the rest are counted without extraction. The
+    stored versions are looked up for a few hundred documents at a time."""
+    for read in _read_ahead(inputs):
+        known = store.known_sources(engine, [f.source for f in read if isinstance(f, RawDocument)])
+        for found in read:
+            if isinstance(found, ReadError):
+                summary.failed.append(Failure(found.source or "?", found.reason, found.detail))
+            elif found.source in known and known[found.source] == raw_hash(found.text):
+                summary.unchanged.append(found.source)
+            else:
+                yield found
+                continue
+            if on_progress:
+                on_progress(found.source or "?")
+
+
+# Documents read before their stored versions are looked up: one query for a few hundred,
+# and never more than a few megabytes of text held for it.
+_LOOKUP_DOCUMENTS = 256
+_LOOKUP_CHARACTERS = 4_000_000
+
+
+def _read_ahead(inputs: Iterable[RawDocument | ReadError]) -> Iterator[list[RawDocument | ReadError]]:
+    read: list[RawDocument | ReadError] = []
+    characters = 0
     for found in inputs:
-        if isinstance(found, ReadError):
-            summary.failed.append(Failure(found.source or "?", found.reason, found.detail))
-        elif known.get(found.source) == raw_hash(found.text):
-            summary.unchanged.append(found.source)
-        else:
-            yield found
-            continue
-        if on_progress:
-            on_progress(found.source or "?")
+        read.append(found)
+        characters += len(found.text) if isinstance(found, RawDocument) else 0
+        if len(read) >= _LOOKUP_DOCUMENTS or characters >= _LOOKUP_CHARACTERS:
+            yield read
+            read, characters = [], 0
+    if read:
+        yield read
 
 
 def _processed(

@@ -352,10 +352,16 @@ def change_head(engine: Engine) -> tuple[str, int]:
     return str(value or ""), int(newest or 0)
 
 
-def known_sources(engine: Engine) -> dict[str, str]:
-    """source → raw hash of every stored report: lets a re-run skip unchanged files unread."""
+def known_sources(engine: Engine, sources: Sequence[str]) -> dict[str, str]:
+    """source → raw hash of the stored reports among ``sources``: lets a re-run skip unchanged
+    files unextracted. Looked up by the source's index: reading every stored report's hash
+    scanned the whole report table (0.5 s at 35,000 reports) for an ingest of one file."""
+    if not sources:
+        return {}
     with engine.connect() as connection:
-        rows = connection.execute(select(Report.source, Report.raw_hash)).all()  # type: ignore[call-overload]
+        rows = connection.execute(
+            select(col(Report.source), col(Report.raw_hash)).where(col(Report.source).in_(set(sources)))
+        ).all()
     return {str(source): str(raw) for source, raw in rows}
 
 

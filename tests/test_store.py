@@ -102,6 +102,15 @@ def test_a_failing_report_leaves_its_whole_batch_absent(engine: Engine) -> None:
     assert count(engine, Report) == count(engine, Item) == count(engine, ReportChange) == 0
 
 
+def test_known_sources_are_looked_up_for_the_sources_asked(engine: Engine) -> None:
+    """A re-run skips unchanged files by their raw hash, looked up for the files being read
+    (by the source's index), not by reading every stored report's."""
+    store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1")
+    store.save(engine, record_of(LEAD + "\nVận động 8 cuộc họp."), source="b.txt", raw_hash="h2")
+    assert store.known_sources(engine, ["b.txt", "new.txt"]) == {"b.txt": "h2"}
+    assert store.known_sources(engine, []) == {}
+
+
 def test_find_by_id_source_and_file_name(seeded: Engine) -> None:
     report = store.find(seeded, "002_0c8cf19a6beb1e4d.txt")
     assert store.find(seeded, str(report["id"]))["source"] == report["source"]
