@@ -14,7 +14,6 @@ from handlers import render
 from knowledge import store
 from knowledge.answer import Answer
 from knowledge.assistant import Assistant
-from knowledge.ingest import documents, ingest, sample_paths
 
 
 def open_assistant(*, load_samples: bool = False, read_only: bool = False) -> tuple[Assistant, int]:
@@ -26,6 +25,8 @@ def open_assistant(*, load_samples: bool = False, read_only: bool = False) -> tu
     loaded = 0
     if load_samples and not assistant.catalog.reports:
         store.require_writable(assistant.engine, purpose="the database is empty and the sample reports cannot be loaded")
+        from knowledge.ingest import documents, ingest, sample_paths  # the readers: only here
+
         paths = sample_paths()
         summary = ingest(assistant.engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
         loaded = len(summary.added)

@@ -6,31 +6,30 @@ codes: 0 when anything was done, 1 when nothing could be read or found, 2 for ba
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import multiprocessing
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from bot import answering
 from bot.settings import get_settings
 from handlers import render
 from knowledge import store
 from knowledge.errors import KnowledgeError, StoreError
-from knowledge.index import PassageIndex, index_path
-from knowledge.ingest import documents, ingest, sample_paths
-from knowledge.read import iter_path
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Each command imports what only it needs (ingest: the readers, rich's progress bar; run:
+# Telegram): `mttq ask` pays for none of them before its first answer.
 
 app = typer.Typer(
     help="Trợ lý MTTQ: nạp báo cáo, hỏi đáp, xem bản ghi đã trích xuất.",
@@ -70,10 +69,15 @@ def ingest_command(
     if not paths and not samples:
         typer.echo(render.ingest_usage(), err=True)
         raise typer.Exit(2)
+    from knowledge.ingest import ingest
+
     settings = get_settings()
     engine = _engine()
     inputs = _inputs(paths or [], samples, max_bytes=int(settings.max_document_mb * 1_000_000))
-    with _progress(enabled=sys.stderr.isatty()) as progress:
+    # What is loaded now lives as long as the command: the collector's full passes need not
+    # walk it again and again (a tenth of the writer's time), nor touch the workers' copies.
+    gc.freeze()
+    with _indexing_alongside(engine, settings), _progress(enabled=sys.stderr.isatty()) as progress:
         task = progress.add_task("Đang nạp", total=None)
         summary = ingest(
             engine,
@@ -100,10 +104,66 @@ def ingest_command(
 
 def _index(engine: Any, settings: Any) -> None:
     """Bring the search index up to date now, so the next question starts without waiting."""
+    from knowledge.index import PassageIndex, index_path
+
     PassageIndex(engine, index_path(settings.database_url, settings.index_dir)).sync(force=True)
 
 
+# How often the index follows an ingest still running: each catch-up commits the index, so
+# seconds rather than reports.
+_INDEX_EVERY_SECONDS = 2.0
+_INHERITED: list[Any] = []  # in the index follower: the parent's connection pool, untouched
+
+
+@contextmanager
+def _indexing_alongside(engine: Any, settings: Any) -> Iterator[None]:
+    """While the block ingests, a child process brings the index up to date every few
+    seconds: its one writer thread shares the cores with the ingest, where indexing after it
+    kept one core idle for a fifth of the run. The index follows the database's change log,
+    so it only ever sees committed reports; the final _index() after the block catches up
+    with the last ones and checks the whole. A child needs fork (it shares the engine and the
+    loaded modules); elsewhere the index is built after the ingest only."""
+    if "fork" not in multiprocessing.get_all_start_methods() or store.in_memory(settings.database_url):
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    follower = context.Process(
+        target=_follow_index, args=(engine, settings, receiver, sender), name="mttq-index", daemon=True
+    )
+    follower.start()
+    receiver.close()
+    try:
+        yield
+    finally:
+        sender.close()  # the follower stops at its next look; it also stops if we are killed
+        follower.join()
+
+
+def _follow_index(engine: Any, settings: Any, receiver: Any, sender: Any) -> None:
+    """In the child: catch up with the change log until the parent closes the pipe (or
+    dies: the pipe closes with it)."""
+    sender.close()  # else our own copy would keep the pipe open after the parent is gone
+    # The parent's connections stay the parent's: a new pool here, and the inherited one kept
+    # referenced so no finalizer closes its connections (the process ends with os._exit).
+    _INHERITED.append(engine.pool)
+    engine.dispose(close=False)
+    from knowledge.index import PassageIndex, index_path
+
+    try:
+        index = PassageIndex(engine, index_path(settings.database_url, settings.index_dir))
+        while not receiver.poll(_INDEX_EVERY_SECONDS):
+            index.sync(force=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent handles it
+        pass
+    except Exception as error:  # the final sync in the parent says what is wrong
+        logging.getLogger(__name__).info("index follower stopped: %s", error)
+
+
 def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
+    from knowledge.ingest import documents, sample_paths
+    from knowledge.read import iter_path
+
     def generate() -> Any:
         if samples:
             # Bundled samples are cited by file name, as the evaluation files name them.
@@ -116,6 +176,15 @@ def _inputs(paths: list[Path], samples: bool, *, max_bytes: int) -> Any:
 
 
 def _progress(*, enabled: bool) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

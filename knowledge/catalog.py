@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Text, cast, select
 from sqlmodel import col
 
 from knowledge import gazetteer, store
+from knowledge.memory import no_collection
 from knowledge.models import Report, ReportChange
 from knowledge.text import fold
 
@@ -126,18 +127,18 @@ class Catalog:
             seen = 0 if start_over else self.seq  # a recreated database: read it all again
             if newest <= seen and not start_over:
                 return False
-            with self.engine.connect() as connection:
+            with self.engine.connect() as connection, no_collection():
                 changed: list[int] | None = None
                 if seen:
                     seq = col(ReportChange.seq)
                     found = select(col(ReportChange.report_id)).where(seq > seen, seq <= newest)
                     changed = [int(i) for i in connection.execute(found).scalars()]
                 rows = connection.execute(_columns(changed)).all()
-            reports = {} if start_over else dict(self.reports)
-            for report_id in changed or []:
-                reports.pop(report_id, None)
-            reports.update((info.id, info) for info in map(_info, rows))
-            self._swap(reports)
+                reports = {} if start_over else dict(self.reports)
+                for report_id in changed or []:
+                    reports.pop(report_id, None)
+                reports.update((info.id, info) for info in map(_info, rows))
+                self._swap(reports)
             self.seq, self.database = newest, database
             return True
 

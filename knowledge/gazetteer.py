@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from knowledge.memory import no_collection
 from knowledge.text import fold as text_fold
 
 __all__ = ["AdminUnit", "Place", "candidates", "fold", "known_levels", "resolve"]
@@ -176,6 +177,11 @@ def _query(sql: str) -> Iterator[dict[str, str | None]]:
 @cache
 def _index() -> _Index:
     """Build the in-memory tables once (about 14,000 units)."""
+    with no_collection():
+        return _build_index()
+
+
+def _build_index() -> _Index:
     intern = sys.intern
     places: dict[tuple[str, str], Place] = {}
 

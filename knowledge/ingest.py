@@ -1,20 +1,21 @@
 """Ingest: read → clean → extract → store for files, folders and bulk JSON Lines.
 
-Cleaning and extraction are CPU-bound and run in worker processes (both cores); the parent
-process alone writes, one transaction a report, so a run killed at any moment leaves only
-whole reports behind and a re-run completes it without duplicates.
+Cleaning and extraction are CPU-bound and run in worker processes (both cores), kept fed
+by a queue of documents read ahead; the parent process alone writes, several whole reports a
+transaction (store.save_many), so a run killed at any moment leaves only whole reports
+behind and a re-run completes it without duplicates.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,7 +30,17 @@ from knowledge.extract import Record, extract
 from knowledge.read import RawDocument, iter_path
 
 SAMPLES = "samples"
-_BATCH = 64
+# A worker takes documents a few at a time (one round trip through the pool for several),
+# fewer when they are long, so one worker never holds a folder's big files alone.
+_CHUNK_DOCUMENTS = 16
+_CHUNK_CHARACTERS = 64_000
+# Chunks queued for each worker beyond the one it works on: it never waits for the parent.
+_AHEAD = 3
+# Reports stored a transaction: the last batch is lost to a kill -9 and done again by a
+# re-run. A second bounds how long a stored report waits for its commit when documents come
+# slowly (large PDFs).
+_COMMIT_REPORTS = 64
+_COMMIT_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -115,7 +126,10 @@ def _clean_extract(document: RawDocument) -> Record:
     return extract(cleaned, page_meta=document.meta)
 
 
-def _work(document: RawDocument, *, seconds: float | None) -> tuple[str, str, Record | Failure]:
+Outcome = tuple[str, str, Record | Failure]  # source, raw hash ("" on failure), result
+
+
+def _work(document: RawDocument, *, seconds: float | None) -> Outcome:
     try:
         return document.source, raw_hash(document.text), process(document, seconds=seconds)
     except KnowledgeError as error:
@@ -126,6 +140,11 @@ def _work(document: RawDocument, *, seconds: float | None) -> tuple[str, str, Re
             "",
             Failure(document.source, "extract_failed", f"{type(error).__name__}: {error}"),
         )
+
+
+def _work_chunk(documents: list[RawDocument], seconds: float | None) -> list[Outcome]:
+    """In a worker: a chunk of documents, each on its own (its failure is its own)."""
+    return [_work(document, seconds=seconds) for document in documents]
 
 
 def documents(
@@ -149,64 +168,163 @@ def ingest(
     """Store every document of ``inputs``; reading errors are recorded, never raised. A document
     whose cleaning and extraction takes over ``extract_seconds`` fails (too_slow)."""
     summary = Summary()
-    known = store.known_sources(engine)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    pending = _fresh(inputs, known, summary, on_progress)
+    pending = _fresh(engine, inputs, summary, on_progress)
     outcomes = _processed(pending, workers, extract_seconds)
+    writer = _Writer(engine, summary, on_progress)
     try:
         for source, digest, outcome in outcomes:
             if isinstance(outcome, Failure):
                 summary.failed.append(outcome)
+                if on_progress:
+                    on_progress(source)
             else:
-                _store(engine, outcome, source, digest, summary)
-            if on_progress:
-                on_progress(source)
+                writer.add(store.Entry(outcome, source, digest))
             if summary.stopped is not None:
                 break
+        writer.flush()
+    except BaseException:
+        writer.flush()  # interrupted (Ctrl-C, a worker died): what was extracted is whole
+        raise
     finally:
         outcomes.close()  # stops the workers at once when the run stopped early
     return summary
 
 
 def _fresh(
+    engine: Engine,
     inputs: Iterable[RawDocument | ReadError],
-    known: dict[str, str],
     summary: Summary,
     on_progress: Progress | None,
 ) -> Iterator[RawDocument]:
-    """Documents not yet stored as they are; the rest are counted without extraction."""
+    """Documents not yet stored as they are; the rest are counted without extraction. The
+    stored versions are looked up for a few hundred documents at a time."""
+    for read in _read_ahead(inputs):
+        known = store.known_sources(engine, [f.source for f in read if isinstance(f, RawDocument)])
+        for found in read:
+            if isinstance(found, ReadError):
+                summary.failed.append(Failure(found.source or "?", found.reason, found.detail))
+            elif found.source in known and known[found.source] == raw_hash(found.text):
+                summary.unchanged.append(found.source)
+            else:
+                yield found
+                continue
+            if on_progress:
+                on_progress(found.source or "?")
+
+
+# Documents read before their stored versions are looked up: one query for a few hundred,
+# and never more than a few megabytes of text held for it.
+_LOOKUP_DOCUMENTS = 256
+_LOOKUP_CHARACTERS = 4_000_000
+
+
+def _read_ahead(inputs: Iterable[RawDocument | ReadError]) -> Iterator[list[RawDocument | ReadError]]:
+    read: list[RawDocument | ReadError] = []
+    characters = 0
     for found in inputs:
-        if isinstance(found, ReadError):
-            summary.failed.append(Failure(found.source or "?", found.reason, found.detail))
-        elif known.get(found.source) == raw_hash(found.text):
-            summary.unchanged.append(found.source)
-        else:
-            yield found
-            continue
-        if on_progress:
-            on_progress(found.source or "?")
+        read.append(found)
+        characters += len(found.text) if isinstance(found, RawDocument) else 0
+        if len(read) >= _LOOKUP_DOCUMENTS or characters >= _LOOKUP_CHARACTERS:
+            yield read
+            read, characters = [], 0
+    if read:
+        yield read
 
 
 def _processed(
     documents: Iterator[RawDocument], workers: int, seconds: float | None
-) -> Generator[tuple[str, str, Record | Failure], None, None]:
-    work = functools.partial(_work, seconds=seconds)  # picklable: workers receive it
+) -> Generator[Outcome, None, None]:
+    """Each document's outcome, in the order of ``documents``."""
     if workers <= 1:
-        yield from map(work, documents)
+        for document in documents:
+            yield _work(document, seconds=seconds)
         return
-    # fork shares the imported modules (underthesea tables, the gazetteer) with the workers.
+    # fork shares the imported modules (the tone table, the gazetteer) with the workers.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)
     )
+    # Chunks submitted and not yet handed back, oldest first: the workers always have the
+    # next ones queued while the parent reads and stores (a pool.map over batches left them
+    # idle while the parent read each batch, and the parent idle waiting for a batch's last).
+    queued: deque[Future[list[Outcome]]] = deque()
     try:
-        while True:
-            batch = [d for _, d in zip(range(_BATCH * workers), documents, strict=False)]
-            if not batch:
-                return
-            yield from pool.map(work, batch, chunksize=8)
+        for chunk in _chunks(documents):
+            queued.append(pool.submit(_work_chunk, chunk, seconds))
+            if len(queued) > _AHEAD * workers:
+                yield from queued.popleft().result()
+        while queued:
+            yield from queued.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(documents: Iterator[RawDocument]) -> Iterator[list[RawDocument]]:
+    chunk: list[RawDocument] = []
+    characters = 0
+    for document in documents:
+        chunk.append(document)
+        characters += len(document.text)
+        if len(chunk) >= _CHUNK_DOCUMENTS or characters >= _CHUNK_CHARACTERS:
+            yield chunk
+            chunk, characters = [], 0
+    if chunk:
+        yield chunk
+
+
+class _Writer:
+    """Stores extracted reports a batch at a time (store.save_many: all or none of a batch),
+    counting each in the summary and calling on_progress only once its batch is committed."""
+
+    def __init__(self, engine: Engine, summary: Summary, on_progress: Progress | None) -> None:
+        self.engine = engine
+        self.summary = summary
+        self.on_progress = on_progress
+        self.pending: list[store.Entry] = []
+        self.since = 0.0
+
+    def add(self, entry: store.Entry) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append(entry)
+        if len(self.pending) >= _COMMIT_REPORTS or time.monotonic() - self.since >= _COMMIT_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        entries, self.pending = self.pending, []
+        if not entries or self.summary.stopped is not None:
+            return
+        try:
+            saved = store.save_many(self.engine, entries)
+        except Exception as error:
+            if _database_fault(error):
+                # Nothing of this batch was stored; the run stops before it.
+                self.summary.stopped = Failure(entries[0].source, "database_unavailable", _describe(error))
+                return
+            # One report's own fault (a value the database refused): each alone, so that
+            # report is the only one to fail.
+            for entry in entries:
+                self._count(entry.source, _save_alone(self.engine, entry, self.summary))
+                if self.summary.stopped is not None:
+                    return
+            return
+        for entry, one in zip(entries, saved, strict=True):
+            self._count(entry.source, one)
+
+    def _count(self, source: str, saved: store.Saved | None) -> None:
+        if saved is not None:
+            bucket = {
+                "added": self.summary.added,
+                "replaced": self.summary.replaced,
+                "duplicate": self.summary.duplicate,
+            }
+            if saved.status == "unchanged":
+                self.summary.unchanged.append(source)
+            else:
+                bucket[saved.status].append(saved)
+        if self.on_progress:
+            self.on_progress(source)
 
 
 _PARENT_POLL_SECONDS = 0.5
@@ -241,19 +359,15 @@ def _database_fault(error: Exception) -> bool:
     return isinstance(error, sa_exc.DBAPIError | sa_exc.DisconnectionError | OSError)
 
 
-def _store(engine: Engine, record: Record, source: str, digest: str, summary: Summary) -> None:
+def _save_alone(engine: Engine, entry: store.Entry, summary: Summary) -> store.Saved | None:
+    """One report in its own transaction; a failure is counted in the summary (None)."""
     try:
-        saved = store.save(engine, record, source=source, raw_hash=digest)
+        return store.save(engine, entry.record, source=entry.source, raw_hash=entry.raw_hash)
     except Exception as error:
-        failure = Failure(source, "store_failed", _describe(error))
+        failure = Failure(entry.source, "store_failed", _describe(error))
         if _database_fault(error):
             failure.reason = "database_unavailable"
             summary.stopped = failure
         else:
             summary.failed.append(failure)
-        return
-    bucket = {"added": summary.added, "replaced": summary.replaced, "duplicate": summary.duplicate}
-    if saved.status == "unchanged":
-        summary.unchanged.append(source)
-    else:
-        bucket[saved.status].append(saved)
+        return None

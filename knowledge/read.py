@@ -329,6 +329,11 @@ def _is_odd_control(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS
 
 
+# The characters _is_odd_control accepts (Unicode's Cc is U+0000-U+001F and U+007F-U+009F),
+# found by the regular expression engine rather than a Python call per character.
+_ODD_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _reject_control_bytes(data: bytes, *, source: str) -> None:
     sample = data[:65536]
     controls = sum(1 for b in sample if (b < 0x20 and b not in b"\t\n\r\f\v") or b == 0x7F)
@@ -345,7 +350,7 @@ def _check_decoded(text: str, *, source: str) -> None:
     if not text.replace("\ufeff", "").strip():
         raise ReadError("empty", f"{source}: the file has no text (only whitespace)", source=source)
     sample = text[:65536]
-    controls = sum(1 for ch in sample if _is_odd_control(ch))
+    controls = len(_ODD_CONTROL.findall(sample))
     if controls > 0.02 * len(sample):
         raise ReadError(
             "binary",
@@ -384,13 +389,19 @@ def has_vietnamese_words(text: str) -> bool:
     """Twenty words in Vietnamese letters (ă â đ ê ô ơ ư or a tone mark); or mostly
     Vietnamese syllables with at least one such word; or, typed without diacritics, at least five syllables and most
     words Vietnamese syllables. Punctuation, numbers, English or Cyrillic are not."""
-    words = _WORD.findall(text[:_WORD_SAMPLE])
+    sample = text[:_WORD_SAMPLE]
+    # Twenty accented words settle it (lists of foreign names, sports pages, are still news):
+    # most texts within their first few hundred characters, without reading further.
+    accented = 0
+    for match in _WORD.finditer(sample):
+        if not _VIET_LETTERS.isdisjoint(match.group()):
+            accented += 1
+            if accented >= _SURELY_VIETNAMESE:
+                return True
+    words = _WORD.findall(sample)
     if not words:
         return False
-    accented = sum(1 for word in words if any(ch in _VIET_LETTERS for ch in word))
     plain = sum(1 for word in words if word.isascii() and _PLAIN_SYLLABLE.fullmatch(word))
-    if accented >= _SURELY_VIETNAMESE:  # lists of foreign names (sports pages) are still news
-        return True
     if accented:
         return accented + plain >= 0.5 * len(words)
     return plain >= 5 and plain >= 0.6 * len(words)

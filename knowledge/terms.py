@@ -113,12 +113,24 @@ def _code(match: re.Match[str]) -> str:
     return f" {code_token(match.group())} {match.group()} "
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def canonical(text: str) -> str:
-    """Folded text in index spelling: abbreviations merged, numbers and codes normalised."""
-    folded = fold(_CENTRAL.sub("TW", text)).replace("%", " phantram ")
-    folded = DOC_CODE.sub(_code, folded)
-    folded = _ORDINAL.sub(_ordinal, folded)
-    folded = _NUMBER.sub(_number, folded)
+    """Folded text in index spelling: abbreviations merged, numbers and codes normalised.
+
+    Each rewrite runs only when the text holds what its every match needs ("TƯ", a '-' or
+    '/', "thu ", a digit): a regular expression starting with a look-behind tries every
+    position, and the index runs this over every passage (most have none of them)."""
+    if "T\u01af" in text or "T\u01b0" in text:
+        text = _CENTRAL.sub("TW", text)
+    folded = fold(text).replace("%", " phantram ")
+    if "-" in folded or "/" in folded:
+        folded = DOC_CODE.sub(_code, folded)
+    if "thu " in folded:
+        folded = _ORDINAL.sub(_ordinal, folded)
+    if _DIGIT.search(folded):
+        folded = _NUMBER.sub(_number, folded)
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group()], folded)
 
 

@@ -6,14 +6,39 @@ One form for storage (NFC, one tone-mark placement) and one folded form for matc
 
 from __future__ import annotations
 
+import importlib.util
+import pickle
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 # underthesea ships a curated table of misplaced tone marks ("Uỷ" → "Ủy", "hoá" → "hóa",
 # "Qũy" → "Quỹ"). Its text_normalize() re-tokenises and drops line breaks, so we apply the
 # table word by word ourselves and keep the layout intact.
-from underthesea.pipeline.text_normalize.text_normalizer import token_map as _TONE_FIXES
+_TONE_RULES = "pipeline/text_normalize/tn_rules_2023_07_14.bin"
+
+
+def _tone_fixes() -> dict[str, str]:
+    """underthesea's table, read from the file its text normaliser loads. Importing the
+    package for it took about a second of every command's start (the package imports its
+    whole pipeline, requests and joblib); the file is a plain pickle of two dicts, read in
+    milliseconds. Another underthesea release without that file: imported as before."""
+    spec = importlib.util.find_spec("underthesea")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        try:
+            rules = pickle.loads((Path(folder) / _TONE_RULES).read_bytes())
+            table = rules["token"]
+        except (OSError, pickle.UnpicklingError, KeyError, TypeError, EOFError):
+            continue
+        if isinstance(table, dict) and table:
+            return table
+    from underthesea.pipeline.text_normalize.text_normalizer import token_map
+
+    return dict(token_map)
+
+
+_TONE_FIXES: dict[str, str] = _tone_fixes()
 
 _WORD = re.compile(r"\w+")
 # Runs of spaces, and any other space character: a lone ' ' is already what it becomes.
@@ -86,14 +111,47 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _fold_list() -> list[str]:
+    """The same table as a list over every code point up to U+1EFF, each character that
+    the table leaves alone mapped to itself: str.translate finds every character of most
+    texts there instead of missing in a dict (a raised and caught LookupError each), twice
+    as fast; characters past the list are left alone as before."""
+    table = _fold_table()
+    return [table.get(code, chr(code)) for code in range(0x1EFF + 1)]
+
+
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics, đ → d: the key for diacritic-insensitive matching."""
-    folded = nfc(text).translate(_fold_table())
-    # Combining marks survive only on letters without a precomposed form; drop them too.
-    return _COMBINING.sub("", folded) if not folded.isascii() else folded
+    folded = _FOLDED.get(text)
+    if folded is None:
+        folded = nfc(text).translate(_fold_list())
+        # Combining marks survive only on letters without a precomposed form; drop them too.
+        if not folded.isascii():
+            folded = _COMBINING.sub("", folded)
+        _remember(text, folded)
+    return folded
+
+
+# Texts folded lately. Extraction folds the same page, paragraphs and sentences again and
+# again (each part of it reads them): 13,000 characters folded an article for 2,800
+# distinct ones. Bounded by characters, not entries: a 20 MB page must not stay in memory.
+_FOLDED: dict[str, str] = {}
+_FOLDED_CHARACTERS = [0]
+_FOLD_CACHE_CHARACTERS = 1_000_000
+
+
+def _remember(text: str, folded: str) -> None:
+    if len(text) > _FOLD_CACHE_CHARACTERS // 4:
+        return
+    if _FOLDED_CHARACTERS[0] + len(text) > _FOLD_CACHE_CHARACTERS:
+        _FOLDED.clear()  # everything at once: the pages being read now come back at once
+        _FOLDED_CHARACTERS[0] = 0
+    _FOLDED[text] = folded
+    _FOLDED_CHARACTERS[0] += len(text)
 
 
 def squash(text: str) -> str:

@@ -114,3 +114,38 @@ def test_ask_on_an_empty_database_says_how_to_load(database: Path) -> None:
     answer = json.loads(out)
     assert code == 0 and answer["found"] is False and answer["reason"] == "no_reports"
     assert "mttq ingest" in answer["answer"]
+
+
+
+# Loaded only by the commands that need them; each cost `mttq ask` a share of its start-up
+# (underthesea alone about a second, for one table of tone marks).
+NOT_FOR_ASKING = (
+    "underthesea", "joblib", "alembic", "rich", "telegram", "matplotlib", "knowledge.ingest",
+    "knowledge.read", "trafilatura", "docx", "pypdf",
+)  # fmt: skip
+
+_REPORT_AT_EXIT = """
+import atexit, sys
+
+atexit.register(lambda: print("MODULES", *sorted(sys.modules), file=sys.stderr))
+from bot.cli import main
+main(["ask", "Bí thư Huyện Uỷ Đình Lập là ai?"])
+"""
+
+
+def test_ask_loads_only_what_answering_needs(loaded: Path) -> None:
+    """A real `mttq ask` process: the modules it had imported when it exits; and the tone
+    marks are still placed by underthesea's own table (read without importing underthesea)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{loaded}"}
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_AT_EXIT], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Hoàng Xuân Thuận")
+    modules = set(done.stderr.rsplit("MODULES", 1)[1].split())
+    assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_ASKING or m in NOT_FOR_ASKING) == []
+    from underthesea.pipeline.text_normalize.text_normalizer import token_map
+
+    from knowledge.text import _TONE_FIXES
+
+    assert token_map == _TONE_FIXES

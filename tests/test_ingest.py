@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app
-from knowledge.ingest import ingest, process, sample_paths
+from knowledge import store
+from knowledge.ingest import Summary, _Writer, ingest, process, sample_paths
 from knowledge.read import RawDocument
 
 runner = CliRunner()
@@ -130,6 +131,21 @@ def test_the_time_limit_holds_in_a_thread(engine: Engine) -> None:
     assert [s.source for s in summary.added] == ["good"]
 
 
+def test_a_report_the_database_refuses_fails_alone_in_its_batch(engine: Engine) -> None:
+    """Reports are stored several a transaction; one the database refuses rolls its batch
+    back, then the batch is stored report by report and only that one fails."""
+    records = [process(RawDocument(p.name, p.read_text("utf-8"), "txt")) for p in sample_paths()]
+    records[2].items[0].kind = None  # type: ignore[assignment]  # violates NOT NULL
+    summary = Summary()
+    writer = _Writer(engine, summary, on_progress=None)
+    for record, path in zip(records, sample_paths(), strict=True):
+        writer.add(store.Entry(record, path.name, "h"))
+    writer.flush()
+    assert [s.source for s in summary.added] == [p.name for i, p in enumerate(sample_paths()) if i != 2]
+    assert [(f.source, f.reason) for f in summary.failed] == [(sample_paths()[2].name, "store_failed")]
+    assert summary.stopped is None and store.count_reports(engine) == 4
+
+
 def _bulk_file(path: Path, count: int) -> None:
     seeds = [p.read_text("utf-8") for p in sample_paths()]
     with path.open("w", encoding="utf-8") as out:
@@ -180,6 +196,32 @@ def test_killed_bulk_ingest_is_completed_by_a_rerun(tmp_path: Path) -> None:
     counts = json.loads(rerun.stdout)["counts"]
     assert counts["unchanged"] == partial and counts["added"] == total - partial
     assert _stored(database) == (total, total, 0)
+
+
+@pytest.mark.slow
+def test_the_index_follows_a_bulk_ingest_while_it_runs(tmp_path: Path) -> None:
+    """A bulk ingest brings the index up to date every few seconds as it goes (a child
+    process), not only at its end: questions asked meanwhile find the reports stored so far."""
+    bulk, database = tmp_path / "bulk.jsonl", tmp_path / "follow.db"
+    total = 1500
+    _bulk_file(bulk, total)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "INGEST_WORKERS": "1"}
+    command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
+    state = Path(f"{database}.index") / "state.json"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    followed = 0
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline and not followed:
+        time.sleep(0.1)
+        try:
+            followed = int(json.loads(state.read_text())["seq"])
+        except (OSError, ValueError, KeyError):
+            continue
+    running = process.poll() is None
+    output, _ = process.communicate(timeout=300)
+    assert 0 < followed < total and running, "the index was brought up to date only at the end"
+    assert json.loads(output)["counts"]["added"] == total
+    assert json.loads(state.read_text())["seq"] == total
 
 
 def _stored_safely(database: Path) -> int:

@@ -158,10 +158,11 @@ def test_a_full_disk_stops_the_ingest_and_a_rerun_completes_it(tmp_path: Path) -
     _records(bulk, total)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "INGEST_WORKERS": "1"}
     command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
-    # The limit also binds the migration; 1.5 MB holds the schema and a few dozen reports.
+    # The limit binds every file (the migration's, the WAL); 6 MB hold the schema and a few
+    # transactions of 64 reports (~40 KB each), far from the 300.
     full = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=300,
-        preexec_fn=lambda: _limit_file_size(1_500_000),
+        preexec_fn=lambda: _limit_file_size(6_000_000),
     )
     summary = json.loads(full.stdout)
     assert full.returncode != 0
@@ -206,10 +207,10 @@ def test_workers_exit_when_the_ingest_is_killed(tmp_path: Path) -> None:
     )
     workers: list[int] = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(workers) < 2:
+    while time.monotonic() < deadline and len(workers) < 3:
         time.sleep(0.2)
         workers = [p for p in _children(process.pid) if _alive(p)]
-    assert len(workers) >= 2, "the ingest never started its workers"
+    assert len(workers) >= 3, "the ingest never started its two workers and its index follower"
     process.kill()  # SIGKILL to the parent only: nothing can tell the workers
     process.wait()
     deadline = time.monotonic() + 10

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import tantivy
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -79,7 +80,7 @@ def test_instances_opening_an_empty_database_at_once_all_start(empty_url: str) -
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
         identities = connection.execute(text("SELECT count(*) FROM dbinfo")).scalar()
     engine.dispose()
-    head = store.ScriptDirectory.from_config(store._alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(store._alembic_config()).get_current_head()
     assert versions == [head]  # migrated once: one version row, one identity
     assert identities == 1
 

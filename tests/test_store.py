@@ -11,7 +11,7 @@ from knowledge.clean import clean
 from knowledge.errors import StoreError
 from knowledge.extract import extract
 from knowledge.ingest import process
-from knowledge.models import Figure, Item, Report
+from knowledge.models import Figure, Item, Report, ReportChange
 from knowledge.read import RawDocument
 
 LEAD = "Ngày 08/7/2024, Ủy ban MTTQ Phường 2 tổ chức Hội nghị sơ kết 6 tháng đầu năm 2024."
@@ -63,6 +63,52 @@ def test_failure_mid_report_leaves_nothing(engine: Engine) -> None:
     with pytest.raises(Exception):  # noqa: B017 - any database error
         store.save(engine, record, source="a.txt", raw_hash="h")
     assert count(engine, Report) == count(engine, Figure) == 0
+
+
+def test_a_batch_is_classified_as_its_reports_one_by_one(engine: Engine) -> None:
+    """Several reports a transaction (bulk ingest): each sees the ones before it in the
+    batch: a copy is a duplicate, a source seen again replaces its report of this very
+    batch (whose rows are never written), the same content again is unchanged."""
+    first = record_of(LEAD + "\nTặng 607 phần quà.")
+    changed = record_of(LEAD + "\nTặng 700 phần quà.")
+    other = record_of(LEAD + "\nVận động 8 cuộc họp.")
+    saved = store.save_many(
+        engine,
+        [
+            store.Entry(first, "a.txt", "h1"),
+            store.Entry(first, "b.txt", "h1"),
+            store.Entry(changed, "a.txt", "h2"),
+            store.Entry(changed, "a.txt", "h2"),
+            store.Entry(other, "c.txt", "h3"),
+        ],
+    )
+    assert [s.status for s in saved] == ["added", "duplicate", "replaced", "unchanged", "added"]
+    assert saved[1].duplicate_of == "a.txt" and saved[1].report_id == saved[0].report_id
+    assert saved[3].report_id == saved[2].report_id
+    assert count(engine, Report) == 2 and count(engine, Figure) == 2  # 700 and the 8 meetings
+    assert [f["value"] for f in store.find(engine, "a.txt")["figures"]] == [700]
+    with engine.connect() as connection:
+        log = connection.execute(select(ReportChange.report_id, ReportChange.op).order_by(ReportChange.seq)).all()  # type: ignore[call-overload]
+    added, replaced, last = saved[0].report_id, saved[2].report_id, saved[4].report_id
+    assert [tuple(row) for row in log] == [(added, "add"), (added, "del"), (replaced, "add"), (last, "add")]
+
+
+def test_a_failing_report_leaves_its_whole_batch_absent(engine: Engine) -> None:
+    bad = record_of(LEAD + "\nTặng 607 phần quà.")
+    bad.items[0].kind = None  # type: ignore[assignment]  # violates NOT NULL
+    good = record_of(LEAD + "\nVận động 8 cuộc họp.")
+    with pytest.raises(Exception):  # noqa: B017 - any database error
+        store.save_many(engine, [store.Entry(good, "a.txt", "h1"), store.Entry(bad, "b.txt", "h2")])
+    assert count(engine, Report) == count(engine, Item) == count(engine, ReportChange) == 0
+
+
+def test_known_sources_are_looked_up_for_the_sources_asked(engine: Engine) -> None:
+    """A re-run skips unchanged files by their raw hash, looked up for the files being read
+    (by the source's index), not by reading every stored report's."""
+    store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1")
+    store.save(engine, record_of(LEAD + "\nVận động 8 cuộc họp."), source="b.txt", raw_hash="h2")
+    assert store.known_sources(engine, ["b.txt", "new.txt"]) == {"b.txt": "h2"}
+    assert store.known_sources(engine, []) == {}
 
 
 def test_find_by_id_source_and_file_name(seeded: Engine) -> None:
