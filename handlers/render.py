@@ -7,6 +7,7 @@ show the Vietnamese reason first and the precise technical detail after it, for 
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -185,6 +186,30 @@ def format_number(value: float) -> str:
     if fraction:
         text += "," + f"{fraction:.2f}"[2:].rstrip("0")
     return text
+
+
+# Scales of a chart's axis, largest first: "1,2 tỷ", "20 tr", "500 nghìn".
+_SCALES = ((1e12, "nghìn tỷ"), (1e9, "tỷ"), (1e6, "tr"), (1e3, "nghìn"))
+
+
+def format_compact(value: float) -> str:
+    """A chart's tick or bar label, short enough to sit beside its neighbours:
+    20000000 → '20 tr', 1200000000 → '1,2 tỷ', 500000 → '500 nghìn', 2.5 → '2,5'."""
+    shown = float(f"{value:.3g}")  # 999.96 is "1 nghìn", not "1000"
+    size, word = next(((s, w) for s, w in _SCALES if abs(shown) >= s), (1.0, ""))
+    scaled = value / size
+    # Three significant digits at most: "12,5 tr", "125 tr", "0,25", "0,004".
+    digits = min(6, max(0, 2 - math.floor(math.log10(abs(scaled))))) if scaled else 0
+    text = f"{round(scaled, digits):.{digits}f}".rstrip("0").rstrip(".") if digits else f"{round(scaled):d}"
+    text = text.replace(".", ",")
+    if text in {"-0", ""}:
+        text = "0"
+    return f"{text} {word}" if word else text
+
+
+def chart_axis(measure: str) -> str:
+    """The axis that carries the values says what they count."""
+    return f"Đơn vị tính: {measure}" if measure else "Giá trị"
 
 
 def _period_text(period: Mapping[str, Any] | None) -> str | None:
@@ -804,7 +829,8 @@ def chart_title(data: Mapping[str, Any]) -> str:
         return f"Tổng {format_number(float(lead['total']))} {lead['unit']} theo đơn vị"
     if kind == "timeline":
         return f"Diễn biến qua các kỳ — {data.get('unit') or ''}".rstrip(" —")
-    return "So sánh"
+    labels = [str(s.get("label")) for s in lead.get("sides", []) if s.get("label")]
+    return "So sánh: " + " và ".join(labels) if labels else "So sánh"
 
 
 def chart_caption(data: Mapping[str, Any]) -> str:
