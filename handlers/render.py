@@ -435,18 +435,47 @@ def _compare(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Meeting kinds as the question names them (folded), as a reader writes them.
+MEETING_ASKED = {"so ket": "sơ kết", "tong ket": "tổng kết", "giao ban": "giao ban", "hiep thuong": "hiệp thương",
+                 "dai hoi": "đại hội", "hoi nghi uy ban": "Ủy ban"}  # fmt: skip
+
+
+def _meeting_name(kind: str | None, period: Mapping[str, Any] | None) -> str:
+    """"hội nghị sơ kết 6 tháng đầu năm 2024", "hội nghị giao ban, quý I năm 2025"."""
+    when = _period_text(period)
+    kind = (kind or "").strip()
+    if kind.startswith(("sơ kết", "tổng kết")):
+        return f"hội nghị {kind.split()[0]} {kind.split()[1]} {when}" if when else f"hội nghị {kind}"
+    name = (kind if kind.lower().startswith("hội nghị") else f"hội nghị {kind}") if kind and kind != "other" else "báo cáo"
+    return f"{name}, {when}" if when else name
+
+
 def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    lines = ["Các ý kiến chỉ đạo, nhiệm vụ đề ra và việc thực hiện ở các báo cáo sau:"]
-    for row in lead.get("rows", []):
+    meeting = lead.get("meeting") or {}
+    where = ", ".join(filter(None, [meeting.get("unit"), f"ngày {format_date(meeting['date'])}" if meeting.get("date") else None]))
+    name = _meeting_name(meeting.get("kind"), meeting.get("period"))
+    rows = lead.get("rows", [])
+    later = int(lead.get("later_reports") or 0)
+    if later:
+        head = (f"Việc thực hiện các chỉ đạo, nhiệm vụ của {name} ({where}), đối chiếu với {later} báo cáo sau đó: "
+                f"{lead.get('followed', 0)}/{len(rows)} đã có báo cáo thực hiện.")  # fmt: skip
+    else:
+        head = (f"Các chỉ đạo, nhiệm vụ của {name} ({where}). Chưa có báo cáo nào của đơn vị sau hội nghị này "
+                "để đối chiếu việc thực hiện.")  # fmt: skip
+    lines = [head]
+    for row in rows:
         by = f" (đ/c {row['by']})" if row.get("by") else ""
         lines.append(f"  – {row['text']}{by}")
-        followed = row.get("followed") or []
-        if followed:
-            lines += [f"      ↳ đã nhắc đến: {f['text']}" for f in followed]
-        elif lead.get("later_reports"):
-            lines.append("      ↳ chưa thấy báo cáo sau nhắc đến")
-    if not lead.get("later_reports"):
-        lines.append("  (Chưa có báo cáo nào sau đó của đơn vị để đối chiếu.)")
+        for done in row.get("followed") or []:
+            when = format_date(done.get("date"))
+            said = _meeting_name(done.get("meeting_kind"), done.get("period"))
+            verb = "Báo cáo còn hạn chế" if done.get("kind") == "limitation" else "Đã báo cáo thực hiện"
+            lines.append(f"      ↳ {verb}" + (f" ngày {when}" if when else "") + f" ({said}): “{clip(done['text'])}”")
+        if later and not row.get("followed"):
+            lines.append("      ↳ Chưa thấy báo cáo.")
+    others = lead.get("other_units") or []
+    if others:
+        lines.append("Hội nghị này cũng có ở: " + "; ".join(others) + " (hỏi kèm tên đơn vị để xem).")
     return "\n".join(lines)
 
 
@@ -482,10 +511,17 @@ def _not_found(data: Mapping[str, Any]) -> str:
     period = _period_text(data.get("period"))
     if reason == "unknown_unit" and unit:
         head = f"Chưa có báo cáo nào của {unit} trong kho dữ liệu."
-    elif reason == "no_kind":
+    elif reason == "no_kind" and data.get("intent") != "followup":
         label = KINDS.get(str(data.get("intent")), "nội dung này")
         where = f" của {unit}" if unit else ""
         head = f"Các báo cáo{where}" + (f" ({period})" if period else "") + f" không nêu {label}."
+    elif reason == "no_meeting":
+        asked = (data.get("lead") or {}).get("meeting_asked")
+        meeting = f"hội nghị {MEETING_ASKED.get(asked, asked)}" + (f" {period}" if period else "") if asked else f"báo cáo {period}" if period else "báo cáo"
+        head = (f"Chưa thấy {meeting} của {unit or 'đơn vị'} trong kho dữ liệu, nên chưa có chỉ đạo nào để đối chiếu "
+                "(không lấy chỉ đạo của hội nghị khác).")  # fmt: skip
+    elif reason == "no_kind" and data.get("intent") == "followup":
+        head = f"Báo cáo hội nghị được hỏi của {unit or 'đơn vị'} không nêu ý kiến chỉ đạo hay nhiệm vụ nào để đối chiếu."
     elif reason == "no_period" and unit:
         head = f"Chưa có báo cáo của {unit}" + (f" cho {period}." if period else ".")
     else:
