@@ -38,6 +38,7 @@ from knowledge.understand import STOPWORDS, Period, Question
 FOLLOWED = 0.38
 FOLLOWED_WORDS = 2
 ROWS = 12  # directives shown
+MEETINGS = 200  # reports of the meeting asked whose directives are read (newest first)
 ACTED_KINDS = frozenset({"achievement", "limitation"})  # what a later report says was done (or not)
 ASKED_KINDS = ("directive", "direction")
 
@@ -84,7 +85,8 @@ def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer
     """The meeting's directives and, for each, the later report of the same unit that says it
     was done (or is still not), or that none does yet."""
     pool = catalog.reports_of(set(question.units)) if question.units else list(catalog.reports.values())
-    meetings = _meetings(question, pool)
+    # Newest first, a bounded number: with no unit named a large collection holds many.
+    meetings = sorted(_meetings(question, pool), key=lambda r: r.sort_key, reverse=True)[:MEETINGS]
     asked = store.items_of(engine, [r.id for r in meetings])
     asked = [i for i in asked if i["kind"] in ASKED_KINDS]
     having = [r for r in meetings if any(i["report_id"] == r.id for i in asked)]
