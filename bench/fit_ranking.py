@@ -11,13 +11,15 @@ corpus of bench/realset.py (built into bench/out/real.sqlite when missing).
    (``Assistant.search_question``); its candidate passages and their features are read with
    the model switched off (``retrieve(fitted=False)``), so the features do not depend on the
    weights being fitted.
-2. Ranking: a logistic regression over candidates, a candidate positive when its report is
-   one the question's expected sources name. Its strength is chosen by 5-fold cross-validation grouped by document
-   (questions of one document never straddle folds), on hit@1: the share of questions whose
-   best candidate is of a right report.
+2. Ranking: a linear model over candidates, a candidate positive when its report is one the
+   question's expected sources name, fitted either pointwise (a logistic regression) or
+   listwise (a softmax over each question's candidates, see ``Listwise``). The objective and
+   its strength are chosen by 5-fold cross-validation grouped by document (questions of one
+   document never straddle folds), on hit@1: the share of questions whose best candidate is
+   of a right report.
 3. Passage: a logistic regression over the candidates of right reports only, positive when
    the passage holds the expected answer (its ``must_match``): which passage of the chosen
-   report to quote first. Same strength.
+   report to quote first. The best pointwise strength.
 4. Confidence: a logistic regression that reads the best candidate (ranked out of fold)
    against the others and says whether its report is right; no-answer questions are always
    wrong to answer. A wrong answer costs WRONG_COST times an answerable question left
@@ -42,12 +44,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
@@ -59,6 +63,7 @@ OLDER_SETS = [
 ]
 REAL_SETS = sorted((ROOT / "eval/questions").glob("*.tsv"))
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+OBJECTIVES = ("pointwise", "listwise")
 FOLDS = 5
 TARGET_PRECISION = 0.95
 WRONG_COST = 1.5
@@ -189,14 +194,59 @@ def top_right(example: Example, probabilities: np.ndarray) -> bool:
     return bool(example.labels[int(np.argmax(probabilities))])
 
 
-def rank_scores(examples: list[Example], strength: float, split: list[tuple[list[int], list[int]]]) -> list[np.ndarray]:
+class Listwise:
+    """A linear ranker fitted on each question's candidates together (a softmax over them,
+    the right reports' candidates sharing the target): what hit@1 asks, which report comes
+    first among these candidates, rather than each candidate's odds on its own. Its scores
+    are then put on the logistic scale by one slope and intercept fitted over all candidates
+    (the order does not change), so that they read as probabilities like the pointwise
+    model's."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, sizes: list[int], strength: float) -> None:
+        ends = np.cumsum(sizes)
+        starts = ends - np.array(sizes)
+        targets = [y[a:b] / y[a:b].sum() for a, b in zip(starts, ends, strict=True)]
+
+        def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
+            scores = x @ weights
+            total = 0.5 * float(weights @ weights) / strength
+            gradient = weights / strength
+            for a, b, target in zip(starts, ends, targets, strict=True):
+                z = scores[a:b]
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                total -= float(target @ np.log(p + 1e-300))
+                gradient = gradient + x[a:b].T @ (p - target)
+            return total, gradient
+
+        found = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+        raw = x @ found.x
+        platt = LogisticRegression(C=1e6, max_iter=5000).fit(raw.reshape(-1, 1), y)
+        self.coef_ = (found.x * platt.coef_[0][0]).reshape(1, -1)
+        self.intercept_ = np.array([platt.intercept_[0]])
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ self.coef_[0] + self.intercept_[0], -30, 30)))
+        return np.column_stack([1 - p, p])
+
+
+def fit_ranker(chosen: list[Example], objective: str, strength: float) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(mean, scale, model) of a ranker over the candidates of ``chosen``."""
+    x, y, w = stack(chosen)
+    mean, scale = standardise(x)
+    if objective == "listwise":
+        return mean, scale, Listwise((x - mean) / scale, y, [len(e.features) for e in chosen], strength)
+    return mean, scale, fit((x - mean) / scale, y, w, strength)
+
+
+def rank_scores(
+    examples: list[Example], objective: str, strength: float, split: list[tuple[list[int], list[int]]]
+) -> list[np.ndarray]:
     """Out-of-fold candidate probabilities of every example."""
     found: list[np.ndarray] = [np.zeros(0)] * len(examples)
     for train, held in split:
         chosen = [examples[i] for i in train if examples[i].labels and any(examples[i].labels)]
-        x, y, w = stack(chosen)
-        mean, scale = standardise(x)
-        model = fit((x - mean) / scale, y, w, strength)
+        mean, scale, model = fit_ranker(chosen, objective, strength)
         for i in held:
             if examples[i].features:
                 found[i] = model.predict_proba((np.array(examples[i].features) - mean) / scale)[:, 1]
@@ -283,13 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     answerable = [e for e in examples if e.expected]
     split = folds(examples)
     cv: dict[str, float] = {}
-    for strength in STRENGTHS:
-        scores = rank_scores(examples, strength, split)
+    settings = [(objective, strength) for objective in OBJECTIVES for strength in STRENGTHS]
+    for objective, strength in settings:
+        scores = rank_scores(examples, objective, strength, split)
         hits = [top_right(e, s) for e, s in zip(examples, scores, strict=True) if e.expected]
-        cv[str(strength)] = round(sum(hits) / len(answerable), 4)
-        print(f"C={strength}: cross-validated hit@1 {cv[str(strength)]:.3f}", file=sys.stderr)
-    strength = max(STRENGTHS, key=lambda c: (cv[str(c)], -c))
-    scores = rank_scores(examples, strength, split)
+        cv[f"{objective} C={strength}"] = round(sum(hits) / len(answerable), 4)
+        print(f"{objective} C={strength}: cross-validated hit@1 {cv[f'{objective} C={strength}']:.3f}", file=sys.stderr)
+    # Ties go to the simpler setting: pointwise before listwise, the stronger regularisation.
+    objective, strength = max(settings, key=lambda s: (cv[f"{s[0]} C={s[1]}"], -OBJECTIVES.index(s[0]), -s[1]))
+    scores = rank_scores(examples, objective, strength, split)
 
     conf_x, conf_y, kept = confidence_rows(examples, scores)
     conf_mean, conf_scale = standardise(conf_x)
@@ -321,12 +373,14 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
 
-    x, y, w = stack([e for e in examples if e.labels and any(e.labels)])
-    mean, scale = standardise(x)
-    ranker = fit((x - mean) / scale, y, w, strength)
+    chosen = [e for e in examples if e.labels and any(e.labels)]
+    x, y, w = stack(chosen)
+    mean, scale, ranker = fit_ranker(chosen, objective, strength)
     px, py = passage_rows(examples)
     passage_mean, passage_scale = standardise(px)
-    passager = fit((px - passage_mean) / passage_scale, py, None, strength)
+    # The passage model is pointwise whichever ranker won: it takes the best pointwise strength.
+    passage_strength = max(STRENGTHS, key=lambda c: (cv[f"pointwise C={c}"], -c))
+    passager = fit((px - passage_mean) / passage_scale, py, None, passage_strength)
     confidence = fit((conf_x - conf_mean) / conf_scale, conf_y, None, 1.0)
     data = {
         "about": "Fitted by bench/fit_ranking.py on the tuning half of eval/questions and the older "
@@ -337,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             "candidates": len(y),
             "passages": len(py),
         },
-        "rank": {**logistic_json(FEATURES, ranker, mean, scale), "C": strength},
+        "rank": {**logistic_json(FEATURES, ranker, mean, scale), "objective": objective, "C": strength},
         "passage": logistic_json(FEATURES, passager, passage_mean, passage_scale),
         "confidence": logistic_json(CONFIDENCE, confidence, conf_mean, conf_scale),
         "calibration": {"slope": round(calibration[0], DIGITS), "intercept": round(calibration[1], DIGITS)},
