@@ -1,7 +1,8 @@
 """Charts sent beside an answer's text: totals by unit, a comparison, a timeline of figures.
 
 Only answers whose figures share one measure get a chart (adding đồng to người would
-mislead). matplotlib is imported on first use, with the Agg backend (no screen needed)."""
+mislead). matplotlib is imported with the Agg backend (no screen needed) by `warm`, which
+the bot runs in a thread at start, or else on first use."""
 
 from __future__ import annotations
 
@@ -49,11 +50,22 @@ def chart(data: Mapping[str, Any]) -> bytes | None:
     return _draw(labels, values, measure, title=render.chart_title(data))
 
 
-def _draw(labels: Sequence[str], values: Sequence[float], measure: str, *, title: str) -> bytes:
+def warm() -> None:
+    """Import matplotlib (and its font list) now: about a second the first chart would wait."""
+    _pyplot()
+
+
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+
+    return pyplot
+
+
+def _draw(labels: Sequence[str], values: Sequence[float], measure: str, *, title: str) -> bytes:
+    pyplot = _pyplot()
     from matplotlib.ticker import FuncFormatter
 
     figure, axes = pyplot.subplots(figsize=(8, 4.5), dpi=110)

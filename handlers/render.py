@@ -919,6 +919,13 @@ def upload_gone() -> str:
     return "Tệp này đã được lưu hoặc đã hủy trước đó."
 
 
+def upload_settled(status: str) -> str:
+    """A second press on an upload's Lưu or Hủy (a short notice under the button)."""
+    if status == "saved":
+        return "Tệp này đã được lưu rồi: không lưu lại lần nữa."
+    return "Tệp này đã hủy: không có gì được lưu. Muốn lưu, hãy gửi lại tệp."
+
+
 def delete_settled() -> str:
     return "Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."
 
