@@ -38,19 +38,19 @@ class SettingsError(ValueError):
 def check(settings: Settings, *, webhook: bool) -> str:
     """The token, once the settings allow starting; raises SettingsError otherwise."""
     if settings.telegram_bot_token is None:
-        raise SettingsError("TELEGRAM_BOT_TOKEN is not set")
+        raise SettingsError(render.refused_setting("no_token"))
     if not settings.admin_ids:
         raise SettingsError(render.missing_admin_ids())
     if store.in_memory(settings.database_url):
         # One connection shared by the bot's worker threads, and chats, answers and uploads
         # awaiting Lưu gone at every restart.
-        raise SettingsError("DATABASE_URL is an in-memory SQLite database; the bot needs an SQLite file or PostgreSQL")
+        raise SettingsError(render.refused_setting("in_memory"))
     if webhook:
         if not settings.webhook_url or urlsplit(settings.webhook_url).scheme != "https":
-            raise SettingsError("WEBHOOK_URL must be the public https:// URL Telegram posts updates to")
+            raise SettingsError(render.refused_setting("webhook_url"))
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if not _SECRET.match(secret):
-            raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            raise SettingsError(render.refused_setting("webhook_secret"))
     return settings.telegram_bot_token.get_secret_value()
 
 

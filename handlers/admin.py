@@ -10,6 +10,7 @@ it. A press by anyone else, from anywhere else, or with an id never given change
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -27,6 +28,8 @@ from handlers.common import (
     pressed_in,
     working,
 )
+
+log = logging.getLogger(__name__)
 
 
 async def _refuse(update: Update) -> None:
@@ -58,6 +61,7 @@ async def document(update: Update, context: Context) -> None:
         await message.reply_text(render.file_too_large(sent.file_size, limit))
         return
     _, user_id = ids(update)
+    log.debug("document from admin %s: %s bytes", user_id, sent.file_size)
     async with working(update, context):
         try:
             data = bytes(await (await sent.get_file()).download_as_bytearray())

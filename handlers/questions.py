@@ -4,6 +4,7 @@ feedback). callback_data carries only ids; the answer itself is in the database.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from telegram.constants import ChatType, ParseMode
 
 from handlers import charts, render
 from handlers.common import Context, acknowledge, edit, ids, matched, off_loop, pressed_in, typing
+
+log = logging.getLogger(__name__)
 
 TOPICS = {"l": "limitation", "d": "direction", "c": "directive"}
 MAX_QUESTION = 1000  # characters; a longer message is cut before answering
@@ -66,6 +69,7 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def answer_question(update: Update, context: Context, text: str) -> None:
     chat_id, user_id = ids(update)
+    log.debug("question in chat %s (%d characters)", chat_id, len(text))
     await typing(update, context)
     data = await off_loop(context.service.ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id)
     await send_answer(update, context, data)
@@ -254,6 +258,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for page in range(render.answer_pages(data))
     ]
+    log.debug("inline query of user %s: %d results", query.from_user.id, len(results))
     await query.answer(results, cache_time=30, is_personal=True)
 
 

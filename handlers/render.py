@@ -990,6 +990,52 @@ def bad_settings(detail: str) -> str:
     return f"Lỗi cấu hình (tệp .env hoặc biến môi trường): {detail}"
 
 
+# What a setting must be, said when its value is refused.
+SETTING_NEEDS: dict[str, str] = {
+    "ADMIN_IDS": "cần mã số người dùng Telegram (số nguyên) của các quản trị viên, cách nhau bằng dấu phẩy, "
+    "ví dụ ADMIN_IDS=111111111,222222222",
+    "LOG_LEVEL": "cần một trong DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "WEBHOOK_PORT": "cần số cổng từ 1 đến 65535",
+    "HEALTH_PORT": "cần số cổng từ 1 đến 65535",
+    "INGEST_WORKERS": "cần số tiến trình từ 1 đến 64",
+    "MAX_DOCUMENT_MB": "cần số megabyte lớn hơn 0, ví dụ 20",
+    "EXTRACT_SECONDS": "cần số giây từ 0 trở lên (0: không giới hạn)",
+}
+_SETTING_KINDS: dict[str, str] = {
+    "int_parsing": "không phải số nguyên",
+    "int_from_float": "không phải số nguyên",
+    "float_parsing": "không phải một số",
+    "bool_parsing": "không phải true hoặc false",
+    "greater_than": "phải lớn hơn {gt}",
+    "greater_than_equal": "phải từ {ge} trở lên",
+    "less_than": "phải nhỏ hơn {lt}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "string_too_long": "quá dài",
+}
+
+
+def bad_setting(problem: Any) -> str:
+    """One refused setting (bot.settings.Problem), in Vietnamese; pydantic's English cause
+    follows in parentheses."""
+    said = _SETTING_KINDS.get(problem.kind, "không hợp lệ").format(**problem.limits)
+    needs = SETTING_NEEDS.get(problem.name)
+    value = problem.value if len(problem.value) <= 60 else problem.value[:59] + "…"
+    return bad_settings(f"{problem.name}: giá trị {value!r} {said}" + (f"; {needs}" if needs else "") + f" ({problem.detail}).")
+
+
+_REFUSED_SETTINGS: dict[str, str] = {
+    "no_token": "chưa đặt TELEGRAM_BOT_TOKEN (lấy token từ @BotFather)",
+    "in_memory": "DATABASE_URL là cơ sở dữ liệu SQLite trong bộ nhớ, mất hết khi bot dừng; bot cần một tệp SQLite "
+    "hoặc PostgreSQL (in-memory SQLite)",
+    "webhook_url": "WEBHOOK_URL phải là địa chỉ https:// công khai mà Telegram gửi cập nhật tới",
+    "webhook_secret": "WEBHOOK_SECRET phải gồm 1–256 ký tự A-Z, a-z, 0-9, _ hoặc -",
+}
+
+
+def refused_setting(reason: str) -> str:
+    return _REFUSED_SETTINGS[reason]
+
+
 def token_refused() -> str:
     return "Lỗi: Telegram từ chối TELEGRAM_BOT_TOKEN (sai hoặc đã bị thu hồi). Lấy token mới từ @BotFather (/token)."
 
