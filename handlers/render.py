@@ -103,8 +103,8 @@ def report_card(report: Mapping[str, Any]) -> str:
     lines = [
         f"[{report['id']}] {report['title']}",
         f"Đơn vị: {place}",
-        f"Loại: {report['doc_type']}"
-        + (f" · {report['meeting_kind']}" if report.get("meeting_kind") else ""),
+        f"Loại: {kind_label(report['doc_type'])}"
+        + (f" · {kind_label(report['meeting_kind'])}" if report.get("meeting_kind") else ""),
         f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}"
         + (f" · Ngày đăng: {format_date(report['published_date'])}" if report.get("published_date") else ""),
     ]
@@ -156,6 +156,15 @@ def format_period(year: int, part: str) -> str:
 
 
 # -- answers ---------------------------------------------------------------------------------
+
+# The meeting kinds extraction names in Vietnamese already, but one: a meeting of no known kind.
+MEETING_KINDS = {"other": "cuộc họp khác"}
+
+
+def kind_label(value: str) -> str:
+    """A document type or meeting kind as admins read it."""
+    return MEETING_KINDS.get(value, value)
+
 
 KINDS = {
     "achievement": "kết quả",
@@ -880,7 +889,7 @@ def preview(data: Mapping[str, Any]) -> list[str]:
 def _preview_report(report: Mapping[str, Any]) -> list[str]:
     unit = report.get("unit")
     period = _period_text(report.get("period"))
-    kind = report.get("meeting_kind") or report.get("doc_type")
+    kind = kind_label(report.get("meeting_kind") or report.get("doc_type") or "")
     lines = [
         f"\n<b>{escape(report['title'][:200])}</b>",
         "Đơn vị: " + (escape(_place(unit).capitalize()[:1] + _place(unit)[1:]) if unit else "⚠ không xác định được"),
@@ -955,10 +964,21 @@ def stats(data: Mapping[str, Any]) -> list[str]:
             f"• {escape(a['at'].replace('T', ' '))} · người dùng {a['user_id']} {verbs.get(a['action'], a['action'])} "
             + (f"[mã số {a['report_id']}] " if a.get("report_id") else "")
             + escape(a.get("source") or "")
-            + (f" ({escape(a['detail'])})" if a.get("detail") and a["detail"] not in {"added"} else "")
+            + (f" ({escape(_audit_detail(a['detail']))})" if a.get("detail") and a["detail"] != "added" else "")
             for a in data["audit"]
         ]
     return split(lines)
+
+
+def _audit_detail(detail: str) -> str:
+    """An audit entry's detail as stored ("replaced", "failed: empty: <English cause>"), in
+    Vietnamese; the English cause stays, after it, for admins."""
+    if detail == "replaced":
+        return "thay thế bản cũ cùng tên tệp"
+    if detail.startswith("failed: "):
+        reason, _, cause = detail.removeprefix("failed: ").partition(": ")
+        return f"lỗi: {REASONS.get(reason, reason)}" + (f" — {cause}" if cause else "")
+    return detail
 
 
 # -- Telegram: failures ------------------------------------------------------------------------

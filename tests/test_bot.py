@@ -4,7 +4,9 @@ talking to an offline Bot API (tests/telegram_fake.py) instead of Telegram."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -459,6 +461,36 @@ async def test_answers_in_a_chat_go_out_in_the_order_asked(bot: Bot, monkeypatch
     ours = [text for chat, text in answers if chat == MEMBER]
     assert "08/07/2024" in ours[0] and "Đình Lập" in ours[1]  # in the order asked
     assert answers[0][0] == STRANGER  # the other chat did not wait for the slow answer
+
+
+ENGLISH = re.compile(r"\b(?:other|replaced|added|failed|empty|the|file|is|no|not|only)\b")
+
+
+def english_outside_parentheses(text: str) -> list[str]:
+    """English words an admin would read as the message itself: the technical cause may
+    follow in parentheses (or after "—" inside them), nothing else may be English."""
+    bare = text
+    while re.search(r"\([^()]*\)", bare):
+        bare = re.sub(r"\([^()]*\)", "", bare)
+    return ENGLISH.findall(re.sub(r"<[^>]+>", "", bare))
+
+
+async def test_admin_texts_are_vietnamese(bot: Bot) -> None:
+    """A preview, a Lưu and /thongke of a JSON Lines file holding a meeting of no known kind
+    and an empty record: "Loại: other" and "the file is empty" never stand alone."""
+    meeting = next(line for line in (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()
+                   if '"22581451"' in line)  # fmt: skip
+    data = (meeting + "\n" + json.dumps({"id": "trong", "text": "   "}) + "\n").encode()
+    await upload(bot, Path("tin.jsonl"), data=data)
+    preview = bot.says()
+    assert "Loại: cuộc họp khác" in preview and "dòng JSON không hợp lệ" in preview
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
+    await bot.send(tg.message(bot.app.bot, "/thongke", chat_id=ADMIN, user_id=ADMIN))
+    stats = bot.api.sent()[-1]["text"]
+    assert "(lỗi: dòng JSON không hợp lệ" in stats, stats
+    await bot.send(tg.message(bot.app.bot, "/xoa 6", chat_id=ADMIN, user_id=ADMIN))
+    for said in bot.api.texts():
+        assert not english_outside_parentheses(said), said
 
 
 async def test_a_word_document_is_previewed_and_stored(bot: Bot) -> None:
