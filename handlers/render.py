@@ -547,7 +547,10 @@ def eval_failure(failure: Mapping[str, Any]) -> str:
 
 # -- Telegram (HTML parse mode: every report and user text escaped) ------------------------
 
-LIMIT = 4096  # Telegram's message length, in UTF-16 code units
+# Telegram's message and caption lengths, in UTF-16 code units: telegram.constants'
+# MessageLimit.MAX_TEXT_LENGTH and CAPTION_LENGTH, written out because the console commands
+# use this module and must not import telegram (tests/test_render_telegram.py checks them).
+LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 COMMANDS: tuple[tuple[str, str], ...] = (

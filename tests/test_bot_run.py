@@ -113,6 +113,42 @@ def test_the_token_never_reaches_the_log() -> None:
     assert tg.TOKEN not in written and written.count("<TOKEN>") == 2
 
 
+_WARMED = """
+import asyncio, sys
+from bot.app import _WARMING, build, ready
+from bot.settings import Settings
+from knowledge.assistant import Assistant
+from knowledge.service import Service
+from tests import telegram_fake as tg
+
+async def main():
+    settings = Settings(_env_file=None, telegram_bot_token=tg.TOKEN, admin_ids=[42])
+    service = Service(Assistant.open(sys.argv[1], index_dir=sys.argv[2]))
+    app = build(settings, service, token=tg.TOKEN, request=tg.FakeBotAPI())
+    await app.initialize()
+    print("before", "underthesea" in sys.modules, "matplotlib.pyplot" in sys.modules)
+    await ready(app)
+    await asyncio.gather(*_WARMING)
+    print("after", "matplotlib.pyplot" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_the_bot_starts_without_underthesea_and_imports_matplotlib_once_running(
+    tmp_path: Path, seeded_file: Path
+) -> None:
+    """Start-up pays for neither (underthesea: a second for a table of tone marks); the first
+    chart does not wait for matplotlib either: it is imported in a thread once the bot runs."""
+    path = tmp_path / "mttq.db"
+    shutil.copy(seeded_file, path)
+    done = subprocess.run(
+        [sys.executable, "-c", _WARMED, f"sqlite:///{path}", str(tmp_path / "index")],
+        capture_output=True, text=True, timeout=120, check=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert done.stdout.split("\n")[:2] == ["before False False", "after True"], done.stderr
+
+
 def test_without_a_token_run_opens_the_console_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "ADMIN_IDS"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'chat.db'}"
