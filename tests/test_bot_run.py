@@ -312,12 +312,20 @@ async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
             assert health is not None and health.json() == {"status": "ok", "reports": 5}
-            for port in (health_port, hook_port):
-                with pytest.raises(httpx.ConnectError):
-                    await client.get(f"http://127.0.0.1:{port}/healthz")
             after = len(api.calls)
             url = f"http://{LISTEN}:{hook_port}/telegram"
-            forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            # The webhook server starts after the bot's post_init, where /healthz starts.
+            forged = None
+            for _ in range(300):
+                try:
+                    forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+            assert forged is not None
+            for port in (health_port, hook_port):  # both listening, neither on 127.0.0.1
+                with pytest.raises(httpx.ConnectError):
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
             real = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
             assert (forged.status_code, real.status_code) == (403, 200)
         answer = await api.reply(MEMBER, after=after, timeout=20)
