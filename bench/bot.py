@@ -147,7 +147,8 @@ async def load(service: Service, asked: list[str], *, chats: int, rate: float | 
     api = TimedBotAPI(rtt)
     settings = Settings(_env_file=None, telegram_bot_token=tg.TOKEN, admin_ids=[1])  # type: ignore[call-arg]
     app = build(settings, service, token=tg.TOKEN, request=api, rate_limit=False)
-    app.add_handler(TypeHandler(Update, mark), group=-1)
+    # A group of its own, ahead of the bot's: in one group only the first handler that matches runs.
+    app.add_handler(TypeHandler(Update, mark), group=-2)
     await app.initialize()
     await app.start()
     lags: list[float] = []

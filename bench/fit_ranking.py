@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     chosen = [e for e in examples if e.labels and any(e.labels)]
-    x, y, w = stack(chosen)
+    _, y, _ = stack(chosen)
     mean, scale, ranker = fit_ranker(chosen, objective, strength)
     px, py = passage_rows(examples)
     passage_mean, passage_scale = standardise(px)

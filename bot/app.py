@@ -3,6 +3,7 @@ long polling or a webhook (with a health endpoint beside it)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -10,21 +11,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram.constants import FileSizeLimit, ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
 from handlers import render
-from handlers.common import Deps
+from handlers.common import ChatOrder, Context, Deps
 from handlers.routes import register
 from knowledge import store
 from knowledge.service import Service
 
 log = logging.getLogger(__name__)
 PUBLIC_API = "https://api.telegram.org/bot"
-PUBLIC_DOWNLOAD_LIMIT = 20_000_000  # getFile on Telegram's own Bot API servers
+PUBLIC_DOWNLOAD_LIMIT = int(FileSizeLimit.FILESIZE_DOWNLOAD)  # getFile on Telegram's own servers
 CONCURRENT_UPDATES = 8  # chats answered at once (the answers themselves run in threads)
 RETRIES_AFTER_429 = 3
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -37,19 +38,19 @@ class SettingsError(ValueError):
 def check(settings: Settings, *, webhook: bool) -> str:
     """The token, once the settings allow starting; raises SettingsError otherwise."""
     if settings.telegram_bot_token is None:
-        raise SettingsError("TELEGRAM_BOT_TOKEN is not set")
+        raise SettingsError(render.refused_setting("no_token"))
     if not settings.admin_ids:
         raise SettingsError(render.missing_admin_ids())
     if store.in_memory(settings.database_url):
         # One connection shared by the bot's worker threads, and chats, answers and uploads
         # awaiting Lưu gone at every restart.
-        raise SettingsError("DATABASE_URL is an in-memory SQLite database; the bot needs an SQLite file or PostgreSQL")
+        raise SettingsError(render.refused_setting("in_memory"))
     if webhook:
         if not settings.webhook_url or urlsplit(settings.webhook_url).scheme != "https":
-            raise SettingsError("WEBHOOK_URL must be the public https:// URL Telegram posts updates to")
+            raise SettingsError(render.refused_setting("webhook_url"))
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if not _SECRET.match(secret):
-            raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            raise SettingsError(render.refused_setting("webhook_secret"))
     return settings.telegram_bot_token.get_secret_value()
 
 
@@ -76,9 +77,10 @@ def build(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .context_types(ContextTypes(bot_data=Deps))
-        .post_init(set_commands)
+        # A chat's updates in the order they came, chats side by side (handlers/common.py).
+        .concurrent_updates(ChatOrder(CONCURRENT_UPDATES))
+        .context_types(ContextTypes(context=Context, bot_data=Deps))
+        .post_init(ready)
     )
     if rate_limit:
         # A 429 that slips past the limiter (another instance shares the token) is waited out
@@ -94,6 +96,28 @@ def build(
     deps.max_download = download_limit(settings)
     register(application)
     return application
+
+
+_WARMING: set[asyncio.Task[None]] = set()  # referenced until done (the loop keeps weak ones)
+
+
+async def ready(application: Application) -> None:
+    """Once Telegram accepted the token: the command menus; and matplotlib imported in a
+    thread (about a second) while the bot already answers, so the first chart a member asks
+    for is not slow."""
+    warm = asyncio.create_task(asyncio.to_thread(_import_charts))
+    _WARMING.add(warm)
+    warm.add_done_callback(_WARMING.discard)
+    await set_commands(application)
+
+
+def _import_charts() -> None:
+    try:
+        from handlers import charts
+
+        charts.warm()
+    except Exception as error:  # a chart then imports it when first drawn, as before
+        log.warning("matplotlib not imported ahead: %s", error)
 
 
 async def set_commands(application: Application) -> None:
@@ -125,7 +149,7 @@ def run_webhook(application: Application, settings: Settings) -> None:
     async def post_init(app: Application) -> None:
         if previous is not None:
             await previous(app)
-        start_health(service, port=settings.health_port)
+        start_health(service, port=settings.health_port, address=settings.webhook_listen)
 
     application.post_init = post_init
     application.run_webhook(
@@ -138,9 +162,11 @@ def run_webhook(application: Application, settings: Settings) -> None:
     )
 
 
-def start_health(service: Service, *, port: int, address: str = "0.0.0.0") -> Any:
+def start_health(service: Service, *, port: int, address: str) -> Any:
     """GET /healthz → 200 {"status": "ok", "reports": N} while the database answers, else 503.
-    Tornado (already under PTB's webhook server) serves it on the running event loop."""
+    Tornado (already under PTB's webhook server) serves it on the running event loop, on
+    the address the webhook listens on (WEBHOOK_LISTEN): a server told to stay on
+    127.0.0.1 opens nothing to the network."""
     import tornado.web
 
     class Health(tornado.web.RequestHandler):

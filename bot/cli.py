@@ -39,8 +39,13 @@ app = typer.Typer(
 )
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def _logging() -> None:
-    logging.basicConfig(level=get_settings().log_level.upper(), stream=sys.stderr)
+    """LOG_LEVEL on stderr. ``force``: a library may have configured logging when imported
+    (underthesea's pipeline calls basicConfig), which would make ours do nothing."""
+    logging.basicConfig(level=get_settings().log_level, stream=sys.stderr, format=LOG_FORMAT, force=True)
 
 
 def _engine(*, read_only: bool = False) -> Any:
@@ -393,7 +398,10 @@ def main(args: list[str] | None = None) -> None:
     try:
         app(args)
     except ValidationError as error:  # a bad value in .env or the environment
-        typer.echo(render.bad_settings(str(error)), err=True)
+        from bot.settings import problems
+
+        for problem in problems(error):
+            typer.echo(render.bad_setting(problem), err=True)
         raise SystemExit(2) from None
     except KnowledgeError as error:  # the database or the index cannot be opened as configured
         typer.echo(render.error(error.reason, error.detail), err=True)

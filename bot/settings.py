@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from knowledge.errors import EXTRACT_SECONDS
 
 DEFAULT_DATABASE = Path("data") / "mttq.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -36,7 +38,9 @@ class Settings(BaseSettings):
         default=None,
         description="Search index folder (default: next to the SQLite file, or data/index-<hash>)",
     )
-    log_level: str = Field(default="WARNING", description="Python logging level")
+    log_level: str = Field(
+        default="WARNING", description="Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
+    )
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, description="The bot's token from @BotFather; none: the console chat"
@@ -60,6 +64,14 @@ class Settings(BaseSettings):
     )
     health_port: int = Field(default=8081, ge=1, le=65535, description="Health endpoint port (webhook mode)")
 
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"unknown logging level {value!r}")
+        return level
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -75,3 +87,28 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One setting pydantic refused, as plain data for the Vietnamese message
+    (handlers.render.bad_setting)."""
+
+    name: str  # the environment variable: ADMIN_IDS
+    kind: str  # pydantic's error type: int_parsing, greater_than_equal, value_error…
+    value: str  # what was given (for a list, the item that failed)
+    limits: dict[str, Any]  # ge, le, gt…
+    detail: str  # pydantic's own English message, shown after the Vietnamese one
+
+
+def problems(error: ValidationError) -> list[Problem]:
+    return [
+        Problem(
+            name=str(found["loc"][0]).upper() if found["loc"] else "",
+            kind=str(found["type"]),
+            value=str(found.get("input", "")),
+            limits=dict(found.get("ctx") or {}),
+            detail=str(found["msg"]),
+        )
+        for found in error.errors()
+    ]

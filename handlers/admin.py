@@ -10,6 +10,7 @@ it. A press by anyone else, from anywhere else, or with an id never given change
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -19,13 +20,16 @@ from handlers import render
 from handlers.common import (
     Context,
     acknowledge,
+    drop_buttons,
     ids,
     is_admin,
+    matched,
     off_loop,
     pressed_in,
-    service,
     working,
 )
+
+log = logging.getLogger(__name__)
 
 
 async def _refuse(update: Update) -> None:
@@ -52,11 +56,12 @@ async def document(update: Update, context: Context) -> None:
     if message is None or message.document is None:
         return
     sent = message.document
-    limit = context.bot_data.max_download
+    limit = context.max_download
     if sent.file_size is not None and sent.file_size > limit:
         await message.reply_text(render.file_too_large(sent.file_size, limit))
         return
     _, user_id = ids(update)
+    log.debug("document from admin %s: %s bytes", user_id, sent.file_size)
     async with working(update, context):
         try:
             data = bytes(await (await sent.get_file()).download_as_bytearray())
@@ -64,7 +69,7 @@ async def document(update: Update, context: Context) -> None:
             await message.reply_text(render.download_failed(str(error)))
             return
         found = await off_loop(
-            service(context).preview, user_id=user_id or 0, chat_id=message.chat.id,
+            context.service.preview, user_id=user_id or 0, chat_id=message.chat.id,
             file_name=sent.file_name or "", data=data,
         )
     messages = render.preview(found)
@@ -81,41 +86,53 @@ async def document(update: Update, context: Context) -> None:
         await message.reply_text(text, reply_markup=markup if n == len(messages) - 1 else None)
 
 
+# The confirmation buttons, one handler each (handlers/routes.py): the id of the upload or
+# deletion they settle.
+SAVE = r"^L:(\d{1,18})$"
+CANCEL = r"^H:(\d{1,18})$"
+DELETE = r"^R:(\d{1,18})$"
+KEEP = r"^K:(\d{1,18})$"
+
+
 @dataclass(slots=True)
 class _Press:
     """An admin's press on a confirmation button of a message in a chat."""
 
-    action: str
     number: int
     user_id: int
     chat_id: int
+
+    @property
+    def bound(self) -> dict[str, int]:
+        return {"user_id": self.user_id, "chat_id": self.chat_id}
 
 
 async def _pressed(update: Update, context: Context) -> _Press | None:
     """An admin's confirmation button, as a _Press; None (and a refusal) for anyone else or a
     press without a chat."""
     query = update.callback_query
-    if query is None or not query.data:
+    if query is None:
         return None
     if not is_admin(update, context):
         await _refuse(update)
         return None
     chat_id = pressed_in(update)
     _, user_id = ids(update)
-    if chat_id is None or user_id is None:
+    found = matched(context)
+    if chat_id is None or user_id is None or found is None:
         await acknowledge(query, render.not_yours(), show_alert=True)
         return None
-    action, number = query.data.split(":", 1)
-    return _Press(action, int(number), user_id, chat_id)
+    return _Press(int(found.group(1)), user_id, chat_id)
 
 
 async def _accept(update: Update) -> None:
     """A press that will be carried out: answered, and its buttons removed so that it is not
-    pressed twice while the work runs."""
+    pressed twice while the work runs (a press that came before they were removed finds them
+    gone: fine, the claim below lets only one of them act)."""
     query = update.callback_query
     assert query is not None
     await acknowledge(query)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
 
 
 async def _not_yours(update: Update) -> None:
@@ -123,23 +140,45 @@ async def _not_yours(update: Update) -> None:
         await acknowledge(update.callback_query, render.not_yours(), show_alert=True)
 
 
-async def upload_button(update: Update, context: Context) -> None:
-    """L:<upload> stores the previewed file, H:<upload> drops it (once, by whoever sent it)."""
+async def _settled(update: Update, text: str) -> None:
+    """A second press (Lưu twice, Lưu after Hủy…): said in a short notice, nothing done."""
+    if update.callback_query is not None:
+        await acknowledge(update.callback_query, text)
+
+
+async def _held(update: Update, context: Context) -> _Press | None:
+    """The press on an upload's button, when it is this admin's, here, and still pending."""
     press = await _pressed(update, context)
     if press is None:
-        return
-    bound = {"user_id": press.user_id, "chat_id": press.chat_id}
-    if await off_loop(service(context).held, press.number, **bound) is None:
+        return None
+    held = await off_loop(context.service.held, press.number, **press.bound)
+    if held is None:
         await _not_yours(update)
-        return
+        return None
+    if held["status"] != "pending":
+        await _settled(update, render.upload_settled(held["status"]))
+        return None
     await _accept(update)
-    if press.action == "H":
-        done = await off_loop(service(context).cancel, press.number, **bound)
-        await _say(update, context, [render.upload_cancelled() if done else render.upload_gone()])
+    return press
+
+
+async def save_button(update: Update, context: Context) -> None:
+    """Lưu: store the previewed file (once, by whoever sent it)."""
+    press = await _held(update, context)
+    if press is None:
         return
     async with working(update, context):
-        summary = await off_loop(service(context).commit, press.number, **bound)
+        summary = await off_loop(context.service.commit, press.number, **press.bound)
     await _say(update, context, render.upload_saved(summary) if summary else [render.upload_gone()])
+
+
+async def cancel_button(update: Update, context: Context) -> None:
+    """Hủy: drop the previewed file."""
+    press = await _held(update, context)
+    if press is None:
+        return
+    done = await off_loop(context.service.cancel, press.number, **press.bound)
+    await _say(update, context, [render.upload_cancelled() if done else render.upload_gone()])
 
 
 async def delete_command(update: Update, context: Context) -> None:
@@ -151,7 +190,7 @@ async def delete_command(update: Update, context: Context) -> None:
         await message.reply_text(render.usage("xoa"))
         return
     _, user_id = ids(update)
-    asked = await off_loop(service(context).ask_delete, int(arg), user_id=user_id or 0, chat_id=message.chat.id)
+    asked = await off_loop(context.service.ask_delete, int(arg), user_id=user_id or 0, chat_id=message.chat.id)
     if asked is None:
         await message.reply_text(render.escape(render.not_deleted(int(arg))))
         return
@@ -162,23 +201,28 @@ async def delete_command(update: Update, context: Context) -> None:
     await message.reply_text(render.delete_confirm(asked), reply_markup=markup)
 
 
-async def delete_button(update: Update, context: Context) -> None:
-    """R:<deletion> deletes after /xoa's confirmation, K:<deletion> keeps the report (once,
-    by the admin who asked, in the chat they asked in)."""
+async def _asked(update: Update, context: Context) -> _Press | None:
+    """The press on a deletion's button, when it is this admin's, here, and still pending."""
     press = await _pressed(update, context)
     if press is None:
-        return
-    bound = {"user_id": press.user_id, "chat_id": press.chat_id}
-    asked = await off_loop(service(context).deletion, press.number, **bound)
+        return None
+    asked = await off_loop(context.service.deletion, press.number, **press.bound)
     if asked is None:
         await _not_yours(update)
-        return
+        return None
+    if asked["status"] != "pending":
+        await _settled(update, render.delete_settled())
+        return None
     await _accept(update)
-    if press.action == "K":
-        kept = await off_loop(service(context).keep, press.number, **bound)
-        await _say(update, context, [render.delete_kept(kept) if kept is not None else render.delete_settled()])
+    return press
+
+
+async def delete_button(update: Update, context: Context) -> None:
+    """Xóa, after /xoa: delete the report (once, by the admin who asked, where they asked)."""
+    press = await _asked(update, context)
+    if press is None:
         return
-    done = await off_loop(service(context).confirm_delete, press.number, **bound)
+    done = await off_loop(context.service.confirm_delete, press.number, **press.bound)
     if done is None:
         await _say(update, context, [render.delete_settled()])
         return
@@ -187,11 +231,20 @@ async def delete_button(update: Update, context: Context) -> None:
     await _say(update, context, [render.escape(text)])
 
 
+async def keep_button(update: Update, context: Context) -> None:
+    """Giữ lại, after /xoa: keep the report."""
+    press = await _asked(update, context)
+    if press is None:
+        return
+    kept = await off_loop(context.service.keep, press.number, **press.bound)
+    await _say(update, context, [render.delete_kept(kept) if kept is not None else render.delete_settled()])
+
+
 async def stats_command(update: Update, context: Context) -> None:
     message = await _from_admin(update, context)
     if message is None:
         return
-    found = await off_loop(service(context).stats)
+    found = await off_loop(context.service.stats)
     for text in render.stats(found):
         await message.reply_text(text)
 

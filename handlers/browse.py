@@ -8,17 +8,19 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import render
-from handlers.common import Context, acknowledge, edit, is_admin, off_loop, service, typing
+from handlers.common import Context, acknowledge, edit, is_admin, matched, off_loop, typing
 from handlers.questions import answer_question
 
 UNITS_PAGE = 15
+EXAMPLE = r"^x:(\d{1,2})$"  # an example question of /start, by its number
+UNITS = r"^u:(\d{1,6})$"  # a page of /donvi
 
 
 async def start(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    overview = await off_loop(service(context).overview)
+    overview = await off_loop(context.service.overview)
     examples = render.examples(overview)
     buttons = [[InlineKeyboardButton(text[:64], callback_data=f"x:{n}")] for n, text in enumerate(examples)]
     await message.reply_text(render.start(overview, examples), reply_markup=InlineKeyboardMarkup(buttons))
@@ -28,11 +30,12 @@ async def example_button(update: Update, context: Context) -> None:
     """An example question from /start, asked as if typed (the examples are recomputed the
     same way, so the button needs only their number)."""
     query = update.callback_query
-    if query is None or not query.data:
+    found = matched(context)
+    if query is None:
         return
-    overview = await off_loop(service(context).overview)
+    overview = await off_loop(context.service.overview)
     examples = render.examples(overview)
-    n = int(query.data.split(":")[1])
+    n = int(found.group(1)) if found else -1
     if not 0 <= n < len(examples):
         await acknowledge(query, render.stale(), show_alert=True)
         return
@@ -70,15 +73,19 @@ async def units_command(update: Update, context: Context) -> None:
 
 async def units_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    if query is None or not query.data:
+    found = matched(context)
+    if query is None:
+        return
+    if found is None:
+        await acknowledge(query, render.stale(), show_alert=True)
         return
     await acknowledge(query)
-    text, markup = await _units(context, int(query.data.split(":")[1]))
+    text, markup = await _units(context, int(found.group(1)))
     await edit(query, text, markup)
 
 
 async def _units(context: Context, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    rows = await off_loop(service(context).units)
+    rows = await off_loop(context.service.units)
     pages = max(1, -(-len(rows) // UNITS_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = rows[page * UNITS_PAGE : (page + 1) * UNITS_PAGE]
@@ -100,7 +107,7 @@ async def report_command(update: Update, context: Context) -> None:
         await message.reply_text(render.usage("baocao"))
         return
     await typing(update, context)
-    found = await off_loop(service(context).latest_report, name[:200])
+    found = await off_loop(context.service.latest_report, name[:200])
     for text in render.report_brief(found):
         await message.reply_text(text)
 

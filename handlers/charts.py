@@ -123,10 +123,23 @@ def figure_for(data: Mapping[str, Any]) -> Figure | None:
     return figure
 
 
-def close(figure: Figure) -> None:
+def warm() -> None:
+    """Import matplotlib (and its font list) now: about a second the first chart would wait.
+    The bot runs it in a thread at start."""
+    _pyplot()
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    pyplot.close(figure)
+    return pyplot
+
+
+def close(figure: Figure) -> None:
+    _pyplot().close(figure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +162,7 @@ def _layouts(found: Points) -> Iterator[_Layout]:
 
 
 def _draw(found: Points, layout: _Layout, *, title: str) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    pyplot = _pyplot()
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     count = len(found.values)

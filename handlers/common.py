@@ -1,19 +1,21 @@
-"""What every handler shares: the typed context, the knowledge service, the admin check, and
-running the knowledge layer off the event loop."""
+"""What every handler shares: the typed context (the knowledge service on it), the admin
+check, running the knowledge layer off the event loop, and the order of a chat's updates."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import re
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, FileSizeLimit
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
+from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor, CallbackContext, ExtBot
 
 from handlers import render
 from knowledge.service import Service
@@ -29,22 +31,39 @@ class Deps:
 
     service: Service | None = None
     admin_ids: frozenset[int] = field(default_factory=frozenset)
-    max_download: int = 20_000_000  # the Bot API's getFile limit
+    max_download: int = FileSizeLimit.FILESIZE_DOWNLOAD  # the Bot API's getFile limit
 
 
-Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Deps]
+class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Deps]):
+    """The context every handler gets (ContextTypes in bot/app.py): what the wiring set up,
+    typed, so a handler writes ``context.service`` rather than digging in bot_data."""
+
+    @property
+    def service(self) -> Service:
+        found = self.bot_data.service
+        if found is None:
+            raise RuntimeError("the knowledge service was not wired into bot_data")
+        return found
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return self.bot_data.admin_ids
+
+    @property
+    def max_download(self) -> int:
+        return self.bot_data.max_download
 
 
-def service(context: Context) -> Service:
-    found = context.bot_data.service
-    if found is None:
-        raise RuntimeError("the knowledge service was not wired into bot_data")
-    return found
+def matched(context: Context) -> re.Match[str] | None:
+    """What a button's anchored pattern matched (handlers/routes.py); None for a press with
+    no data at all, which PTB lets through every pattern."""
+    found = context.matches[0] if context.matches else None
+    return found if isinstance(found, re.Match) else None
 
 
 def is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
-    return user is not None and user.id in context.bot_data.admin_ids
+    return user is not None and user.id in context.admin_ids
 
 
 async def off_loop(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -96,8 +115,22 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
-        if "not modified" not in str(error).lower():
+        if not _unchanged(error):
             raise
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Remove the buttons of the message pressed on; already gone (a second press that came
+    before the first removed them) is fine."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if not _unchanged(error):
+            raise
+
+
+def _unchanged(error: BadRequest) -> bool:
+    return "not modified" in str(error).lower()
 
 
 def pressed_in(update: Update) -> int | None:
@@ -125,3 +158,48 @@ def ids(update: Update) -> tuple[int, int | None]:
     chat = update.effective_chat
     user_id = user.id if user else None
     return (chat.id if chat else user_id or 0), user_id
+
+
+class ChatOrder(BaseUpdateProcessor):
+    """Updates of one chat are handled one after another, in the order they came; different
+    chats side by side (up to ``max_concurrent_updates``). PTB's plain concurrency lets a
+    quick second question overtake a slow first one, and a follow-up ("còn hạn chế thì
+    sao?") read the chat's facets before the question before it stored them.
+
+    A chat whose update is running queues the next ones behind it and frees their slots: a
+    chat sending ten messages at once takes one slot, not all of them. Updates without a
+    chat (inline queries, presses on inline messages) run at once."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._queued: dict[int, deque[Awaitable[Any]]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        waiting = self._queued.get(chat.id)
+        if waiting is not None:  # this chat's earlier update is running: it takes this one next
+            log.debug("update %s queued behind chat %s's earlier ones", getattr(update, "update_id", "?"), chat.id)
+            waiting.append(coroutine)
+            return
+        waiting = self._queued[chat.id] = deque([coroutine])
+        try:
+            while waiting:
+                try:
+                    await waiting.popleft()
+                except Exception:  # one update's failure is its own: the chat's next ones still run
+                    log.exception("update of chat %s failed", chat.id)
+        finally:
+            del self._queued[chat.id]
+            for left in waiting:  # cancelled (shutdown): never started, closed quietly
+                close = getattr(left, "close", None)
+                if close is not None:
+                    close()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None

@@ -29,7 +29,7 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update):
         await _apologise(update, context)
     summary = f"{type(error).__name__}: {error}" if error else "unknown error"
-    for admin in sorted(context.bot_data.admin_ids):
+    for admin in sorted(context.admin_ids):
         try:
             await context.bot.send_message(admin, render.admin_trace(summary, trace))
         except TelegramError as failed:  # an admin who never opened the bot cannot be written to

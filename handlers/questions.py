@@ -4,11 +4,12 @@ feedback). callback_data carries only ids; the answer itself is in the database.
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -21,7 +22,9 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from handlers import charts, render
-from handlers.common import Context, acknowledge, edit, ids, off_loop, pressed_in, service, typing
+from handlers.common import Context, acknowledge, edit, ids, matched, off_loop, pressed_in, typing
+
+log = logging.getLogger(__name__)
 
 TOPICS = {"l": "limitation", "d": "direction", "c": "directive"}
 MAX_QUESTION = 1000  # characters; a longer message is cut before answering
@@ -66,8 +69,9 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def answer_question(update: Update, context: Context, text: str) -> None:
     chat_id, user_id = ids(update)
+    log.debug("question in chat %s (%d characters)", chat_id, len(text))
     await typing(update, context)
-    data = await off_loop(service(context).ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id)
+    data = await off_loop(context.service.ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id)
     await send_answer(update, context, data)
 
 
@@ -119,23 +123,28 @@ def _button(name: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(render.BUTTONS[name], callback_data=data)
 
 
-# What each button carries after the answer's id; anything else (an old or forged button)
-# gets the "no longer stored" alert rather than an error.
-_ANSWER_BUTTON = re.compile(r"^(?:([psc]):(\d{1,18}):(\d{1,3})|(f):(\d{1,18}):([ldc])|(v):(\d{1,18}):(-?1))$")
+# What each button under an answer carries: its action, the answer's id and an argument. One
+# handler per action (handlers/routes.py), each with its anchored pattern; anything else (an
+# old or forged button) reaches stale_button.
+PAGE = r"^p:(\d{1,18}):(\d{1,3})$"
+SOURCE = r"^s:(\d{1,18}):(\d{1,3})$"
+FOLLOW = r"^f:(\d{1,18}):([ldc])$"
+CHOICE = r"^c:(\d{1,18}):(\d{1,3})$"
+VOTE = r"^v:(\d{1,18}):(-?1)$"
 
 
-async def answer_button(update: Update, context: Context) -> None:
-    """Every button under an answer: p(age), s(ource), f(ollow-up), c(hoice), v(ote)."""
+async def _pressed(update: Update, context: Context) -> tuple[CallbackQuery, int, str] | None:
+    """The press, the answer's id and the argument its pattern matched; None (said to be
+    stale) for a press with no data."""
     query = update.callback_query
-    if query is None or not query.data:
-        return
-    matched = _ANSWER_BUTTON.match(query.data)
-    if matched is None:
+    found = matched(context)
+    if query is None:
+        return None
+    if found is None:
         await acknowledge(query, render.stale(), show_alert=True)
-        return
-    action, asked, arg = [part for part in matched.groups() if part is not None]
-    handler = {"p": _page, "s": _source, "f": _follow, "c": _choose, "v": _vote}[action]
-    await handler(update, context, int(asked), arg)
+        return None
+    asked, arg = found.groups()
+    return query, int(asked), arg
 
 
 async def stale_button(update: Update, context: Context) -> None:
@@ -144,10 +153,13 @@ async def stale_button(update: Update, context: Context) -> None:
         await acknowledge(update.callback_query, render.stale(), show_alert=True)
 
 
-async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = await off_loop(service(context).given, asked, chat_id=pressed_in(update))
+async def page_button(update: Update, context: Context) -> None:
+    """Another page of the answer (one source a page), edited in place."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    query, asked, arg = pressed
+    data = await off_loop(context.service.given, asked, chat_id=pressed_in(update))
     page = int(arg)
     if data is None or not 0 <= page < render.answer_pages(data):
         await acknowledge(query, render.stale(), show_alert=True)
@@ -156,10 +168,13 @@ async def _page(update: Update, context: Context, asked: int, arg: str) -> None:
     await edit(query, render.answer_html(data, page=page)[0], keyboard(data, page=page))
 
 
-async def _source(update: Update, context: Context, asked: int, arg: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = await off_loop(service(context).excerpt, asked, int(arg), chat_id=pressed_in(update))
+async def source_button(update: Update, context: Context) -> None:
+    """The report's own text around the passages quoted from one source."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    query, asked, arg = pressed
+    found = await off_loop(context.service.excerpt, asked, int(arg), chat_id=pressed_in(update))
     if found is None:
         await acknowledge(query, render.stale(), show_alert=True)
         return
@@ -170,12 +185,22 @@ async def _source(update: Update, context: Context, asked: int, arg: str) -> Non
             await context.bot.send_message(chat.id, text)
 
 
-async def _follow(update: Update, context: Context, asked: int, arg: str) -> None:
-    await _ask_again(update, context, service(context).follow, asked, TOPICS.get(arg, ""))
+async def follow_button(update: Update, context: Context) -> None:
+    """Hạn chế / Phương hướng / Chỉ đạo of the answer's unit and period."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    _, asked, arg = pressed
+    await _ask_again(update, context, context.service.follow, asked, TOPICS[arg])
 
 
-async def _choose(update: Update, context: Context, asked: int, arg: str) -> None:
-    await _ask_again(update, context, service(context).choose, asked, int(arg))
+async def choice_button(update: Update, context: Context) -> None:
+    """One of the same-named units: the question again, for that one."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    _, asked, arg = pressed
+    await _ask_again(update, context, context.service.choose, asked, int(arg))
 
 
 async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[str, Any] | None], asked: int, arg: Any) -> None:
@@ -185,7 +210,7 @@ async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[s
     assert query is not None
     chat_id = pressed_in(update)
     _, user_id = ids(update)
-    if await off_loop(service(context).given, asked, chat_id=chat_id) is None:
+    if await off_loop(context.service.given, asked, chat_id=chat_id) is None:
         await acknowledge(query, render.stale(), show_alert=True)
         return
     await typing(update, context)
@@ -197,11 +222,14 @@ async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[s
     await send_answer(update, context, data)
 
 
-async def _vote(update: Update, context: Context, asked: int, arg: str) -> None:
-    query = update.callback_query
-    assert query is not None
+async def vote_button(update: Update, context: Context) -> None:
+    """👍 / 👎 on an answer."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    query, asked, arg = pressed
     value = int(arg)
-    done = await off_loop(service(context).vote, asked, value, chat_id=pressed_in(update))
+    done = await off_loop(context.service.vote, asked, value, chat_id=pressed_in(update))
     if done:
         await acknowledge(query, render.thanks(value))
     else:
@@ -217,7 +245,7 @@ async def inline_query(update: Update, context: Context) -> None:
     if len(text) < 3:
         await query.answer([], cache_time=5)
         return
-    data = await off_loop(service(context).ask, text[:MAX_QUESTION], chat_id=query.from_user.id,
+    data = await off_loop(context.service.ask, text[:MAX_QUESTION], chat_id=query.from_user.id,
                           user_id=query.from_user.id, remember=False)
     results = [
         InlineQueryResultArticle(
@@ -230,6 +258,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for page in range(render.answer_pages(data))
     ]
+    log.debug("inline query of user %s: %d results", query.from_user.id, len(results))
     await query.answer(results, cache_time=30, is_personal=True)
 
 

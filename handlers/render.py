@@ -104,8 +104,8 @@ def report_card(report: Mapping[str, Any]) -> str:
     lines = [
         f"[{report['id']}] {report['title']}",
         f"Đơn vị: {place}",
-        f"Loại: {report['doc_type']}"
-        + (f" · {report['meeting_kind']}" if report.get("meeting_kind") else ""),
+        f"Loại: {kind_label(report['doc_type'])}"
+        + (f" · {kind_label(report['meeting_kind'])}" if report.get("meeting_kind") else ""),
         f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}"
         + (f" · Ngày đăng: {format_date(report['published_date'])}" if report.get("published_date") else ""),
     ]
@@ -157,6 +157,15 @@ def format_period(year: int, part: str) -> str:
 
 
 # -- answers ---------------------------------------------------------------------------------
+
+# The meeting kinds extraction names in Vietnamese already, but one: a meeting of no known kind.
+MEETING_KINDS = {"other": "cuộc họp khác"}
+
+
+def kind_label(value: str) -> str:
+    """A document type or meeting kind as admins read it."""
+    return MEETING_KINDS.get(value, value)
+
 
 KINDS = {
     "achievement": "kết quả",
@@ -599,7 +608,10 @@ def eval_failure(failure: Mapping[str, Any]) -> str:
 
 # -- Telegram (HTML parse mode: every report and user text escaped) ------------------------
 
-LIMIT = 4096  # Telegram's message length, in UTF-16 code units
+# Telegram's message and caption lengths, in UTF-16 code units: telegram.constants'
+# MessageLimit.MAX_TEXT_LENGTH and CAPTION_LENGTH, written out because the console commands
+# use this module and must not import telegram (tests/test_render_telegram.py checks them).
+LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -942,7 +954,7 @@ def preview(data: Mapping[str, Any]) -> list[str]:
 def _preview_report(report: Mapping[str, Any]) -> list[str]:
     unit = report.get("unit")
     period = _period_text(report.get("period"))
-    kind = report.get("meeting_kind") or report.get("doc_type")
+    kind = kind_label(report.get("meeting_kind") or report.get("doc_type") or "")
     lines = [
         f"\n<b>{escape(report['title'][:200])}</b>",
         "Đơn vị: " + (escape(_place(unit).capitalize()[:1] + _place(unit)[1:]) if unit else "⚠ không xác định được"),
@@ -981,6 +993,13 @@ def upload_gone() -> str:
     return "Tệp này đã được lưu hoặc đã hủy trước đó."
 
 
+def upload_settled(status: str) -> str:
+    """A second press on an upload's Lưu or Hủy (a short notice under the button)."""
+    if status == "saved":
+        return "Tệp này đã được lưu rồi: không lưu lại lần nữa."
+    return "Tệp này đã hủy: không có gì được lưu. Muốn lưu, hãy gửi lại tệp."
+
+
 def delete_settled() -> str:
     return "Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."
 
@@ -1010,10 +1029,21 @@ def stats(data: Mapping[str, Any]) -> list[str]:
             f"• {escape(a['at'].replace('T', ' '))} · người dùng {a['user_id']} {verbs.get(a['action'], a['action'])} "
             + (f"[mã số {a['report_id']}] " if a.get("report_id") else "")
             + escape(a.get("source") or "")
-            + (f" ({escape(a['detail'])})" if a.get("detail") and a["detail"] not in {"added"} else "")
+            + (f" ({escape(_audit_detail(a['detail']))})" if a.get("detail") and a["detail"] != "added" else "")
             for a in data["audit"]
         ]
     return split(lines)
+
+
+def _audit_detail(detail: str) -> str:
+    """An audit entry's detail as stored ("replaced", "failed: empty: <English cause>"), in
+    Vietnamese; the English cause stays, after it, for admins."""
+    if detail == "replaced":
+        return "thay thế bản cũ cùng tên tệp"
+    if detail.startswith("failed: "):
+        reason, _, cause = detail.removeprefix("failed: ").partition(": ")
+        return f"lỗi: {REASONS.get(reason, reason)}" + (f" — {cause}" if cause else "")
+    return detail
 
 
 # -- Telegram: failures ------------------------------------------------------------------------
@@ -1043,6 +1073,52 @@ def missing_admin_ids() -> str:
 
 def bad_settings(detail: str) -> str:
     return f"Lỗi cấu hình (tệp .env hoặc biến môi trường): {detail}"
+
+
+# What a setting must be, said when its value is refused.
+SETTING_NEEDS: dict[str, str] = {
+    "ADMIN_IDS": "cần mã số người dùng Telegram (số nguyên) của các quản trị viên, cách nhau bằng dấu phẩy, "
+    "ví dụ ADMIN_IDS=111111111,222222222",
+    "LOG_LEVEL": "cần một trong DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "WEBHOOK_PORT": "cần số cổng từ 1 đến 65535",
+    "HEALTH_PORT": "cần số cổng từ 1 đến 65535",
+    "INGEST_WORKERS": "cần số tiến trình từ 1 đến 64",
+    "MAX_DOCUMENT_MB": "cần số megabyte lớn hơn 0, ví dụ 20",
+    "EXTRACT_SECONDS": "cần số giây từ 0 trở lên (0: không giới hạn)",
+}
+_SETTING_KINDS: dict[str, str] = {
+    "int_parsing": "không phải số nguyên",
+    "int_from_float": "không phải số nguyên",
+    "float_parsing": "không phải một số",
+    "bool_parsing": "không phải true hoặc false",
+    "greater_than": "phải lớn hơn {gt}",
+    "greater_than_equal": "phải từ {ge} trở lên",
+    "less_than": "phải nhỏ hơn {lt}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "string_too_long": "quá dài",
+}
+
+
+def bad_setting(problem: Any) -> str:
+    """One refused setting (bot.settings.Problem), in Vietnamese; pydantic's English cause
+    follows in parentheses."""
+    said = _SETTING_KINDS.get(problem.kind, "không hợp lệ").format(**problem.limits)
+    needs = SETTING_NEEDS.get(problem.name)
+    value = problem.value if len(problem.value) <= 60 else problem.value[:59] + "…"
+    return bad_settings(f"{problem.name}: giá trị {value!r} {said}" + (f"; {needs}" if needs else "") + f" ({problem.detail}).")
+
+
+_REFUSED_SETTINGS: dict[str, str] = {
+    "no_token": "chưa đặt TELEGRAM_BOT_TOKEN (lấy token từ @BotFather)",
+    "in_memory": "DATABASE_URL là cơ sở dữ liệu SQLite trong bộ nhớ, mất hết khi bot dừng; bot cần một tệp SQLite "
+    "hoặc PostgreSQL (in-memory SQLite)",
+    "webhook_url": "WEBHOOK_URL phải là địa chỉ https:// công khai mà Telegram gửi cập nhật tới",
+    "webhook_secret": "WEBHOOK_SECRET phải gồm 1–256 ký tự A-Z, a-z, 0-9, _ hoặc -",
+}
+
+
+def refused_setting(reason: str) -> str:
+    return _REFUSED_SETTINGS[reason]
 
 
 def token_refused() -> str:

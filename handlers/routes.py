@@ -44,12 +44,23 @@ def register(application: Application) -> None:
     application.add_handler(
         MessageHandler(fresh & ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL, browse.not_text)
     )
-    application.add_handler(CallbackQueryHandler(questions.answer_button, pattern=r"^[psfcv]:"))
-    # Ids are bounded (a database integer); a button matching none of these is stale.
-    application.add_handler(CallbackQueryHandler(browse.example_button, pattern=r"^x:\d{1,2}$"))
-    application.add_handler(CallbackQueryHandler(browse.units_button, pattern=r"^u:\d{1,6}$"))
-    application.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^[LH]:\d{1,18}$"))
-    application.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^[RK]:\d{1,18}$"))
+    # One handler per button action, each pattern anchored (the handler reads its groups from
+    # context.matches); ids are bounded (a database integer). A button matching none of them
+    # is from an older version of the bot, or forged.
+    for pattern, button in (
+        (questions.PAGE, questions.page_button),
+        (questions.SOURCE, questions.source_button),
+        (questions.FOLLOW, questions.follow_button),
+        (questions.CHOICE, questions.choice_button),
+        (questions.VOTE, questions.vote_button),
+        (browse.EXAMPLE, browse.example_button),
+        (browse.UNITS, browse.units_button),
+        (admin.SAVE, admin.save_button),
+        (admin.CANCEL, admin.cancel_button),
+        (admin.DELETE, admin.delete_button),
+        (admin.KEEP, admin.keep_button),
+    ):
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern))
     application.add_handler(CallbackQueryHandler(questions.stale_button))
     application.add_handler(InlineQueryHandler(questions.inline_query))
     application.add_error_handler(on_error)

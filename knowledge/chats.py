@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, func, or_, select, update
 from sqlmodel import Session, col
 
 from knowledge.models import Asked, ChatState
@@ -95,12 +95,24 @@ def vote(engine: Engine, asked_id: int, value: int, *, chat_id: int) -> bool:
     return bool(done.rowcount)
 
 
+# Not found, yet answered: the unit's report was read and lists none of what was asked ("Xã
+# X có hạn chế gì?" → "Các báo cáo của xã X không nêu hạn chế"). An honest answer, not a gap
+# in the collection for /thongke to show.
+ANSWERED_REASONS = ("no_kind",)
+
+
+def _answered() -> ColumnElement[bool]:
+    reason = col(Asked.answer)["reason"].as_string()
+    return or_(col(Asked.found), reason.in_(ANSWERED_REASONS))
+
+
 def stats(engine: Engine, *, top: int = 5) -> dict[str, Any]:
-    """Questions asked, the share answered, the most frequent unanswered ones, feedback."""
+    """Questions asked, the share answered (found, or told the report lists none of what was
+    asked), the most frequent unanswered ones, feedback."""
     with engine.connect() as connection:
         asked = int(connection.execute(select(func.count()).select_from(Asked)).scalar() or 0)
         found = int(
-            connection.execute(select(func.count()).select_from(Asked).where(col(Asked.found))).scalar() or 0
+            connection.execute(select(func.count()).select_from(Asked).where(_answered())).scalar() or 0
         )
         votes: dict[Any, Any] = dict(
             connection.execute(
@@ -109,7 +121,7 @@ def stats(engine: Engine, *, top: int = 5) -> dict[str, Any]:
         )
         missed = connection.execute(
             select(Asked.folded, func.count(), func.max(Asked.question))  # type: ignore[call-overload]
-            .where(~col(Asked.found))
+            .where(~_answered())
             .group_by(Asked.folded)
             .order_by(func.count().desc(), Asked.folded)
             .limit(top)

@@ -47,7 +47,13 @@ class ReportBase(SQLModel):
     ingested_at: datetime
 
 
+# SQLite: AUTOINCREMENT, so a deleted row's id is never given again (migration 0009).
+NEVER_REUSED: Any = {"sqlite_autoincrement": True}
+
+
 class Report(ReportBase, table=True):
+    __table_args__ = NEVER_REUSED
+
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the page's address
@@ -164,6 +170,8 @@ class Upload(SQLModel, table=True):
     """A document an admin sent, held until they press Lưu (stored) or Hủy; only they, in
     the chat of its preview, can."""
 
+    __table_args__ = NEVER_REUSED
+
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _big()
     chat_id: int | None = _big(nullable=True)  # null only in rows older than migration 0006
@@ -176,6 +184,8 @@ class Upload(SQLModel, table=True):
 class Deletion(SQLModel, table=True):
     """A deletion asked with /xoa, awaiting its confirmation: the buttons carry this id, and
     only the admin who asked, in the chat they asked in, can confirm or drop it."""
+
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = _big()

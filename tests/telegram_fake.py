@@ -12,7 +12,9 @@ The rules enforced are Telegram's published limits: 4096 characters a message an
 caption (counted in UTF-16 units after the HTML is parsed), the HTML subset (an unknown or
 unclosed tag, or a bare "<" or "&", is a 400 "can't parse entities"), 1-64 bytes of
 callback_data, 200 characters of a callback alert, 50 inline results with unique ids, valid bot
-commands, and 20 MB for getFile. Every refusal is kept in `refused`, so a test can also assert
+commands, 20 MB (20,000,000 bytes) for getFile, and an edit that changes nothing (text or
+buttons: "message is not modified"). The limits are python-telegram-bot's `telegram.constants`.
+Every refusal is kept in `refused`, so a test can also assert
 that the bot never made a call Telegram would refuse.
 """
 
@@ -29,18 +31,26 @@ from typing import Any
 
 import tornado.web
 from telegram import Update
+from telegram.constants import (
+    CallbackQueryLimit,
+    FileSizeLimit,
+    InlineKeyboardButtonLimit,
+    InlineQueryLimit,
+    MessageLimit,
+)
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 999_000_111
 BOT_USERNAME = "mttq_test_bot"
 TOKEN = f"{BOT_ID}:AAH-secret-token-for-tests"
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
-MAX_ALERT = 200
-MAX_INLINE_RESULTS = 50
-MAX_DOWNLOAD = 20 * 1024 * 1024
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH
+MIN_CALLBACK_DATA = InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
+MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_ALERT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+MAX_INLINE_RESULTS = InlineQueryLimit.RESULTS
+MAX_DOWNLOAD = FileSizeLimit.FILESIZE_DOWNLOAD  # 20 MB: 20,000,000 bytes, not 20 MiB
 
 # Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
@@ -127,7 +137,7 @@ def _keyboard(markup: Any) -> None:
             if not str(button.get("text", "")).strip():
                 raise BadRequest("Bad Request: text buttons are unallowed in the inline keyboard")
             data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+            if data is not None and not MIN_CALLBACK_DATA <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
 
 
@@ -217,6 +227,8 @@ class BotAPI:
             }  # fmt: skip
         if method in {"sendMessage", "sendPhoto", "sendDocument", "editMessageText"}:
             return self._message(method, params)
+        if method == "editMessageReplyMarkup":
+            return self._buttons(params)
         if method == "getFile":
             return self._file(str(params["file_id"]))
         return True
@@ -239,6 +251,25 @@ class BotAPI:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"},
             "text": params.get("text", ""),
         }
+
+    def _buttons(self, params: dict[str, Any]) -> dict[str, Any]:
+        """New buttons (or none) under a message; the same ones again is refused, as Telegram
+        does. A message the test made up (a press on message 77) had buttons: the first edit
+        of it changes something."""
+        chat_id, message_id = int(params.get("chat_id", 1)), int(params.get("message_id") or 0)
+        markup = json.dumps(params.get("reply_markup"), sort_keys=True)
+        text, before = self._messages.get((chat_id, message_id), ("…", None))
+        if before == markup:
+            raise BadRequest(
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+                "the same as a current content and reply markup of the message"
+            )
+        self._messages[(chat_id, message_id)] = (text, markup)
+        return {
+            "message_id": message_id, "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"}, "text": text,
+        }  # fmt: skip
 
     def _file(self, file_id: str) -> dict[str, Any]:
         if file_id not in self.files:

@@ -3,11 +3,16 @@ talking to an offline Bot API (tests/telegram_fake.py) instead of Telegram."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import re
 import shutil
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given
@@ -77,6 +82,12 @@ async def bot(seeded_file: Path, tmp_path: Path, request: pytest.FixtureRequest)
 def last_buttons(bot: Bot) -> list[tuple[str, str]]:
     with_markup = [p for p in bot.api.sent() if p.get("reply_markup")]
     return bot.api.buttons(with_markup[-1]) if with_markup else []
+
+
+def on_last(bot: Bot, user: int = ADMIN) -> dict[str, int]:
+    """A press by ``user`` in their chat, on the bot's newest message (a preview, a /xoa
+    confirmation: the one whose buttons are pressed)."""
+    return {"chat_id": user, "user_id": user, "message_id": bot.api.last_message_id}
 
 
 def data_of(buttons: list[tuple[str, str]], prefix: str) -> str:
@@ -364,7 +375,7 @@ async def test_an_admin_loads_a_report_after_a_preview(bot: Bot) -> None:
     assert store.count_reports(bot.service.engine) == 6
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, save, chat_id=ADMIN, user_id=ADMIN))  # a second press
-    assert "đã được lưu hoặc đã hủy" in bot.says()
+    assert notices(bot) == ["Tệp này đã được lưu rồi: không lưu lại lần nữa."] and not bot.says()
     assert store.count_reports(bot.service.engine) == 6
     # Two units are now called Phường 2: the answer offers the choice, and a choice answers.
     bot.api.clear()
@@ -380,6 +391,108 @@ async def test_an_admin_loads_a_report_after_a_preview(bot: Bot) -> None:
     assert f"người dùng {ADMIN} nạp" in bot.says() and "phuong2_vung_tau_2024.txt" in bot.says()
 
 
+def notices(bot: Bot) -> list[str]:
+    """The short notices under buttons (answerCallbackQuery texts)."""
+    return [str(p["text"]) for p in bot.api.sent("answerCallbackQuery") if p.get("text")]
+
+
+async def test_a_second_press_on_save_or_cancel_is_a_short_notice(bot: Bot) -> None:
+    """Lưu twice, Hủy after Lưu, Lưu after Hủy, and two presses at once: a short Vietnamese
+    notice, nothing stored twice, and no trace to the admins (Telegram refuses an edit that
+    changes nothing: "message is not modified")."""
+
+    async def preview(path: Path, name: str | None = None) -> tuple[Update, Update]:
+        """Lưu and Hủy pressed on the preview's own message."""
+        await upload(bot, path, name=name)
+        on = {"chat_id": ADMIN, "user_id": ADMIN, "message_id": bot.api.last_message_id}
+        buttons = last_buttons(bot)
+        return (tg.button(bot.app.bot, data_of(buttons, "L:"), **on), tg.button(bot.app.bot, data_of(buttons, "H:"), **on))
+
+    save, cancel = await preview(REPORTS / "phuong2_vung_tau_2024.txt")
+    await bot.send(save)
+    assert "Đã lưu" in bot.says() and store.count_reports(bot.service.engine) == 6
+    bot.api.clear()
+    await bot.send(save)
+    await bot.send(cancel)
+    assert notices(bot) == ["Tệp này đã được lưu rồi: không lưu lại lần nữa."] * 2
+    assert not bot.api.sent() and store.count_reports(bot.service.engine) == 6
+
+    save, cancel = await preview(REPORTS / "phuong12_kien_tuong_2024.txt")
+    await bot.send(cancel)
+    bot.api.clear()
+    await bot.send(save)
+    assert notices(bot) == ["Tệp này đã hủy: không có gì được lưu. Muốn lưu, hãy gửi lại tệp."]
+    assert not bot.api.sent() and store.count_reports(bot.service.engine) == 6
+
+    # Two presses at once, as the running bot takes them (its update processor).
+    save, _ = await preview(REPORTS / "phuong12_kien_tuong_2024.txt", name="lan-hai.txt")
+    bot.api.clear()
+    processor = bot.app.update_processor
+    await asyncio.gather(*(processor.process_update(save, bot.app.process_update(save)) for _ in range(2)))
+    assert store.count_reports(bot.service.engine) == 7
+    assert "Đã lưu" in bot.says() and "Lỗi trong bot" not in bot.says()
+    assert notices(bot) == ["Tệp này đã được lưu rồi: không lưu lại lần nữa."]
+
+
+async def test_answers_in_a_chat_go_out_in_the_order_asked(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow question and a quick one right after it in one chat: answered in that order
+    (the quick one does not overtake), while another chat's question is answered meanwhile."""
+    slow, quick, other = QUESTION, "Bí thư Huyện ủy Đình Lập là ai?", "bi thu huyen uy dinh lap la ai"
+    ask = Service.ask
+
+    def slowly(self: Service, text: str, **options: Any) -> dict[str, Any]:
+        if text == slow:
+            time.sleep(1.0)  # an answer that takes long (a large database, a busy machine)
+        return ask(self, text, **options)
+
+    monkeypatch.setattr(Service, "ask", slowly)
+    await bot.app.start()  # the update fetcher and its processor, as `mttq run` runs them
+    try:
+        for text, chat in ((slow, MEMBER), (quick, MEMBER), (other, STRANGER)):
+            await bot.app.update_queue.put(tg.message(bot.app.bot, text, chat_id=chat, user_id=chat))
+        for _ in range(600):
+            if len([p for p in bot.api.sent() if p.get("reply_markup")]) == 3:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await bot.app.stop()
+    answers = [(int(p["chat_id"]), str(p["text"])) for p in bot.api.sent() if p.get("reply_markup")]
+    assert len(answers) == 3
+    ours = [text for chat, text in answers if chat == MEMBER]
+    assert "08/07/2024" in ours[0] and "Đình Lập" in ours[1]  # in the order asked
+    assert answers[0][0] == STRANGER  # the other chat did not wait for the slow answer
+
+
+ENGLISH = re.compile(r"\b(?:other|replaced|added|failed|empty|the|file|is|no|not|only)\b")
+
+
+def english_outside_parentheses(text: str) -> list[str]:
+    """English words an admin would read as the message itself: the technical cause may
+    follow in parentheses (or after "—" inside them), nothing else may be English."""
+    bare = text
+    while re.search(r"\([^()]*\)", bare):
+        bare = re.sub(r"\([^()]*\)", "", bare)
+    return ENGLISH.findall(re.sub(r"<[^>]+>", "", bare))
+
+
+async def test_admin_texts_are_vietnamese(bot: Bot) -> None:
+    """A preview, a Lưu and /thongke of a JSON Lines file holding a meeting of no known kind
+    and an empty record: "Loại: other" and "the file is empty" never stand alone."""
+    meeting = next(line for line in (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()
+                   if '"22581451"' in line)  # fmt: skip
+    data = (meeting + "\n" + json.dumps({"id": "trong", "text": "   "}) + "\n").encode()
+    await upload(bot, Path("tin.jsonl"), data=data)
+    preview = bot.says()
+    assert "Loại: cuộc họp khác" in preview and "dòng JSON không hợp lệ" in preview
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
+    await bot.send(tg.message(bot.app.bot, "/thongke", chat_id=ADMIN, user_id=ADMIN))
+    stats = bot.api.sent()[-1]["text"]
+    assert "(lỗi: dòng JSON không hợp lệ" in stats, stats
+    await bot.send(tg.message(bot.app.bot, "/xoa 6", chat_id=ADMIN, user_id=ADMIN))
+    for said in bot.api.texts():
+        assert not english_outside_parentheses(said), said
+
+
 async def test_a_word_document_is_previewed_and_stored(bot: Bot) -> None:
     import io
 
@@ -392,14 +505,14 @@ async def test_a_word_document_is_previewed_and_stored(bot: Bot) -> None:
     document.save(buffer)
     await upload(bot, Path("bao-cao.docx"), name="Báo cáo Phường 2.docx", data=buffer.getvalue())
     assert "Vũng Tàu" in bot.says() and "12/07/2024" in bot.says()
-    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
     assert "Báo cáo Phường 2.docx" in bot.says() and store.count_reports(bot.service.engine) == 6
 
 
 async def test_cancel_and_duplicates_store_nothing(bot: Bot) -> None:
     await upload(bot, REPORTS / "phuong12_kien_tuong_2024.txt")
     cancel = data_of(last_buttons(bot), "H:")
-    await bot.send(tg.button(bot.app.bot, cancel, chat_id=ADMIN, user_id=ADMIN))
+    await bot.send(tg.button(bot.app.bot, cancel, **on_last(bot)))
     assert "Đã hủy" in bot.says()
     assert store.count_reports(bot.service.engine) == 5
     bot.api.clear()
@@ -442,10 +555,10 @@ async def test_an_upload_with_any_name_gets_a_preview_or_a_reason_never_a_trace(
             assert "định dạng không hỗ trợ" in text and "không có gì được lưu" in text
             continue
         assert "Phường 12" in text and "\x00" not in text and "\u202e" not in text, name
-        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "H:"), chat_id=ADMIN, user_id=ADMIN))
+        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "H:"), **on_last(bot)))
     bot.api.clear()
     await upload(bot, path, name=long + ".txt")
-    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
     assert "Đã lưu" in bot.says()
     (source,) = [r["source"] for r in store.list_reports(bot.service.engine) if r["source"].startswith("Báo cáo")]
     assert source.endswith("ệ….txt") and len(source) <= 120
@@ -483,18 +596,18 @@ async def test_an_admin_deletes_after_confirming(bot: Bot) -> None:
     await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
     assert "Xóa báo cáo này?" in bot.says() and "002_0c8cf19a6beb1e4d.txt" in bot.says()
     assert store.count_reports(bot.service.engine) == 5
-    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "K:"), chat_id=ADMIN, user_id=ADMIN))
+    await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "K:"), **on_last(bot)))
     assert "Đã giữ lại báo cáo 3" in bot.says()
     assert store.count_reports(bot.service.engine) == 5
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=ADMIN, user_id=ADMIN))
-    delete = data_of(last_buttons(bot), "R:")
-    await bot.send(tg.button(bot.app.bot, delete, chat_id=ADMIN, user_id=ADMIN))
+    delete, confirmation = data_of(last_buttons(bot), "R:"), on_last(bot)
+    await bot.send(tg.button(bot.app.bot, delete, **confirmation))
     assert "Đã xóa báo cáo 3" in bot.says()
     assert store.count_reports(bot.service.engine) == 4
     bot.api.clear()
-    await bot.send(tg.button(bot.app.bot, delete, chat_id=ADMIN, user_id=ADMIN))  # a second press
-    assert "đã được xử lý trước đó" in bot.says()
+    await bot.send(tg.button(bot.app.bot, delete, **confirmation))  # a second press
+    assert notices(bot) == ["Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."] and not bot.says()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, QUESTION))
     assert "bài mẫu số 3" not in bot.says()
@@ -547,7 +660,7 @@ async def offer(bot: Bot, kind: str) -> Offered:
         return Offered(data_of(last_buttons(bot), {"delete": "R:", "keep": "K:"}[kind]), GROUP, ADMIN)
     if kind == "choice":  # two units are called Phường 2 once this report is stored
         await upload(bot, REPORTS / "phuong2_vung_tau_2024.txt")
-        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), chat_id=ADMIN, user_id=ADMIN))
+        await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
     question = "tuyên truyền" if kind == "page" else QUESTION
     await bot.send(tg.message(bot.app.bot, question))
     prefix = {"page": "p:", "source": "s:", "follow": "f:", "choice": "c:", "vote": "v:"}[kind]
@@ -635,7 +748,7 @@ async def test_instances_sharing_a_database_share_conversations(backend: str, se
         assert "bài mẫu số 3" in two.says()
         # A report loaded through one instance is answered by the other.
         await upload(one, REPORTS / "phuong12_kien_tuong_2024.txt")
-        await one.send(tg.button(one.app.bot, data_of(last_buttons(one), "L:"), chat_id=ADMIN, user_id=ADMIN))
+        await one.send(tg.button(one.app.bot, data_of(last_buttons(one), "L:"), **on_last(one)))
         two.api.clear()
         two.service.assistant.refresh(force=True)
         await two.send(tg.message(two.app.bot, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?"))

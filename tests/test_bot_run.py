@@ -66,7 +66,31 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys:
     finally:
         get_settings.cache_clear()
     assert stopped.value.code == 2
-    assert "Lỗi cấu hình" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    # One Vietnamese line naming the setting, the value and what it must be; pydantic's
+    # English cause only after it, in parentheses (never its "1 validation error for…" dump).
+    assert said.count("\n") == 1 and said.startswith("Lỗi cấu hình")
+    assert "ADMIN_IDS: giá trị 'anh Ba' không phải số nguyên; cần mã số người dùng Telegram" in said
+    assert "validation error" not in said and "errors.pydantic.dev" not in said
+
+
+def test_log_level_holds_though_a_library_configured_logging_first(tmp_path: Path) -> None:
+    """underthesea's pipeline calls logging.basicConfig when imported; LOG_LEVEL=DEBUG still
+    shows the bot's debug lines, and the token never (the bot's own settings hold it)."""
+    script = (
+        "import logging, underthesea.pipeline.classification\n"  # configures logging at import
+        "from bot import cli\n"
+        "from bot.app import quiet_logs\n"
+        "cli._logging()\n"
+        f"quiet_logs({tg.TOKEN!r})\n"
+        "logging.getLogger('handlers.questions').debug('question in chat %s', 501)\n"
+        f"logging.getLogger('httpcore').debug('POST /bot{tg.TOKEN}/getMe')\n"
+    )
+    env = {**os.environ, "LOG_LEVEL": "debug"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120, check=True)  # fmt: skip
+    assert "DEBUG handlers.questions: question in chat 501" in done.stderr
+    assert "POST /bot<TOKEN>/getMe" in done.stderr and tg.TOKEN not in done.stderr
 
 
 def test_the_token_never_reaches_the_log() -> None:
@@ -87,6 +111,42 @@ def test_the_token_never_reaches_the_log() -> None:
         root.removeHandler(handler)
     written = stream.getvalue()
     assert tg.TOKEN not in written and written.count("<TOKEN>") == 2
+
+
+_WARMED = """
+import asyncio, sys
+from bot.app import _WARMING, build, ready
+from bot.settings import Settings
+from knowledge.assistant import Assistant
+from knowledge.service import Service
+from tests import telegram_fake as tg
+
+async def main():
+    settings = Settings(_env_file=None, telegram_bot_token=tg.TOKEN, admin_ids=[42])
+    service = Service(Assistant.open(sys.argv[1], index_dir=sys.argv[2]))
+    app = build(settings, service, token=tg.TOKEN, request=tg.FakeBotAPI())
+    await app.initialize()
+    print("before", "underthesea" in sys.modules, "matplotlib.pyplot" in sys.modules)
+    await ready(app)
+    await asyncio.gather(*_WARMING)
+    print("after", "matplotlib.pyplot" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_the_bot_starts_without_underthesea_and_imports_matplotlib_once_running(
+    tmp_path: Path, seeded_file: Path
+) -> None:
+    """Start-up pays for neither (underthesea: a second for a table of tone marks); the first
+    chart does not wait for matplotlib either: it is imported in a thread once the bot runs."""
+    path = tmp_path / "mttq.db"
+    shutil.copy(seeded_file, path)
+    done = subprocess.run(
+        [sys.executable, "-c", _WARMED, f"sqlite:///{path}", str(tmp_path / "index")],
+        capture_output=True, text=True, timeout=120, check=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert done.stdout.split("\n")[:2] == ["before False False", "after True"], done.stderr
 
 
 def test_without_a_token_run_opens_the_console_chat(tmp_path: Path) -> None:
@@ -219,19 +279,25 @@ async def test_members_officials_and_admins_use_the_running_bot_over_http(tmp_pa
     assert "Bot Telegram đang chạy (long polling) với 5 báo cáo" in log
     methods = [m for m, _ in api.calls]
     assert methods.index("setMyCommands") < methods.index("sendMessage")
+    assert f"DEBUG handlers.questions: question in chat {MEMBER}" in log  # LOG_LEVEL=DEBUG holds
     assert tg.TOKEN not in log  # not even at DEBUG
+
+
+LISTEN = "127.0.0.2"  # Linux routes all of 127.0.0.0/8 to the loopback interface
 
 
 @pytest.mark.slow
 async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
     """`mttq run --webhook` in a real process: it tells the Bot API its URL and secret, answers
-    an update posted with the secret, refuses one without, and answers /healthz."""
+    an update posted with the secret, refuses one without, and answers /healthz, both only on
+    the address WEBHOOK_LISTEN names (127.0.0.2: another loopback address; 127.0.0.1 gets
+    nothing)."""
     api = tg.LoopbackBotAPI()
     hook_port, health_port = free_port(), free_port()
     process = await start_run(
         api, tmp_path, "--webhook",
         WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET="s3cret",
-        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(hook_port), HEALTH_PORT=str(health_port),
+        WEBHOOK_LISTEN=LISTEN, WEBHOOK_PORT=str(hook_port), HEALTH_PORT=str(health_port),
     )  # fmt: skip
     update = {"update_id": 9, "message": tg.message_body(QUESTION)}
     try:
@@ -241,14 +307,25 @@ async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
                 if process.returncode is not None:
                     break
                 try:
-                    health = await client.get(f"http://127.0.0.1:{health_port}/healthz")
+                    health = await client.get(f"http://{LISTEN}:{health_port}/healthz")
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
             assert health is not None and health.json() == {"status": "ok", "reports": 5}
             after = len(api.calls)
-            url = f"http://127.0.0.1:{hook_port}/telegram"
-            forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            url = f"http://{LISTEN}:{hook_port}/telegram"
+            # The webhook server starts after the bot's post_init, where /healthz starts.
+            forged = None
+            for _ in range(300):
+                try:
+                    forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+            assert forged is not None
+            for port in (health_port, hook_port):  # both listening, neither on 127.0.0.1
+                with pytest.raises(httpx.ConnectError):
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
             real = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
             assert (forged.status_code, real.status_code) == (403, 200)
         answer = await api.reply(MEMBER, after=after, timeout=20)

@@ -15,6 +15,13 @@ from tests import telegram_fake as tg
 _TAGS = re.compile(r"</?(b|i|blockquote|pre)>")
 
 
+def test_the_renderers_limits_are_telegrams() -> None:
+    from telegram.constants import MessageLimit
+
+    assert render.LIMIT == MessageLimit.MAX_TEXT_LENGTH and render.CAPTION_LIMIT == MessageLimit.CAPTION_LENGTH
+    assert tg.MAX_DOWNLOAD == 20_000_000  # 20 MB, as Telegram counts: not 20 MiB
+
+
 def plain(messages: list[str]) -> str:
     return "".join("".join(html.unescape(_TAGS.sub("", m)).split()) for m in messages)
 

@@ -43,6 +43,19 @@ def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) ->
     assert stats["unanswered"][0]["count"] == 2  # the same question, typed two ways
 
 
+def test_a_report_that_lists_none_of_what_was_asked_counts_as_answered(seeded: Engine, tmp_path: Path) -> None:
+    """/thongke: "Phường 2 … còn hạn chế thì sao?" is told that report lists none (an honest
+    answer), unlike a unit we hold nothing of."""
+    service = service_over(seeded, tmp_path)
+    service.ask(QUESTION, chat_id=5, user_id=5)
+    none_listed = service.ask("còn hạn chế thì sao?", chat_id=5, user_id=5)
+    assert not none_listed["found"] and none_listed["reason"] == "no_kind"
+    service.ask("xã Không Có Thật đạt được gì?", chat_id=5, user_id=5)
+    stats = chats.stats(seeded)
+    assert stats["questions"] == 3 and stats["answered"] == 2
+    assert [u["question"] for u in stats["unanswered"]] == ["xã Không Có Thật đạt được gì?"]
+
+
 def test_the_bot_pages_through_more_sources_than_the_console_prints(seeded: Engine, tmp_path: Path) -> None:
     console = Assistant.open(str(seeded.url), index_dir=str(tmp_path / "index"), engine=seeded)
     assert len(console.ask("tuyên truyền").groups) == 3

@@ -57,6 +57,18 @@ def test_delete_removes_children(engine: Engine) -> None:
     assert count(engine, Report) == count(engine, Item) == count(engine, Figure) == 0
 
 
+def test_a_deleted_reports_id_is_never_given_again(engine: Engine) -> None:
+    """The newest report deleted, the next one stored (an upload, a replacement) gets a new
+    id: a citation, an audit line or `mttq show 2` never comes to mean another report."""
+    first = store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1")
+    second = store.save(engine, record_of(LEAD + "\nTặng 12 phần quà."), source="b.txt", raw_hash="h2")
+    assert store.delete_report(engine, second.report_id)
+    third = store.save(engine, record_of(LEAD + "\nTặng 30 phần quà."), source="c.txt", raw_hash="h3")
+    assert third.report_id > second.report_id > first.report_id
+    replaced = store.save(engine, record_of(LEAD + "\nTặng 31 phần quà."), source="c.txt", raw_hash="h4")
+    assert replaced.status == "replaced" and replaced.report_id > third.report_id
+
+
 def test_failure_mid_report_leaves_nothing(engine: Engine) -> None:
     record = record_of(LEAD + "\nTặng 607 phần quà.")
     record.items[0].kind = None  # type: ignore[assignment]  # violates NOT NULL after the report row
