@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Engine
 
 from knowledge import rank, store
-from knowledge.catalog import ReportInfo
+from knowledge.catalog import ReportInfo, choice_labels
 from knowledge.citing import shown_name
 from knowledge.extract.dates import explicit_dates
 from knowledge.rank import GENERIC, said
@@ -198,8 +198,8 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
     answer.unit = answer.unit or first.source.unit or (best.report.unit.label if best.report.unit else None)
     answer.period = answer.period or first.period or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine) or _passage_lead(best, question)
-    if len({u.label for u in question.units}) > 1:
-        answer.choices = sorted({u.label for u in question.units})
+    if len(question.units) > 1:
+        answer.choices = choice_labels(question.units)
     return answer
 
 
@@ -226,8 +226,8 @@ def _listed(
     answer.groups = groups
     answer.period = answer.period or groups[0].period
     answer.lead = {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
-    if len({u.label for u in question.units}) > 1:
-        answer.choices = sorted({u.label for u in question.units})
+    if len(question.units) > 1:
+        answer.choices = choice_labels(question.units)
     return answer
 
 

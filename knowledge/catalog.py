@@ -68,6 +68,22 @@ class Unit:
         return any(p.key == place.key for p in self.parents)
 
 
+# How a same-named unit no report placed is told from the placed ones, in a choice a user can
+# send back: "Phường 2 (chưa rõ thuộc đâu)" narrows to it (understand/units.py reads it).
+UNPLACED = "chưa rõ thuộc đâu"
+
+
+def choice_labels(units: list[Unit] | set[Unit]) -> list[str]:
+    """The units' labels, each naming one of them when sent back: a unit no report placed,
+    beside same-named ones that are, is marked as such (its bare name would name them all)."""
+    named = defaultdict(int)
+    for unit in units:
+        named[unit.key] += 1
+    return sorted(
+        f"{u.label} ({UNPLACED})" if not u.parents and named[u.key] > 1 else u.label for u in units
+    )
+
+
 @dataclass(slots=True)
 class ReportInfo:
     id: int

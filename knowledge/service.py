@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from knowledge import chats, store, uploads
 from knowledge.answer import period_of
 from knowledge.assistant import Assistant
-from knowledge.catalog import ReportInfo, Unit
+from knowledge.catalog import ReportInfo, Unit, choice_labels
 from knowledge.citing import shown_name
 from knowledge.errors import StoreError
 from knowledge.understand import understand
@@ -140,7 +140,7 @@ class Service:
             return {
                 "found": False,
                 "unit": question.unknown_unit or text.strip(),
-                "choices": [u.label for u in units][:8],
+                "choices": choice_labels(units)[:8],
             }
         return {"found": True, "unit": units[0].label, **self._brief(_newest(catalog.reports_of({units[0]}), units[0]))}
 
