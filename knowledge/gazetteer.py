@@ -400,7 +400,6 @@ def _lineage() -> _Lineage:
 
 
 def _build_lineage() -> _Lineage:
-    import json
 
     by_code: dict[tuple[str, str], AdminUnit] = {}
     for units in _index().by_key.values():
