@@ -138,6 +138,28 @@ class Catalog:
         reports = (self.reports[i] for i in self.by_unit.get(unit, ()) if i in self.reports)
         return any(_trusted(r) for r in reports)
 
+    def lineage(self, unit: Unit) -> dict[Unit, str]:
+        """Stored units the 2025 reform links to this one: "after" for a unit it went into
+        (xã Liêm Hải → xã Ninh Giang), "before" for one that went into it."""
+        admin = gazetteer.pinned(
+            unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+        )
+        return {u: r for u, r in self.lineage_of(admin).items() if u != unit} if admin else {}
+
+    def lineage_of(self, admin: gazetteer.AdminUnit) -> dict[Unit, str]:
+        """Stored units the reform links to a gazetteer unit (stored or not)."""
+        out: dict[Unit, str] = {}
+        linked = [(s, "after") for s in gazetteer.successors(admin)]
+        linked += [(b, "before") for b in gazetteer.predecessors(admin)]
+        for other, relation in linked:
+            around = [Place(p.level, p.name) for p in other.parents]
+            for unit in self.units_named(other.place.name):
+                if unit.level != other.place.level:
+                    continue
+                if unit.code == other.code or (unit.code is None and parents_agree(unit.parents, around)):
+                    out.setdefault(unit, relation)
+        return out
+
     def places_named(self, name: str) -> set[Place]:
         """Parent places (huyện, thị xã, tỉnh…) reports named, by folded name."""
         return self.parents.get(fold(name), set())
@@ -195,3 +217,22 @@ def _info(r: Any) -> ReportInfo:
         int(id_), source, title, doc_type, unit, meeting, published, year, part, kind, term,
         author, code, bool(front), url, unit,
     )
+
+
+def reform_of(unit: Unit) -> dict[str, list[str]] | None:
+    """What the 2025 reform did to a stored unit: {"now": the units a legacy one is part
+    of} when it went into units of other names, {"took_in": the legacy units of other names
+    a 2025 one took in}; None when it is unchanged or unknown to the gazetteer."""
+    admin = gazetteer.pinned(
+        unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+    )
+    if admin is None:
+        return None
+    same = (admin.place.level, gazetteer.fold(admin.place.name))
+    after = gazetteer.successors(admin)
+    if after and all((a.place.level, gazetteer.fold(a.place.name)) != same for a in after):
+        return {"now": [gazetteer.label(a) for a in after]}
+    # A ward that kept its name in 2025 is read as its 2025 self, which may have taken others in.
+    now = next((a for a in after if (a.place.level, gazetteer.fold(a.place.name)) == same), admin)
+    before = [b for b in gazetteer.predecessors(now) if (b.place.level, gazetteer.fold(b.place.name)) != same]
+    return {"took_in": [f"{b.place.level} {b.place.name}" for b in before]} if before else None

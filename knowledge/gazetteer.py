@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from knowledge.memory import no_collection
 from knowledge.text import fold as text_fold
@@ -444,7 +445,7 @@ def _build_lineage() -> _Lineage:
     )
 
 
-def _conversion_table() -> dict[str, dict[str, object]]:
+def _conversion_table() -> dict[str, Any]:
     import json
 
     spec = importlib.util.find_spec("vietnamadminunits")
@@ -506,3 +507,21 @@ def _provinces_2025(unit: AdminUnit) -> list[AdminUnit | None]:
         if found:
             break  # one ward tells the province; a province was never split
     return list(found.values())
+
+
+def pinned(level: str, name: str, *, code: str | None = None, parents: Iterable[Place] = ()) -> AdminUnit | None:
+    """The gazetteer's unit for a stored one: by its code when it has one, else resolved
+    with the parents its reports named."""
+    if code:
+        found = [u for u in candidates(level, name) if u.code == code]
+        if found:
+            # A ward kept unchanged in 2025 has one code in both systems: the legacy record
+            # is the one with successors to follow.
+            return next((u for u in found if u.system == LEGACY), found[0])
+    return resolve(level, name, mentioned=list(parents))
+
+
+def label(unit: AdminUnit) -> str:
+    """'xã Ninh Giang, tỉnh Ninh Bình': the unit and its province (the district too for a
+    legacy ward), as a reader tells it apart."""
+    return ", ".join(f"{p.level} {p.name}" for p in (unit.place, *unit.parents))

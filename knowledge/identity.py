@@ -66,7 +66,7 @@ UNPLACED = "chưa rõ thuộc đâu"
 def choice_labels(units: list[Unit] | set[Unit]) -> list[str]:
     """The units' labels, each naming one of them when sent back: a unit no report placed,
     beside same-named ones that are, is marked as such (its bare name would name them all)."""
-    named = defaultdict(int)
+    named: dict[str, int] = defaultdict(int)
     for unit in units:
         named[unit.key] += 1
     return sorted(

@@ -525,7 +525,7 @@ class _FiledUnits:
             cast(col(Report.unit_parents), Text),
         ).where(col(Report.unit_key).in_(keys)).distinct()  # fmt: skip
         for key, level, name, code, parents in connection.execute(found):
-            self.known.setdefault(str(key), set()).add((_filed(level, name, parents), code))
+            self.known.setdefault(str(key), set()).add((_filed(str(level), str(name), parents), code))
 
     def code_of(self, record: Record) -> str | None:
         unit = record.unit

@@ -177,3 +177,71 @@ def test_a_page_is_filed_under_the_unit_it_is_about() -> None:
 def test_the_issuer_decides_over_the_province_it_names() -> None:
     text = (FRONT_DOCS / "e2-07.txt").read_text(encoding="utf-8")
     assert _unit_of(text + "\nThực hiện hướng dẫn của Ủy ban MTTQ tỉnh Quảng Ninh.") == ("xã", "Lương Minh")
+
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "seeds"
+NINH_GIANG = (
+    "MTTQ XÃ NINH GIANG TỔ CHỨC HỘI NGHỊ HIỆP THƯƠNG LẦN THỨ NHẤT\n\nSáng ngày 20/11/2025, Ủy ban "
+    "MTTQ xã Ninh Giang, tỉnh Ninh Bình tổ chức hội nghị hiệp thương lần thứ nhất, thỏa thuận cơ "
+    "cấu, thành phần, số lượng người ứng cử đại biểu Hội đồng nhân dân xã nhiệm kỳ 2026 - 2031.\n"
+)
+
+
+def _reform_db(engine: Engine, tmp_path: Path, *, old: bool) -> Service:
+    new = tmp_path / "ninh_giang.txt"
+    new.write_text(NINH_GIANG, encoding="utf-8")
+    paths = [new, *([SEEDS / "000_0cb552742f2e955b.txt"] if old else [])]
+    ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
+    return _service(engine, tmp_path)
+
+
+def test_the_lineage_of_units_the_2025_reform_merged() -> None:
+    liem_hai = gazetteer.resolve("xã", "Liêm Hải")
+    assert liem_hai is not None and liem_hai.system == gazetteer.LEGACY
+    after = gazetteer.successors(liem_hai)
+    assert [gazetteer.label(a) for a in after] == ["xã Ninh Giang, tỉnh Ninh Bình"]
+    assert "Liêm Hải" in {b.place.name for b in gazetteer.predecessors(after[0])}
+    dinh_lap = gazetteer.resolve("huyện", "Đình Lập")
+    assert dinh_lap is not None
+    assert {a.place.name for a in gazetteer.successors(dinh_lap)} >= {"Đình Lập", "Kiên Mộc", "Châu Sơn", "Thái Bình"}
+    assert gazetteer.successors(after[0]) == [] and gazetteer.predecessors(liem_hai) == []
+    assert gazetteer.unit_by_code("no such code") is None and gazetteer.unit_by_code("x" * 100) is None
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/data/seeds")
+def test_an_old_name_finds_both_and_says_which_is_which(engine: Engine, tmp_path: Path) -> None:
+    service = _reform_db(engine, tmp_path, old=True)
+    answer = service.ask("xã Liêm Hải tổ chức hội nghị gì?", chat_id=1, user_id=1)
+    assert answer["found"]
+    by_unit = {s["unit"]: s.get("reform") for s in answer["sources"]}
+    assert by_unit.get("Xã Liêm Hải") == {"now": ["xã Ninh Giang, tỉnh Ninh Bình"]}
+    assert "xã Liêm Hải" in (by_unit.get("Xã Ninh Giang, tỉnh Ninh Bình") or {}).get("took_in", [])
+    assert len(answer["choices"]) < 2  # the reform's units are no same-named choice
+    newer = service.ask("xã Ninh Giang tổ chức hội nghị gì?", chat_id=2, user_id=2)
+    assert {s["unit"] for s in newer["sources"]} >= {"Xã Liêm Hải", "Xã Ninh Giang, tỉnh Ninh Bình"}
+    plain = service.ask("Phường 2 đạt được gì?", chat_id=3, user_id=3)
+    assert all(s.get("reform") is None for s in plain["sources"])  # no reform asked, no note
+
+
+def test_an_old_name_held_only_under_its_successor(engine: Engine, tmp_path: Path) -> None:
+    service = _reform_db(engine, tmp_path, old=False)
+    brief = service.latest_report("xã Liêm Hải")
+    assert brief["found"] and brief["unit"] == "Xã Ninh Giang, tỉnh Ninh Bình"
+    assert "xã Liêm Hải" in brief["reform"]["took_in"]
+    answer = service.ask("xã Liêm Hải tổ chức hội nghị hiệp thương khi nào?", chat_id=1, user_id=1)
+    assert answer["found"] and answer["unit"] == "xã Liêm Hải"
+    # A real commune neither held nor linked to anything held is still not held.
+    assert not service.latest_report("xã Trực Đạo")["found"]
+
+
+def test_reform_notes_read_as_vietnamese_and_bad_data_says_nothing() -> None:
+    from handlers.render import citation, reform_note
+
+    assert reform_note({"now": ["xã Ninh Giang, tỉnh Ninh Bình"]}) == " (nay thuộc xã Ninh Giang, tỉnh Ninh Bình)"
+    assert reform_note({"took_in": ["xã Liêm Hải", "xã Trực Chính"]}) == " (từ 01/7/2025 gồm cả xã Liêm Hải, xã Trực Chính)"
+    assert reform_note({"now": [f"xã {i}" for i in range(9)]}).endswith(" …)")
+    for bad in (None, "now", {"now": None}, {}, [1, 2]):
+        assert reform_note(bad) == ""  # type: ignore[arg-type]
+    cited = citation({"unit": "Xã Liêm Hải", "reform": {"now": ["xã Ninh Giang, tỉnh Ninh Bình"]},
+                      "meeting_date": "2023-07-06", "date_kind": "meeting", "title": "Sơ kết", "name": "a.txt"})  # fmt: skip
+    assert cited.startswith("Xã Liêm Hải (nay thuộc xã Ninh Giang, tỉnh Ninh Bình) · ngày 06/07/2023")

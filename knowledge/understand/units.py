@@ -80,6 +80,14 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
         question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
+    if not units and unknown and not within:
+        units_before = _reformed(unknown, catalog)
+        if units_before:  # "xã Liêm Hải": held only under the unit it went into
+            question.reform_asked, unknown = unknown, None
+            question.related = units_before
+    elif len(units) <= 3:
+        question.related = {u: r for asked in question.units for u, r in catalog.lineage(asked).items() if u not in units}
+    question.units += sorted(question.related, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
     question.places += [p for p, _ in within]
     if not units and unknown:
@@ -87,6 +95,16 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
     used = [span for _, span in mentions] + [span for _, span in within]
     question.near |= _provinces_named(folded, used)
     return used
+
+
+def _reformed(unknown: str, catalog: Catalog) -> dict[Unit, str]:
+    """The stored units a real unit we hold nothing of went into, or took in, in 2025."""
+    level, _, name = unknown.partition(" ")
+    if level in ("thành", "thị"):
+        head, _, name = name.partition(" ")
+        level = f"{level} {head}"
+    admin = gazetteer.resolve(level, name)
+    return catalog.lineage_of(admin) if admin is not None else {}
 
 
 def _provinces_named(folded: str, used: list[tuple[int, int]]) -> set[str]:
