@@ -166,6 +166,16 @@ def test_a_page_is_filed_under_the_unit_it_is_about() -> None:
     assert _unit_of("Chiều 8-2, Ủy ban MTTQ Việt Nam TP.HCM tổ chức gặp gỡ kiều bào tại quận 1.") == (
         "thành phố", "Hồ Chí Minh",
     )  # fmt: skip
+    # A news page with no Front body: a city abroad, a common noun in title case, a
+    # university's "TP.HCM" are no units it is about.
+    assert _unit_of(
+        "Giao tranh ác liệt tại thành phố Marawi\n\nQuân đội tiếp tục giao tranh tại thành phố Marawi."
+    ) is None
+    assert _unit_of("Chăm Lo An Sinh Xã Hội\n\nNgười dân được hỗ trợ kịp thời trong dịp Tết.") is None
+    assert _unit_of(
+        "Hội thảo về đất vàng\n\nTS. Nguyễn Văn A, trường Đại học Kinh tế - Luật TP.HCM, cho rằng "
+        "Hà Nội cần thận trọng. Ông nói thêm về thành phố Hà Nội."
+    ) == ("thành phố", "Hà Nội")
     # A bare level: the province the page's units lie in.
     assert _unit_of(
         "Chiều 23/6, Ban Pháp chế HĐND tỉnh họp thẩm tra. Cán bộ phường Lê Lợi, TP Vinh giải quyết "

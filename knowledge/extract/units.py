@@ -97,6 +97,7 @@ class Mention:
     front: bool  # written as the Front body of that unit ("Ủy ban MTTQ xã ...")
     zone: str  # lead | body | page (footer, removed chrome)
     at: int = 0  # where in its sentence
+    shorthand: bool = False  # "TP.HCM", "TPHCM": the city's initials run together
 
 
 def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | None:
@@ -119,11 +120,11 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
     out = []
     for sentence in texts:
         check_time()
-        found = [(m.start(), m.end(), m.group(), m["level"], m["name"]) for m in _MENTION.finditer(sentence)]
+        found = [(m.start(), m.end(), m.group(), m["level"], m["name"], False) for m in _MENTION.finditer(sentence)]
         # "TP.HCM", "TPHCM": the city written as its initials, with no space to part them.
-        found += [(m.start(), m.end(), m.group(), "thành phố", "Hồ Chí Minh") for m in _HCM.finditer(sentence)
+        found += [(m.start(), m.end(), m.group(), "thành phố", "Hồ Chí Minh", True) for m in _HCM.finditer(sentence)
                   if not any(a <= m.start() < b for a, b, *_ in found)]  # fmt: skip
-        for start, _end, written, level_word, raw in sorted(found):
+        for start, _end, written, level_word, raw, shorthand in sorted(found):
             name = _clean_name(raw)
             if not name:
                 continue
@@ -136,7 +137,7 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
             if _is_person(level, name):
                 continue  # "Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn": the name is the chairman's
             front = bool(_FRONT.search(sentence[max(0, start - 40) : start]))
-            out.append(Mention(level, name, written, sentence, front, zone, start))
+            out.append(Mention(level, name, written, sentence, front, zone, start, shorthand))
     return out
 
 
@@ -217,8 +218,19 @@ def _organiser(lead: list[str], mentions: list[Mention]) -> Mention | None:
     for found in (titled, paged, fronts):
         if found:
             return _most_frequent(found, mentions)
-    lead_mentions = [m for m in mentions if m.zone == "lead"]
-    return _most_frequent(lead_mentions) if lead_mentions else None
+    # No Front body named: a unit the page merely mentions counts only if it is a real
+    # Vietnamese one ("thành phố Marawi", "Xã Hội Để" are not).
+    lead_mentions = [m for m in mentions if m.zone == "lead" and _real(m)]
+    return _most_frequent(lead_mentions, mentions) if lead_mentions else None
+
+
+def _real(mention: Mention) -> bool:
+    """A real Vietnamese unit written out: "TP.HCM" counts only as a Front body's or a
+    committee's city, never as a place merely named (a university's, a newspaper's,
+    a hospital's: "Đại học Kinh tế - Luật TP.HCM", "Pháp Luật TP.HCM")."""
+    if mention.shorthand:
+        return False
+    return mention.name.isdigit() or bool(gazetteer.candidates(mention.level, mention.name))
 
 
 def _most_named(level: str, mentions: list[Mention], sentence: str, lead: list[str]) -> Mention | None:
