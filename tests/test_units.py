@@ -255,3 +255,12 @@ def test_reform_notes_read_as_vietnamese_and_bad_data_says_nothing() -> None:
     cited = citation({"unit": "Xã Liêm Hải", "reform": {"now": ["xã Ninh Giang, tỉnh Ninh Bình"]},
                       "meeting_date": "2023-07-06", "date_kind": "meeting", "title": "Sơ kết", "name": "a.txt"})  # fmt: skip
     assert cited.startswith("Xã Liêm Hải (nay thuộc xã Ninh Giang, tỉnh Ninh Bình) · ngày 06/07/2023")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/data/seeds")
+def test_a_follow_up_keeps_the_unit_and_its_reform_links(engine: Engine, tmp_path: Path) -> None:
+    service = _reform_db(engine, tmp_path, old=True)
+    first = service.ask("xã Liêm Hải tổ chức hội nghị gì?", chat_id=8, user_id=8)
+    assert first["context"]["units"] == ["Xã Liêm Hải"]
+    follow = service.ask("còn phương hướng thì sao?", chat_id=8, user_id=8)
+    assert len(follow["choices"]) < 2  # no choice between a unit and its successor
