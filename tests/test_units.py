@@ -162,6 +162,11 @@ def test_a_page_is_filed_under_the_unit_it_is_about() -> None:
     assert _unit_of(
         "Sáng 11/6, Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam tỉnh Hà Tĩnh tổ chức lễ kỷ niệm."
     ) == ("tỉnh", "Hà Tĩnh")
+    # The national committee's chairman as a guest: the host is the page's unit.
+    assert _unit_of(
+        "Tết trồng cây\n\nSáng 6.2, UBND tỉnh Vĩnh Phúc tổ chức Lễ phát động Tết trồng cây. Tham dự có "
+        "Chủ tịch Ủy ban T.Ư Mặt trận Tổ quốc Việt Nam Nguyễn Thiện Nhân."
+    ) == ("tỉnh", "Vĩnh Phúc")
     # The city's initials, with no space: Hồ Chí Minh, never "Bến" or a district.
     assert _unit_of("Chiều 8-2, Ủy ban MTTQ Việt Nam TP.HCM tổ chức gặp gỡ kiều bào tại quận 1.") == (
         "thành phố", "Hồ Chí Minh",

@@ -55,6 +55,9 @@ _LOCAL_AFTER = re.compile(
     r"(?:\s+(?:việt nam|vn))?\s+(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã|xã|phường|thị trấn)\s+\w",
     re.IGNORECASE,
 )
+# "Tham dự lễ phát động có … Chủ tịch Ủy ban T.Ư MTTQ": the national committee as a guest.
+_GUEST = re.compile(r"^\W*(?:tham dự|dự|đến dự|cùng dự|về dự)\b", re.IGNORECASE)
+_TITLED = re.compile(r"(?:chủ tịch|phó chủ tịch|ủy viên|uỷ viên|tổng thư ký)\s+$", re.IGNORECASE)
 # Committees named by their level only: "Thị ủy" is the town's Party committee.
 _BARE = re.compile(
     r"(?i:(?P<committee>thị ủy|thị uỷ|huyện ủy|huyện uỷ|tỉnh ủy|tỉnh uỷ|thành ủy|thành uỷ|quận ủy|quận uỷ)"
@@ -103,7 +106,9 @@ class Mention:
 def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | None:
     for sentence in lead:
         central = _CENTRAL.search(sentence)
-        if central and not _LOCAL_AFTER.match(sentence, central.end()):
+        if central and _TITLED.search(sentence, 0, central.start()) and "t.ư" in central.group().lower():
+            continue  # "Chủ tịch Ủy ban T.Ư MTTQ Nguyễn Thiện Nhân": a guest's title, not the host
+        if central and not _LOCAL_AFTER.match(sentence, central.end()) and not _GUEST.search(sentence, 0, central.start()):
             return Unit("trung ương", "Việt Nam", central.group(), [], None, sentence)
     mentions = [
         *_mentions(lead, "lead"),
