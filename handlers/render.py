@@ -241,12 +241,32 @@ TITLE_SHOWN = 90  # characters of a title in a citation
 def citation(source: Mapping[str, Any]) -> str:
     """'Phường 2 · ngày 08/07/2024 · HỘI NGHỊ ỦY BAN MTTQ PHƯỜNG 2 … [bài mẫu số 3]', or with
     the page's address in place of the name: '… · đăng ngày 23/11/2025 · … · https://…'."""
-    parts = [source.get("unit") or "không rõ đơn vị", _dated(source.get("meeting_date"), source.get("date_kind"))]
+    unit = (source.get("unit") or "không rõ đơn vị") + reform_note(source.get("reform"))
+    parts = [unit, _dated(source.get("meeting_date"), source.get("date_kind"))]
     title = shorten(str(source.get("title") or ""), TITLE_SHOWN)
     if title:
         parts.append(title)
     url = source.get("url")
     return " · ".join([*parts, url]) if url else " · ".join(parts) + f" [{source_name(source)}]"
+
+
+_REFORM_SHOWN = 4  # units named in a note; a district went into more
+
+
+def reform_note(reform: Mapping[str, Any] | None) -> str:
+    """' (nay thuộc xã Ninh Giang, tỉnh Ninh Bình)' for a unit the 2025 reform merged,
+    ' (từ 01/7/2025 gồm cả xã Liêm Hải, xã Trực Chính)' for one that took others in."""
+    if not isinstance(reform, Mapping):
+        return ""
+    now = [str(u) for u in reform.get("now") or []]
+    if now:
+        more = " …" if len(now) > _REFORM_SHOWN else ""
+        return f" (nay thuộc {'; '.join(now[:_REFORM_SHOWN])}{more})"
+    took = [str(u) for u in reform.get("took_in") or []]
+    if took:
+        more = " …" if len(took) > _REFORM_SHOWN else ""
+        return f" (từ 01/7/2025 gồm cả {', '.join(took[:_REFORM_SHOWN])}{more})"
+    return ""
 
 
 def _dated(iso: str | None, kind: str | None) -> str:
@@ -816,7 +836,7 @@ def report_brief(data: Mapping[str, Any]) -> list[str]:
         return [f"Chưa có báo cáo nào của {escape(data.get('unit') or 'đơn vị này')}. Xem các đơn vị có báo cáo: /donvi"]
     period = _period_text(data.get("period"))
     lines = [
-        f"<b>{escape(data['unit'])}</b> — báo cáo mới nhất [mã số {data['report_id']}]",
+        f"<b>{escape(data['unit'])}</b>{escape(reform_note(data.get('reform')))} — báo cáo mới nhất [mã số {data['report_id']}]",
         escape(data["title"]),
         _date_line(data) + (f" · Kỳ: {escape(period)}" if period else ""),
     ]

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Engine
 
 from knowledge import rank, store
-from knowledge.catalog import ReportInfo
+from knowledge.catalog import ReportInfo, choice_labels
 from knowledge.citing import shown_name
 from knowledge.extract.dates import explicit_dates
 from knowledge.rank import GENERIC, said
@@ -48,6 +48,9 @@ class Source:
     date_kind: str | None = None  # "meeting" | "published" | None
     url: str | None = None
     name: str = ""
+    # The 2025 reform, when the question's unit went into or took in this one: {"now": the
+    # units a legacy one is part of} or {"took_in": the legacy units a 2025 one took in}.
+    reform: dict[str, list[str]] | None = None
 
     @classmethod
     def of(cls, report: ReportInfo) -> Source:
@@ -120,6 +123,8 @@ def period_asked(question: Question) -> dict[str, Any] | None:
 def unit_asked(question: Question) -> str | None:
     if question.scope:
         return question.scope
+    if question.reform_asked:
+        return question.reform_asked
     if question.units:
         return question.units[0].label
     return question.unknown_unit
@@ -198,8 +203,9 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
     answer.unit = answer.unit or first.source.unit or (best.report.unit.label if best.report.unit else None)
     answer.period = answer.period or first.period or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine) or _passage_lead(best, question)
-    if len({u.label for u in question.units}) > 1:
-        answer.choices = sorted({u.label for u in question.units})
+    asked = [u for u in question.units if u not in question.related]
+    if len(asked) > 1:
+        answer.choices = choice_labels(asked)
     return answer
 
 
@@ -226,8 +232,9 @@ def _listed(
     answer.groups = groups
     answer.period = answer.period or groups[0].period
     answer.lead = {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
-    if len({u.label for u in question.units}) > 1:
-        answer.choices = sorted({u.label for u in question.units})
+    asked = [u for u in question.units if u not in question.related]
+    if len(asked) > 1:
+        answer.choices = choice_labels(asked)
     return answer
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from knowledge import analyze, followup, store
 from knowledge.answer import MAX_REPORTS, Answer, about_the_document, compose, describe, not_found
-from knowledge.catalog import Catalog
+from knowledge.catalog import Catalog, reform_of
 from knowledge.index import PassageIndex, index_path
 from knowledge.retrieve import retrieve
 from knowledge.terms import bigrams, syllables
@@ -86,6 +86,8 @@ class Assistant:
             answer.context = context or {}
             return answer
         answer = self._dispatch(question)
+        if question.related:
+            _mark_reform(answer, self.catalog)
         answer.context = context_of(question, [s.report_id for s in answer.sources])
         return answer
 
@@ -240,3 +242,10 @@ def _speaks_of(answer: Answer, cues: list[str]) -> bool:
     phrase = " ".join(cues)
     texts = [p.text for g in answer.groups for p in g.passages] + [str((answer.lead or {}).get("text", ""))]
     return any(phrase in fold(text) for text in texts)
+
+
+def _mark_reform(answer: Answer, catalog: Catalog) -> None:
+    """Each source of a unit the 2025 reform changed says so (see reform_of)."""
+    for source in answer.sources:
+        info = catalog.reports.get(source.report_id)
+        source.reform = reform_of(info.unit) if info and info.unit else None

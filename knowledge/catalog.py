@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -22,45 +22,14 @@ from sqlalchemy import Engine, Text, cast, select
 from sqlmodel import col
 
 from knowledge import gazetteer, store
+from knowledge.identity import UNPLACED, Place, Unit, choice_labels, parents_agree, resolve_units
 from knowledge.memory import no_collection
 from knowledge.models import Report, ReportChange
 from knowledge.text import fold
 
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    level: str
-    name: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.level}|{fold(self.name)}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.level} {self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """A stored unit with the parents its reports named (same name, other parents: another unit)."""
-
-    level: str
-    name: str
-    parents: tuple[Place, ...] = ()
-
-    @property
-    def key(self) -> str:
-        return f"{self.level}|{fold(self.name)}"
-
-    @property
-    def label(self) -> str:
-        """'Phường 2, thị xã Kiến Tường' — how a reader tells same-named units apart."""
-        head = f"{self.level.capitalize()} {self.name}"
-        return ", ".join([head, *(p.label for p in self.parents)])
-
-    def within(self, place: Place) -> bool:
-        return any(p.key == place.key for p in self.parents)
+__all__ = [
+    "UNPLACED", "Catalog", "Place", "ReportInfo", "Unit", "choice_labels", "parents_agree", "resolve_units",
+]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -80,6 +49,7 @@ class ReportInfo:
     unit_code: str | None = None
     front: bool = True
     url: str | None = None
+    stored_unit: Unit | None = None  # as the report was filed (``unit`` is the entity it is one of)
 
     @property
     def when(self) -> date | None:
@@ -143,6 +113,12 @@ class Catalog:
             return True
 
     def _swap(self, reports: dict[int, ReportInfo]) -> None:
+        canonical = resolve_units({(r.stored_unit, r.unit_code) for r in reports.values() if r.stored_unit})
+        for report_id, info in reports.items():
+            if info.stored_unit is not None:
+                unit = canonical[(info.stored_unit, info.unit_code)]
+                if unit != info.unit:  # a new object: questions on other threads read the old
+                    reports[report_id] = replace(info, unit=unit)
         by_name: dict[str, set[Unit]] = defaultdict(set)
         by_unit: dict[Unit, set[int]] = defaultdict(set)
         parents: dict[str, set[Place]] = defaultdict(set)
@@ -161,6 +137,28 @@ class Catalog:
     def trusted(self, unit: Unit) -> bool:
         reports = (self.reports[i] for i in self.by_unit.get(unit, ()) if i in self.reports)
         return any(_trusted(r) for r in reports)
+
+    def lineage(self, unit: Unit) -> dict[Unit, str]:
+        """Stored units the 2025 reform links to this one: "after" for a unit it went into
+        (xã Liêm Hải → xã Ninh Giang), "before" for one that went into it."""
+        admin = gazetteer.pinned(
+            unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+        )
+        return {u: r for u, r in self.lineage_of(admin).items() if u != unit} if admin else {}
+
+    def lineage_of(self, admin: gazetteer.AdminUnit) -> dict[Unit, str]:
+        """Stored units the reform links to a gazetteer unit (stored or not)."""
+        out: dict[Unit, str] = {}
+        linked = [(s, "after") for s in gazetteer.successors(admin)]
+        linked += [(b, "before") for b in gazetteer.predecessors(admin)]
+        for other, relation in linked:
+            around = [Place(p.level, p.name) for p in other.parents]
+            for unit in self.units_named(other.place.name):
+                if unit.level != other.place.level:
+                    continue
+                if unit.code == other.code or (unit.code is None and parents_agree(unit.parents, around)):
+                    out.setdefault(unit, relation)
+        return out
 
     def places_named(self, name: str) -> set[Place]:
         """Parent places (huyện, thị xã, tỉnh…) reports named, by folded name."""
@@ -217,5 +215,24 @@ def _info(r: Any) -> ReportInfo:
     unit = _unit(level, name, parents) if level and name else None
     return ReportInfo(
         int(id_), source, title, doc_type, unit, meeting, published, year, part, kind, term,
-        author, code, bool(front), url,
+        author, code, bool(front), url, unit,
     )
+
+
+def reform_of(unit: Unit) -> dict[str, list[str]] | None:
+    """What the 2025 reform did to a stored unit: {"now": the units a legacy one is part
+    of} when it went into units of other names, {"took_in": the legacy units of other names
+    a 2025 one took in}; None when it is unchanged or unknown to the gazetteer."""
+    admin = gazetteer.pinned(
+        unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+    )
+    if admin is None:
+        return None
+    same = (admin.place.level, gazetteer.fold(admin.place.name))
+    after = gazetteer.successors(admin)
+    if after and all((a.place.level, gazetteer.fold(a.place.name)) != same for a in after):
+        return {"now": [gazetteer.label(a) for a in after]}
+    # A ward that kept its name in 2025 is read as its 2025 self, which may have taken others in.
+    now = next((a for a in after if (a.place.level, gazetteer.fold(a.place.name)) == same), admin)
+    before = [b for b in gazetteer.predecessors(now) if (b.place.level, gazetteer.fold(b.place.name)) != same]
+    return {"took_in": [f"{b.place.level} {b.place.name}" for b in before]} if before else None

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from knowledge.memory import no_collection
 from knowledge.text import fold as text_fold
@@ -377,3 +378,150 @@ def known(level: str, name: str) -> bool:
     """Whether some unit of this level has this name (cached: asked per question and per
     stored news unit)."""
     return bool(candidates(level, name))
+
+
+# --------------------------------------------------------------------------- the 2025 reform
+
+
+@dataclass(frozen=True, slots=True)
+class _Lineage:
+    by_code: dict[tuple[str, str], AdminUnit]  # (system, code) → unit (wards, districts, provinces)
+    after: dict[str, tuple[str, ...]]  # legacy ward code → the 2025 ward codes it went into
+    before: dict[str, tuple[str, ...]]  # 2025 ward code → the legacy ward codes it took in
+    wards_of: dict[str, tuple[str, ...]]  # legacy district code → its ward codes
+
+
+@cache
+def _lineage() -> _Lineage:
+    """Which legacy wards became which 2025 ones, from the package's own conversion table
+    (``converter_2025.json``: the data ``convert_address`` reads, without its parser or its
+    geocoding). A ward split between several new ones maps to all of them."""
+    with no_collection():
+        return _build_lineage()
+
+
+def _build_lineage() -> _Lineage:
+
+    by_code: dict[tuple[str, str], AdminUnit] = {}
+    for units in _index().by_key.values():
+        for unit in units:
+            by_code.setdefault((unit.system, unit.code), unit)
+    legacy_key: dict[str, str] = {}
+    wards_of: dict[str, list[str]] = {}
+    for row in _query(
+        "SELECT provinceKey, districtKey, wardKey, districtCode, wardCode FROM admin_units_legacy"
+    ):
+        if row["wardCode"] and row["wardKey"]:
+            legacy_key[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"] = str(row["wardCode"])
+            wards_of.setdefault(str(row["districtCode"]), []).append(str(row["wardCode"]))
+    new_key = {
+        (str(row["provinceKey"]), str(row["wardKey"])): str(row["wardCode"])
+        for row in _query("SELECT provinceKey, wardKey, wardCode FROM admin_units")
+        if row["wardCode"]
+    }
+    table = _conversion_table()
+    after: dict[str, set[str]] = {}
+    for province, wards in (table.get("DICT_PROVINCE_WARD_NO_DIVIDED") or {}).items():
+        for ward, olds in wards.items():
+            code = new_key.get((province, ward))
+            for old in olds:
+                if code and old in legacy_key:
+                    after.setdefault(legacy_key[old], set()).add(code)
+    for province, olds in (table.get("DICT_PROVINCE_WARD_DIVIDED") or {}).items():
+        for old, news in olds.items():
+            for new in news:
+                code = new_key.get((province, new.get("newWardKey")))
+                if code and old in legacy_key:
+                    after.setdefault(legacy_key[old], set()).add(code)
+    before: dict[str, set[str]] = {}
+    for old_code, codes in after.items():
+        for code in codes:
+            before.setdefault(code, set()).add(old_code)
+    return _Lineage(
+        by_code,
+        {k: tuple(sorted(v)) for k, v in after.items()},
+        {k: tuple(sorted(v)) for k, v in before.items()},
+        {k: tuple(v) for k, v in wards_of.items()},
+    )
+
+
+def _conversion_table() -> dict[str, Any]:
+    import json
+
+    spec = importlib.util.find_spec("vietnamadminunits")
+    for folder in list(spec.submodule_search_locations or ()) if spec else []:
+        path = Path(folder) / "data" / "converter_2025.json"
+        if path.is_file():
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def unit_by_code(code: str, *, system: str | None = None) -> AdminUnit | None:
+    """The unit of that code (a ward, district or province), in ``system`` or either
+    (legacy first: a 2025 code names the legacy unit that kept it only when the legacy
+    table has no such code)."""
+    if not isinstance(code, str) or len(code) > 10:
+        return None
+    by_code = _lineage().by_code
+    systems = (system,) if system else (LEGACY, Y2025)
+    return next((by_code[(s, code)] for s in systems if (s, code) in by_code), None)
+
+
+def successors(unit: AdminUnit) -> list[AdminUnit]:
+    """The 2025 units a legacy unit went into: a ward's one (or the several a split ward
+    went to), a district's every ward's; a province's successor province. A 2025 unit has
+    none."""
+    if unit.system != LEGACY:
+        return []
+    lineage = _lineage()
+    tier = _unit_tier(unit)
+    if tier == _PROVINCE:
+        return [u for u in _provinces_2025(unit) if u is not None]
+    wards = lineage.wards_of.get(unit.code, ()) if tier == _DISTRICT else (unit.code,)
+    codes = sorted({new for ward in wards for new in lineage.after.get(ward, ())})
+    return [lineage.by_code[(Y2025, c)] for c in codes if (Y2025, c) in lineage.by_code]
+
+
+def predecessors(unit: AdminUnit) -> list[AdminUnit]:
+    """The legacy wards a 2025 ward took in (itself included when it kept its name)."""
+    if unit.system != Y2025 or _unit_tier(unit) != _WARD:
+        return []
+    lineage = _lineage()
+    codes = lineage.before.get(unit.code, ())
+    return [lineage.by_code[(LEGACY, c)] for c in codes if (LEGACY, c) in lineage.by_code]
+
+
+def _provinces_2025(unit: AdminUnit) -> list[AdminUnit | None]:
+    """The 2025 province a legacy province became part of (its wards' provinces)."""
+    lineage = _lineage()
+    found: dict[str, AdminUnit] = {}
+    for (system, code), old in lineage.by_code.items():
+        if system != LEGACY or _unit_tier(old) != _WARD or old.parents[-1:] != (unit.place,):
+            continue
+        for new in lineage.after.get(code, ()):
+            ward = lineage.by_code.get((Y2025, new))
+            if ward is not None and ward.parents:
+                top = ward.parents[-1]
+                found.setdefault(fold(top.name), _index().by_key[(top.level, fold(top.name))][-1])
+        if found:
+            break  # one ward tells the province; a province was never split
+    return list(found.values())
+
+
+def pinned(level: str, name: str, *, code: str | None = None, parents: Iterable[Place] = ()) -> AdminUnit | None:
+    """The gazetteer's unit for a stored one: by its code when it has one, else resolved
+    with the parents its reports named."""
+    if code:
+        found = [u for u in candidates(level, name) if u.code == code]
+        if found:
+            # A ward kept unchanged in 2025 has one code in both systems: the legacy record
+            # is the one with successors to follow.
+            return next((u for u in found if u.system == LEGACY), found[0])
+    return resolve(level, name, mentioned=list(parents))
+
+
+def label(unit: AdminUnit) -> str:
+    """'xã Ninh Giang, tỉnh Ninh Bình': the unit and its province (the district too for a
+    legacy ward), as a reader tells it apart."""
+    return ", ".join(f"{p.level} {p.name}" for p in (unit.place, *unit.parents))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from knowledge import chats, store, uploads
 from knowledge.answer import period_of
 from knowledge.assistant import Assistant
-from knowledge.catalog import ReportInfo, Unit
+from knowledge.catalog import ReportInfo, Unit, choice_labels, reform_of
 from knowledge.citing import shown_name
 from knowledge.errors import StoreError
 from knowledge.understand import understand
@@ -135,14 +135,18 @@ class Service:
         catalog = self.assistant.catalog
         self.assistant.refresh()
         question = understand(text, catalog=catalog)
-        units = [u for u in question.units if catalog.reports_of({u})]
+        # The units named; only when none is held, those the 2025 reform links to it.
+        asked = [u for u in question.units if u not in question.related] or list(question.related)
+        units = [u for u in asked if catalog.reports_of({u})]
         if len(units) != 1:
             return {
                 "found": False,
                 "unit": question.unknown_unit or text.strip(),
-                "choices": [u.label for u in units][:8],
+                "choices": choice_labels(units)[:8],
             }
-        return {"found": True, "unit": units[0].label, **self._brief(_newest(catalog.reports_of({units[0]}), units[0]))}
+        brief = self._brief(_newest(catalog.reports_of({units[0]}), units[0]))
+        reform = reform_of(units[0]) if question.related else None
+        return {"found": True, "unit": units[0].label, "reform": reform, **brief}
 
     def _brief(self, report: ReportInfo) -> dict[str, Any]:
         with self.engine.connect() as connection:

@@ -7,6 +7,7 @@ its report; a failure rolls the whole report back, so nothing is ever half-store
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Engine,
+    Text,
+    cast,
     create_engine,
     delete,
     event,
@@ -39,6 +42,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, col
 
 from knowledge.errors import StoreError
+from knowledge.identity import Place, Unit, resolve_units
 from knowledge.models import (
     CHILD_TABLES,
     Campaign,
@@ -467,6 +471,7 @@ def _save_many(engine: Engine, entries: Sequence[Entry], digests: list[str]) -> 
     with engine.begin() as connection:
         stored = _Stored(connection, digests, [entry.source for entry in entries])
         rows = _Rows()
+        units = _FiledUnits(connection, [entry.record for entry in entries])
         for entry, digest in zip(entries, digests, strict=True):
             same = stored.by_hash.get(digest)
             if same is not None:
@@ -479,7 +484,10 @@ def _save_many(engine: Engine, entries: Sequence[Entry], digests: list[str]) -> 
                 _delete(connection, old, log_change=False)
                 rows.removed(old)
                 stored.forget(old, entry.source)
-            report_id = _insert(connection, entry.record, source=entry.source, digest=digest, raw_hash=entry.raw_hash)
+            code = units.code_of(entry.record)
+            report_id = _insert(
+                connection, entry.record, source=entry.source, digest=digest, raw_hash=entry.raw_hash, code=code
+            )
             rows.add(report_id, entry.record)
             stored.remember(report_id, entry.source, digest)
             saved.append(Saved("replaced" if old is not None else "added", report_id, entry.source))
@@ -502,7 +510,51 @@ def _table(model: Any) -> Any:
     return model.__table__
 
 
-def _insert(connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str) -> int:
+class _FiledUnits:
+    """The units stored under the names of the lot's units the gazetteer could not pin: a
+    report of "Xã Lương Minh" naming no parent is filed under the one stored Lương Minh its
+    parents fit, with that unit's code (knowledge.identity)."""
+
+    def __init__(self, connection: Connection, records: list[Record]) -> None:
+        keys = {_unit_key(r.unit.level, r.unit.name) for r in records if r.unit and not r.unit.code}
+        self.known: dict[str, set[tuple[Unit, str | None]]] = {}
+        if not keys:
+            return
+        found = select(
+            col(Report.unit_key), col(Report.unit_level), col(Report.unit_name), col(Report.unit_code),
+            cast(col(Report.unit_parents), Text),
+        ).where(col(Report.unit_key).in_(keys)).distinct()  # fmt: skip
+        for key, level, name, code, parents in connection.execute(found):
+            self.known.setdefault(str(key), set()).add((_filed(str(level), str(name), parents), code))
+
+    def code_of(self, record: Record) -> str | None:
+        unit = record.unit
+        if unit is None or unit.code:
+            return unit.code if unit else None
+        key = _unit_key(unit.level, unit.name)
+        mine = (Unit(unit.level, unit.name, tuple(Place(p.level, p.name) for p in unit.parents)), None)
+        known = self.known.get(key)
+        code = resolve_units({*known, mine})[mine].code if known else None
+        self.known.setdefault(key, set()).add((mine[0], code))
+        return code
+
+
+def _filed(level: str, name: str, parents: str | None) -> Unit:
+    try:
+        raw = json.loads(parents or "[]")
+    except ValueError:
+        raw = []
+    places = tuple(Place(str(p["level"]), str(p["name"])) for p in raw if isinstance(p, dict) and "level" in p and "name" in p)
+    return Unit(level, name, places)
+
+
+def _unit_key(level: str, name: str) -> str:
+    return f"{level}|{fold(name)}"
+
+
+def _insert(
+    connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str, code: str | None = None
+) -> int:
     unit = record.unit
     values: dict[str, Any] = {
         "source": source,
@@ -518,9 +570,9 @@ def _insert(connection: Connection, record: Record, *, source: str, digest: str,
         "front": mentions_front(record.text),
         "unit_level": unit.level if unit else None,
         "unit_name": unit.name if unit else None,
-        "unit_key": f"{unit.level}|{fold(unit.name)}" if unit else None,
+        "unit_key": _unit_key(unit.level, unit.name) if unit else None,
         "unit_written": unit.written if unit else None,
-        "unit_code": unit.code if unit else None,
+        "unit_code": (unit.code or code) if unit else None,
         "unit_parents": [{"level": p.level, "name": p.name} for p in unit.parents] if unit else [],
         "meeting_date": _date(record.meeting_date),
         "published_date": _date(record.published_date),

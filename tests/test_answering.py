@@ -89,6 +89,7 @@ def test_json_contract(assistant: Assistant) -> None:
         "date_kind": "meeting",
         "url": None,
         "name": "bài mẫu số 3",
+        "reform": None,
     }
     # The figure comes first, as Vietnamese readers write it, then the citation.
     text = str(answer["answer"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-from knowledge import store
+from knowledge import gazetteer, store
 from knowledge.ingest import documents, ingest, sample_paths
 from knowledge.models import Upload
 
@@ -78,3 +79,41 @@ def test_ids_freed_before_the_upgrade_are_not_given_again(tmp_path: Path) -> Non
         references = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'item'")).scalar()
     assert {"ix_report_source", "ix_report_content_hash", "ix_deletion_created_at"} <= indexes
     assert "REFERENCES report (id)" in str(references)
+
+
+def test_0008_files_a_units_stored_writings_under_one_unit(engine: Engine, tmp_path: Path) -> None:
+    """Reports stored before 0008 kept the unit as each page wrote it: those whose parents
+    fit exactly one unit of that name take its code and spelling; a same-named unit of
+    another place, and one whose parents fit two, keep theirs. Works on SQLite and PostgreSQL."""
+    from tests.test_units import POSTS
+
+    source = tmp_path / "posts.jsonl"
+    extra = [
+        "Ngày 06/8/2024, Ủy ban MTTQ Phường 2, thị xã Kiến Tường tổ chức hội nghị giao ban.",
+        "Ngày 07/8/2024, Ủy ban MTTQ Phường 2, thành phố Vũng Tàu tổ chức hội nghị giao ban.",
+        "Ngày 08/8/2024, Ủy ban MTTQ Phường 2 tổ chức hội nghị giao ban tháng 7.",
+    ]
+    with source.open("w", encoding="utf-8") as out:
+        for i, post in enumerate([*POSTS, *extra]):
+            out.write(json.dumps({"id": str(i), "text": post}, ensure_ascii=False) + "\n")
+    ingest(engine, documents([source]), workers=1)
+    _run(engine, "downgrade", "0007")
+    with engine.begin() as connection:  # as stored before: no code where a page named no parent
+        connection.execute(text("UPDATE report SET unit_code = NULL, unit_name = 'Lương minh' "
+                                "WHERE unit_key = 'xã|luong minh' AND source LIKE '%#0'"))  # fmt: skip
+        connection.execute(text("UPDATE report SET unit_code = NULL WHERE unit_key = 'xã|luong minh' "
+                                "AND unit_parents::text NOT LIKE '%Ninh%'" if engine.dialect.name == "postgresql"
+                                else "UPDATE report SET unit_code = NULL WHERE unit_key = 'xã|luong minh' "
+                                "AND CAST(unit_parents AS TEXT) NOT LIKE '%Ninh%'"))  # fmt: skip
+        changes = connection.execute(text("SELECT count(*) FROM reportchange")).scalar()
+    _run(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT source, unit_name, unit_code, unit_key FROM report")).all()
+        after = connection.execute(text("SELECT count(*) FROM reportchange")).scalar()
+    by_source = {r.source.rsplit("#", 1)[1]: r for r in rows}
+    quang_ninh = gazetteer.resolve("xã", "Lương Minh", mentioned=[gazetteer.Place("tỉnh", "Quảng Ninh")])
+    assert quang_ninh is not None
+    for i in range(len(POSTS)):
+        assert (by_source[str(i)].unit_name, by_source[str(i)].unit_code) == ("Lương Minh", quang_ninh.code), i
+    assert by_source[str(len(POSTS) + 2)].unit_code is None  # Phường 2 of no town: fits two
+    assert (after or 0) > (changes or 0)  # the indexes and catalogs read them again

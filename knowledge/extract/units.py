@@ -46,14 +46,23 @@ _FRONT = re.compile(
     re.IGNORECASE,
 )
 _CENTRAL = re.compile(
-    r"ủy ban trung ương (?:mttq|mặt trận tổ quốc)|ubtư|ubtw|ub tw|ub tư|trung ương mặt trận",
+    r"(?:ủy ban|uỷ ban) (?:trung ương|t\.ư\.?|tw) (?:mttq|mặt trận tổ quốc)|ubtư|ubtw|ub tw|ub tư"
+    r"|trung ương mặt trận",
     re.IGNORECASE,
 )
+# "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam tỉnh Hà Tĩnh" (sic): a province's committee.
+_LOCAL_AFTER = re.compile(
+    r"(?:\s+(?:việt nam|vn))?\s+(?:tỉnh|thành phố|tp\.?|huyện|quận|thị xã|xã|phường|thị trấn)\s+\w",
+    re.IGNORECASE,
+)
+# "Tham dự lễ phát động có … Chủ tịch Ủy ban T.Ư MTTQ": the national committee as a guest.
+_GUEST = re.compile(r"^\W*(?:tham dự|dự|đến dự|cùng dự|về dự)\b", re.IGNORECASE)
+_TITLED = re.compile(r"(?:chủ tịch|phó chủ tịch|ủy viên|uỷ viên|tổng thư ký)\s+$", re.IGNORECASE)
 # Committees named by their level only: "Thị ủy" is the town's Party committee.
 _BARE = re.compile(
     r"(?i:(?P<committee>thị ủy|thị uỷ|huyện ủy|huyện uỷ|tỉnh ủy|tỉnh uỷ|thành ủy|thành uỷ|quận ủy|quận uỷ)"
     r"|(?:mttq|mặt trận tổ quốc|mặt trận)(?:\s+việt nam|\s+vn)?\s+(?P<level>thị xã|thị trấn|xã|phường|huyện|quận|tỉnh|thành phố)"
-    r"(?!\s+[" + _UPPER + r"\d]))"
+    r"(?-i:(?!\s+[" + _UPPER + r"\d])))"
 )
 _COMMITTEE_LEVEL = {
     "thị": "thị xã",
@@ -63,7 +72,7 @@ _COMMITTEE_LEVEL = {
     "quận": "quận",
 }
 _EVENT = re.compile(
-    r"tổ chức|hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|họp", re.IGNORECASE
+    r"(?<!ban )tổ chức|hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|họp", re.IGNORECASE
 )
 _RANK = {
     "trung ương": 0,
@@ -90,12 +99,16 @@ class Mention:
     sentence: str
     front: bool  # written as the Front body of that unit ("Ủy ban MTTQ xã ...")
     zone: str  # lead | body | page (footer, removed chrome)
+    at: int = 0  # where in its sentence
+    shorthand: bool = False  # "TP.HCM", "TPHCM": the city's initials run together
 
 
 def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | None:
     for sentence in lead:
         central = _CENTRAL.search(sentence)
-        if central:
+        if central and _TITLED.search(sentence, 0, central.start()) and "t.ư" in central.group().lower():
+            continue  # "Chủ tịch Ủy ban T.Ư MTTQ Nguyễn Thiện Nhân": a guest's title, not the host
+        if central and not _LOCAL_AFTER.match(sentence, central.end()) and not _GUEST.search(sentence, 0, central.start()):
             return Unit("trung ương", "Việt Nam", central.group(), [], None, sentence)
     mentions = [
         *_mentions(lead, "lead"),
@@ -112,17 +125,34 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
     out = []
     for sentence in texts:
         check_time()
-        for match in _MENTION.finditer(sentence):
-            name = _clean_name(match["name"])
+        found = [(m.start(), m.end(), m.group(), m["level"], m["name"], False) for m in _MENTION.finditer(sentence)]
+        # "TP.HCM", "TPHCM": the city written as its initials, with no space to part them.
+        found += [(m.start(), m.end(), m.group(), "thành phố", "Hồ Chí Minh", True) for m in _HCM.finditer(sentence)
+                  if not any(a <= m.start() < b for a, b, *_ in found)]  # fmt: skip
+        for start, _end, written, level_word, raw, shorthand in sorted(found):
+            name = _clean_name(raw)
             if not name:
                 continue
-            level = _LEVEL_WORDS[match["level"].lower()]
+            level = _LEVEL_WORDS[level_word.lower()]
             name = _trim_to_gazetteer(level, name)
+            if _shouted(written) and not (name.isdigit() or gazetteer.candidates(level, name)):
+                # In capitals every word looks like a name ("AN SINH XÃ HỘI", "XÃ LIÊM HẢI TỔ
+                # CHỨC"): only a unit the gazetteer knows is one.
+                continue
             if _is_person(level, name):
                 continue  # "Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn": the name is the chairman's
-            front = bool(_FRONT.search(sentence[max(0, match.start() - 40) : match.start()]))
-            out.append(Mention(level, name, match.group(), sentence, front, zone))
+            front = bool(_FRONT.search(sentence[max(0, start - 40) : start]))
+            out.append(Mention(level, name, written, sentence, front, zone, start, shorthand))
     return out
+
+
+_HCM = re.compile(r"(?<![^\W_])(?:TP\.?\s?HCM|TP\.\s?Hồ Chí Minh)(?![^\W_])")
+
+
+def _shouted(written: str) -> bool:
+    """Whether the mention is written in capitals, level word and name alike."""
+    letters = [c for c in written if c.isalpha()]
+    return len(letters) > 3 and all(c.isupper() for c in letters)
 
 
 def _trim_to_gazetteer(level: str, name: str) -> str:
@@ -160,41 +190,103 @@ _ALIASES = {"hcm": "Hồ Chí Minh", "tphcm": "Hồ Chí Minh"}
 
 
 def _organiser(lead: list[str], mentions: list[Mention]) -> Mention | None:
-    """The Front body that held the meeting, else a level named bare plus the page's name."""
+    """The Front body that held the meeting, else a level named bare plus the page's name;
+    else the Front body the title names, the byline's or the footer's, the page's most
+    named one, the lead's most named unit."""
     for sentence in lead:
-        if not _EVENT.search(sentence):
+        events = [e.start() for e in _EVENT.finditer(sentence)]
+        if not events:
             continue
-        named = [m for m in mentions if m.sentence is sentence and m.front]
-        bare = _BARE.search(sentence)
-        if named and (not bare or sentence.find(named[0].written) < bare.start()):
-            return named[0]
-        if bare:
-            level = (
-                bare["level"].lower()
-                if bare["level"]
-                else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
-            )
-            return _most_named(level, mentions, sentence)
+        # Who did it: the body written last before the event ("Thực hiện kế hoạch của
+        # UBMTTQ tỉnh, Ủy ban MTTQ xã Liêm Hải tổ chức …"), else the first one named.
+        bodies: list[tuple[int, Mention | None, str | None]] = [
+            (m.at, m, None) for m in mentions if m.sentence is sentence and m.front
+        ]
+        for bare in _BARE.finditer(sentence):
+            level = bare["level"].lower() if bare["level"] else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
+            bodies.append((bare.start(), None, level))
+        if not bodies:
+            continue
+        bodies.sort(key=lambda b: b[0])
+        before = [b for b in bodies if b[0] < max(events)]
+        subject = next(
+            (b for b in reversed(before) if any(b[0] < e for e in events)), bodies[0]
+        ) if before else bodies[0]
+        _, mention, level = subject
+        if mention is not None:
+            return mention
+        assert level is not None
+        return _most_named(level, mentions, sentence, lead)
     fronts = [m for m in mentions if m.front]
-    if fronts:
-        return _most_frequent(fronts)
-    lead_mentions = [m for m in mentions if m.zone == "lead"]
-    return _most_frequent(lead_mentions) if lead_mentions else None
+    titled = [m for m in fronts if lead and m.sentence is lead[0] and m.zone == "lead"]
+    paged = [m for m in fronts if m.zone == "page"]
+    for found in (titled, paged, fronts):
+        if found:
+            return _most_frequent(found, mentions)
+    # No Front body named: a unit the page merely mentions counts only if it is a real
+    # Vietnamese one ("thành phố Marawi", "Xã Hội Để" are not).
+    lead_mentions = [m for m in mentions if m.zone == "lead" and _real(m)]
+    return _most_frequent(lead_mentions, mentions) if lead_mentions else None
 
 
-def _most_named(level: str, mentions: list[Mention], sentence: str) -> Mention | None:
+def _real(mention: Mention) -> bool:
+    """A real Vietnamese unit written out: "TP.HCM" counts only as a Front body's or a
+    committee's city, never as a place merely named (a university's, a newspaper's,
+    a hospital's: "Đại học Kinh tế - Luật TP.HCM", "Pháp Luật TP.HCM")."""
+    if mention.shorthand:
+        return False
+    return mention.name.isdigit() or bool(gazetteer.candidates(mention.level, mention.name))
+
+
+def _most_named(level: str, mentions: list[Mention], sentence: str, lead: list[str]) -> Mention | None:
+    """The unit of ``level`` the page names most; when it names none of that level, the one
+    its named units lie in ("HĐND tỉnh" beside "TP Vinh": Nghệ An) or the one province it
+    names bare ("UBMTTQ tỉnh … ở Hà Tĩnh")."""
     same = [m for m in mentions if m.level == level]
-    if not same:
-        return None
-    best = _most_frequent(same)
-    return Mention(best.level, best.name, best.written, sentence, True, "lead") if best else None
+    if same:
+        best = _most_frequent(same)
+        return Mention(best.level, best.name, best.written, sentence, True, "lead") if best else None
+    around: set[gazetteer.Place] = set()
+    for m in mentions:
+        if _rank(m.level, m.name) <= _rank(level, ""):
+            continue
+        found = gazetteer.resolve(m.level, m.name)
+        around |= {p for p in (found.parents if found else ()) if p.level == level}
+    if level in ("tỉnh", "thành phố") and not around:
+        around = _bare_provinces(lead, level)
+    if len(around) == 1:
+        place = next(iter(around))
+        return Mention(level, place.name, f"{level} {place.name}", sentence, True, "lead")
+    return None
 
 
-def _most_frequent(mentions: list[Mention]) -> Mention | None:
+_CAPITALISED_RUN = re.compile(rf"{_SYLLABLE}(?: {_SYLLABLE}){{1,3}}")
+
+
+def _bare_provinces(lead: list[str], level: str) -> set[gazetteer.Place]:
+    """Provinces (of that level) the lead names without a level word."""
+    found: set[gazetteer.Place] = set()
+    for sentence in lead:
+        for run in _CAPITALISED_RUN.finditer(sentence):
+            words = run.group().split()
+            for size in range(len(words), 1, -1):
+                place = gazetteer.province(" ".join(words[:size]))
+                if place is not None:
+                    if place.level == level:
+                        found.add(place)
+                    break
+    return found
+
+
+def _most_frequent(mentions: list[Mention], every: list[Mention] | None = None) -> Mention | None:
+    """The unit named most; a tie goes to the one the whole page (``every``) names most,
+    then to the lower level (a commune's Front beside the city whose newspaper reports it)."""
     counts = Counter((m.level, fold(m.name)) for m in mentions)
     if not counts:
         return None
-    (level, key), _ = counts.most_common(1)[0]
+    overall = Counter((m.level, fold(m.name)) for m in every or ())
+    first = {key: i for i, key in reversed(list(enumerate((m.level, fold(m.name)) for m in mentions)))}
+    level, key = max(counts, key=lambda k: (counts[k], overall[k], _rank(k[0], k[1]), -first[k]))
     return next(m for m in mentions if m.level == level and fold(m.name) == key)
 
 

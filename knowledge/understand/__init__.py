@@ -200,6 +200,9 @@ def merge(question: Question, previous: dict[str, object] | None, catalog: Catal
     if "unit" not in question.explicit:
         keys = set(before.unit_keys)
         merged.units = sorted((u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label)
+        # The units the 2025 reform links to them, as the first question had them.
+        merged.related = {r: how for u in merged.units for r, how in catalog.lineage(u).items() if r not in merged.units}
+        merged.units += sorted(merged.related, key=lambda u: u.label)
     if "period" not in question.explicit and period is not None:
         merged.period = period
     if "intent" not in question.explicit and before.intent in _KNOWN_INTENTS:
@@ -236,8 +239,8 @@ def context_of(question: Question, report_ids: list[int]) -> dict[str, object]:
     """What a follow-up needs from this turn (JSON-safe; the bot keeps it per chat)."""
     p = question.period
     return {
-        "unit_keys": [_unit_id(u) for u in question.units],
-        "units": [u.label for u in question.units],
+        "unit_keys": [_unit_id(u) for u in question.units if u not in question.related],
+        "units": [u.label for u in question.units if u not in question.related],
         "period": {"year": p.year, "part": p.part, "term": p.term} if p else None,
         "intent": question.intent,
         "tokens": question.tokens[:12],

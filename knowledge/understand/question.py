@@ -23,6 +23,10 @@ class Question:
     scope: str | None = None  # "Tỉnh Hải Dương" when the units are those inside a place named
     mentions: list[frozenset[Unit]] = field(default_factory=list)  # each unit name written
     unknown_unit: str | None = None  # named, but nothing of it is stored
+    # Units the 2025 reform links to those named (among ``units``, after them): "after" for a
+    # unit the named one went into, "before" for one that went into it.
+    related: dict[Unit, str] = field(default_factory=dict)
+    reform_asked: str | None = None  # "xã Liêm Hải": a unit named that only its successors speak for
     places: list[Place] = field(default_factory=list)
     period: Period | None = None
     measure: str | None = None

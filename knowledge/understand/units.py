@@ -10,7 +10,7 @@ import re
 from rapidfuzz import fuzz, process
 
 from knowledge import gazetteer
-from knowledge.catalog import Catalog, Place, Unit
+from knowledge.catalog import UNPLACED, Catalog, Place, Unit
 from knowledge.terms import bigrams
 from knowledge.text import fold
 from knowledge.understand.question import Question
@@ -70,6 +70,8 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
     used = [span for _, span in mentions]
     within = _parent_names(folded, catalog, used)
     units = _narrow(mentions, [p for p, _ in within])
+    if _UNPLACED in folded and any(not u.parents for u in units):  # a choice sent back
+        units = {u for u in units if not u.parents}
     elsewhere = _placed_elsewhere(question.text, folded, units, mentions)
     if elsewhere is not None:  # "Phường 2, thành phố Vị Thanh": not the Phường 2 we hold
         units, unknown = set(), elsewhere
@@ -78,6 +80,14 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
         question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
+    if not units and unknown and not within:
+        units_before = _reformed(unknown, catalog)
+        if units_before:  # "xã Liêm Hải": held only under the unit it went into
+            question.reform_asked, unknown = unknown, None
+            question.related = units_before
+    elif len(units) <= 3:
+        question.related = {u: r for asked in question.units for u, r in catalog.lineage(asked).items() if u not in units}
+    question.units += sorted(question.related, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
     question.places += [p for p, _ in within]
     if not units and unknown:
@@ -85,6 +95,16 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
     used = [span for _, span in mentions] + [span for _, span in within]
     question.near |= _provinces_named(folded, used)
     return used
+
+
+def _reformed(unknown: str, catalog: Catalog) -> dict[Unit, str]:
+    """The stored units a real unit we hold nothing of went into, or took in, in 2025."""
+    level, _, name = unknown.partition(" ")
+    if level in ("thành", "thị"):
+        head, _, name = name.partition(" ")
+        level = f"{level} {head}"
+    admin = gazetteer.resolve(level, name)
+    return catalog.lineage_of(admin) if admin is not None else {}
 
 
 def _provinces_named(folded: str, used: list[tuple[int, int]]) -> set[str]:
@@ -219,6 +239,7 @@ def central_named(folded: str) -> bool:
     return bool(_CENTRAL.search(folded))
 
 
+_UNPLACED = fold(UNPLACED)
 _NOT_PLACES = {"viet nam", "trung uong", "nha nuoc", "chinh phu", "quoc hoi"}  # written bare
 _CENTRAL = re.compile(r"\b(uy ban trung uong|ubtu|ub tw|ubtw|uy ban t\.u|trung uong (mttq|mat tran))\b")
 
@@ -232,9 +253,11 @@ def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Plac
     target = set(ranked[0][0])
     around = [[Place(o.level, o.name) for o in others] for others, _ in ranked[1:]]
     for group in [*around, places]:
-        # A unit whose parents no report named may well be inside: keep it.
-        inside = {u for u in target if not u.parents or any(u.within(p) for p in group)}
-        if inside and any(u.parents for u in inside):
+        # The units placed inside a place named: a unit no report placed may be there too,
+        # but the one placed there is what was asked ("Phường 2, thị xã Kiến Tường" is never
+        # answered with a choice of itself and an unplaced Phường 2).
+        inside = {u for u in target if any(u.within(p) for p in group)}
+        if inside:
             target = inside
     return target
 

@@ -1,7 +1,7 @@
 """ids never given twice: SQLite AUTOINCREMENT on report, upload and deletion
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 00:00:00
 
 SQLite gives a new row the largest id in the table plus one, so deleting the newest report
@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
