@@ -402,6 +402,7 @@ def _tail(phrase: str, words: int = 8) -> str:
 _SKIPPED = {
     "share": "là tỷ lệ (%)",
     "target": "là chỉ tiêu, không phải kết quả",
+    "planned": "là mục tiêu đề ra cho kỳ sau (ý kiến chỉ đạo, phương hướng)",
     "part": "là phần của một tổng đã tính",
     "same_report": "khác trong cùng báo cáo (mỗi báo cáo chỉ tính một số liệu)",
     "duplicate": "trùng một báo cáo đã tính (cùng đơn vị, cùng kỳ)",

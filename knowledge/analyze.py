@@ -145,10 +145,11 @@ def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
     reports = sorted((r for r in allowed if totals.within(r, question.period)), key=lambda r: r.sort_key)[-24:]
     if not reports:
         return not_found(question, Retrieved([], allowed, of_units), "no_period")
-    figures = [totals.known(f) for f in store.figures_of(engine, [r.id for r in reports])]
+    figures = totals.figures_of(engine, reports)
     funds, words = totals.topic(question)
     asked = totals.asked_measures(question)
     measure = asked[0] if len(asked) == 1 else totals.main_measure(figures, funds, words)
+    funds = funds or totals.main_fund(figures, measure)
     rows = []
     for report in reports:
         own = [f for f in figures if f["report_id"] == report.id]
@@ -191,8 +192,11 @@ def aggregate(
     reports = totals.candidates(question, engine=engine, index=index, catalog=catalog)
     collected = totals.collect(question, reports, engine=engine)
     single = len(collected.parts) == 1 and not collected.merged
-    if within_unit and collected.refused not in {"mixed", "rates"} and (collected.refused or single or not collected.parts):
-        return None  # one report's figure: a plain search answers it, with its passage
+    if within_unit and collected.refused not in {"mixed", "rates"}:
+        if collected.refused or not collected.parts or (single and not totals.asked_measures(question)):
+            return None  # a plain search answers it from the unit's report, with its passage
+        if single:  # the unit's one figure of the measure asked ("120 suất quà", never its price)
+            return _one_figure(question, collected.parts[0])
     shown = collected.parts or collected.others
     if not shown and not collected.skipped:
         return not_found(question, Retrieved([], None, []), "no_match")
@@ -214,10 +218,36 @@ def aggregate(
     # A total's parts are what it adds; with no total they are only what is known.
     lead["parts" if not refused else "known"] = described
     lead["parts" if refused else "known"] = []
-    groups = [Group(Source.of(p.report), period_of(p.report), [Passage(str(p.figure["sentence"]), "figure")]) for p in shown]
+    groups = [Group(Source.of(p.report), period_of(p.report), [Passage(_around(p.figure), "figure")]) for p in shown]
     answer = _answer(question, lead, groups)
     answer.intent = "aggregate"
     return answer
+
+
+def _one_figure(question: Question, part: totals.Part) -> Answer:
+    figure = part.figure
+    lead = {"kind": "figure", "value": part.value, "unit": figure["unit"], "qualifier": figure["qualifier"],
+            "raw": figure["raw"], "role": figure["role"], "text": figure["text"], "passage": figure["sentence"]}  # fmt: skip
+    group = Group(Source.of(part.report), period_of(part.report), [Passage(_around(figure), "figure")])
+    answer = _answer(question, lead, [group])
+    answer.intent = "figure"
+    return answer
+
+
+_AROUND = 300  # characters of a long sentence shown around the figure it holds
+
+
+def _around(figure: dict[str, Any]) -> str:
+    """The figure's sentence, or the part of a long one around the figure."""
+    sentence, raw = str(figure["sentence"]), str(figure["raw"])
+    at = sentence.find(raw)
+    if len(sentence) <= _AROUND or at < 0:
+        return sentence
+    start = max(0, min(at - _AROUND // 2, len(sentence) - _AROUND))
+    start = sentence.rfind(" ", 0, start) + 1 if start else 0
+    end = sentence.find(" ", start + _AROUND)
+    end = len(sentence) if end < 0 else end
+    return ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
 
 
 def _part(part: totals.Part) -> dict[str, Any]:
@@ -316,7 +346,7 @@ def _figure_side(
             "text": first.figure["text"], "passage": first.figure["sentence"] if len(collected.parts) == 1 else None,
             "parts": len(collected.parts),
         }  # fmt: skip
-        group = Group(Source.of(first.report), period_of(first.report), [Passage(str(first.figure["sentence"]), "figure")])
+        group = Group(Source.of(first.report), period_of(first.report), [Passage(_around(first.figure), "figure")])
         return group, {"found": True, "lead": lead, "passage": first.figure["sentence"], "measure": collected.measure}
     return None, {"found": False, "lead": None, "passage": None, "measure": measure, "missing": True}
 

@@ -26,6 +26,8 @@ from knowledge.text import fold
 from knowledge.understand import Period, Question
 
 TOPIC_SHARE = 0.5  # of the question's topic words a figure's sentence must say
+# A passage this close brings its report in; its figures must still be about the topic.
+CANDIDATE_COVERAGE = 0.3
 LIMIT = 40  # parts at most in one total
 
 # -- the measure asked -----------------------------------------------------------------------
@@ -137,35 +139,41 @@ def scoped_reports(question: Question, catalog: Catalog, *, units: list[Unit] | 
 
 _GENERIC = frozenset(
     ["tong", "so", "cong", "cac", "don", "vi", "bao", "cao", "nhieu", "luong", "da", "duoc", "cua", "trong", "nam",
-     "thang", "mttq", "mat", "tran", "uy", "ban", "to", "quoc", "ket", "qua", "gi", "nao", "nhu", "the", "va"]
+     "thang", "mttq", "mat", "tran", "uy", "ban", "to", "quoc", "ket", "qua", "gi", "nao", "nhu", "the", "va", "theo",
+     "tung", "ky", "dien", "bien", "hang", "quy", "sanh", "voi"]
 )  # fmt: skip
 _MEASURE_TOKENS = frozenset(t for w, _ in _WORDS for t in w.split()) | {"tien", "dong", "gia", "tri"}
 _FUNDS = ("vi nguoi ngheo", "nha dai doan ket", "nha tinh nghia", "nha nhan ai", "khuyen hoc", "den on dap nghia",
           "bao hiem y te", "ao am", "cuu tro", "phong chong thien tai", "vac xin", "an sinh xa hoi")  # fmt: skip
 
 
+# Verbs of raising a fund ("vận động", "ủng hộ", "quyên góp"): with a fund named, any of them.
+_RAISING = frozenset(["ung", "ho", "van", "quyen", "gop", "tiep", "nhan", "dong"])
+# Words of giving, any of which says it ("trao", "tặng", "trao tặng").
+_GIVING = frozenset(["trao", "tang", "tao", "chuyen"])
+
+
 def topic(question: Question) -> tuple[list[str], list[str]]:
     """(the funds the question names, its other topic words): what a figure must be about."""
     folded = question.folded
     funds = [f for f in _FUNDS if f in folded]
-    fund_tokens = {t for f in funds for t in f.split()}
+    fund_tokens = {t for f in funds for t in f.split()} | (_RAISING if funds else set())
     words = [t for t in question.tokens if t not in _GENERIC and t not in _MEASURE_TOKENS and t not in fund_tokens and not t.isdigit()]
     return funds, list(dict.fromkeys(words))
 
 
 def about(figure: dict[str, Any], funds: list[str], words: list[str]) -> bool:
-    """Whether a figure counts what the question asks: the fund named (its own subject, or
-    its sentence when it names no other fund) and most of the other topic words."""
-    sentence = fold(str(figure.get("sentence") or ""))
+    """Whether a figure counts what the question asks: for the fund named, a figure of that
+    fund (its subject: a sentence naming the fund may count gifts beside it), and most of
+    the other topic words in its sentence."""
     subject = fold(str(figure.get("subject") or ""))
-    for fund in funds:
-        mine = fund in subject
-        other_fund = any(f in subject for f in _FUNDS if f != fund)
-        if not mine and (other_fund or fund not in sentence):
-            return False
+    if any(fund not in subject for fund in funds):
+        return False
     if not words:
         return True
-    said = set(syllables(sentence))
+    said = set(syllables(fold(str(figure.get("sentence") or ""))))
+    if said & _GIVING:
+        said |= _GIVING
     return sum(w in said for w in words) / len(words) >= TOPIC_SHARE
 
 
@@ -220,7 +228,7 @@ def candidates(question: Question, *, engine: Any, index: PassageIndex, catalog:
     retrieved = retrieve(question, index=index, catalog=catalog, limit=300)
     seen: dict[int, ReportInfo] = {}
     for scored in retrieved.passages:
-        if scored.coverage >= 0.5 and scored.hit.kind != "title" and within(scored.report, question.period):
+        if scored.coverage >= CANDIDATE_COVERAGE and scored.hit.kind != "title" and within(scored.report, question.period):
             seen.setdefault(scored.report.id, scored.report)
     return list(seen.values())[:200]
 
@@ -229,7 +237,7 @@ def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measu
     """The parts of a total of what ``question`` asks over ``reports``."""
     measures = [measure] if measure else asked_measures(question)
     funds, words = topic(question)
-    figures = [known(f) for f in store.figures_of(engine, [r.id for r in reports])]
+    figures = figures_of(engine, reports)
     by_id = {r.id: r for r in reports}
     relevant = [f for f in figures if not _attendance(f) and about(f, funds, words)]
     if len(measures) > 1:
@@ -258,6 +266,8 @@ def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measu
             result.skip("share", figure)
         elif figure["role"] in {"target", "max"}:
             result.skip("target", figure)
+        elif figure.get("planned"):
+            result.skip("planned", figure)
         else:
             usable.append(figure)
     per_report: dict[int, list[dict[str, Any]]] = {}
@@ -286,6 +296,23 @@ def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measu
     # Unit by unit, each unit's periods in order.
     result.parts = sorted(result.parts, key=lambda p: (p.report.unit.label if p.report.unit else "", p.report.sort_key))[:LIMIT]
     return result
+
+
+def figures_of(engine: Any, reports: list[ReportInfo]) -> list[dict[str, Any]]:
+    """The reports' figures, each told what it is, and ``planned`` when its sentence is a
+    directive or a direction ("vận động Quỹ … năm 2025 đạt trên 30 triệu đồng"): a goal set
+    for later, never a result."""
+    ids = [r.id for r in reports]
+    figures = [known(f) for f in store.figures_of(engine, ids)]
+    ahead: dict[int, list[str]] = {}
+    for kind in ("directive", "direction"):
+        for item in store.items_of(engine, ids, kind=kind):
+            ahead.setdefault(int(item["report_id"]), []).append(str(item["text"]))
+    for figure in figures:
+        sentence = str(figure.get("sentence") or "")
+        texts = ahead.get(int(figure["report_id"]), [])
+        figure["planned"] = any(str(figure["raw"]) in t and (sentence[:80] in t or t[:80] in sentence) for t in texts)
+    return figures
 
 
 def _best_parts(figures: list[dict[str, Any]], by_id: dict[int, ReportInfo], measures: list[str], into: Collected) -> list[Part]:
@@ -322,7 +349,10 @@ def _comparable(parts: list[Part], result: Collected) -> list[Part]:
         reason = None
         for other in kept:
             theirs = span(other.report)
-            overlap = mine is None or theirs is None or (mine[0] == theirs[0] and mine[1] & theirs[1])
+            # Undated pages: the same only when they say the same figure.
+            overlap = (part.value == other.value) if mine is None or theirs is None else (
+                mine[0] == theirs[0] and bool(mine[1] & theirs[1])
+            )
             if same_unit(part.report.unit, other.report.unit) and overlap:
                 reason = "duplicate" if mine == theirs else "nested"
             elif part.report.unit is None and other.report.unit is None and part.value == other.value and overlap:
@@ -355,16 +385,33 @@ def _comparable(parts: list[Part], result: Collected) -> list[Part]:
 
 def _overlaps(a: ReportInfo, b: ReportInfo) -> bool:
     sa, sb = span(a), span(b)
-    return sa is None or sb is None or (sa[0] == sb[0] and bool(sa[1] & sb[1]))
+    return sa is not None and sb is not None and sa[0] == sb[0] and bool(sa[1] & sb[1])
 
 
 def main_figure(figures: list[dict[str, Any]], measure: str, funds: list[str], words: list[str]) -> dict[str, Any] | None:
     """A report's figure of this measure about the topic: its total, else the largest."""
-    own = [f for f in figures if f["measure"] == measure and f["kind"] in {"amount", "count"}
+    own = [f for f in figures if f["measure"] == measure and f["kind"] in {"amount", "count"} and not f.get("planned")
            and f["role"] not in {"part", "target", "max"} and not _attendance(f) and about(f, funds, words)]  # fmt: skip
     if not own:
         return None
     return max(own, key=lambda f: (f["role"] == "total", f["role"] == "achieved", float(f["value"])))
+
+
+def main_fund(figures: list[dict[str, Any]], measure: str | None) -> list[str]:
+    """The fund most reports of a series give a figure of this measure for (a series is
+    followed by one thing, not by whichever figure is largest in each report)."""
+    reports: dict[str, set[int]] = {}
+    for figure in figures:
+        if figure["measure"] != measure or figure.get("planned"):
+            continue
+        subject = fold(str(figure.get("subject") or ""))
+        for fund in _FUNDS:
+            if fund in subject:
+                reports.setdefault(fund, set()).add(int(figure["report_id"]))
+    if not reports:
+        return []
+    fund, having = max(reports.items(), key=lambda p: len(p[1]))
+    return [fund] if len(having) >= 2 else []
 
 
 def main_measure(figures: list[dict[str, Any]], funds: list[str], words: list[str]) -> str | None:
