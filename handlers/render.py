@@ -415,6 +415,7 @@ _REFUSED = {
     "parts": "Không cộng tổng: chỉ có các phần của một tổng mà báo cáo không nêu tổng.",
     "rates": "Không cộng tổng: các số liệu tìm được đều là đơn giá hoặc định mức (mỗi suất, mỗi hộ…), không phải số đã vận động hay trao.",
     "shares": "Không cộng tổng: tỷ lệ (%) không cộng được với nhau.",
+    "none": "Không cộng tổng: các số liệu tìm được là chỉ tiêu, mức tối thiểu hoặc mục tiêu đề ra, không phải kết quả đã làm.",
 }
 
 

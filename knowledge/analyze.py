@@ -192,7 +192,7 @@ def aggregate(
     reports = totals.candidates(question, engine=engine, index=index, catalog=catalog)
     collected = totals.collect(question, reports, engine=engine)
     single = len(collected.parts) == 1 and not collected.merged
-    if within_unit and collected.refused not in {"mixed", "rates"}:
+    if within_unit and collected.refused not in {"mixed", "rates", "none"}:
         if collected.refused or not collected.parts or (single and not totals.asked_measures(question)):
             return None  # a plain search answers it from the unit's report, with its passage
         if single:  # the unit's one figure of the measure asked ("120 suất quà", never its price)

@@ -196,7 +196,7 @@ class Collected:
     parts: list[Part] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)  # reason → figures left out
     examples: dict[str, str] = field(default_factory=dict)  # reason → one of them, as written
-    refused: str | None = None  # mixed | single | parts | rates | shares
+    refused: str | None = None  # mixed | single | parts | rates | shares | none
     measures: list[str] = field(default_factory=list)  # the measures found (mixed)
     others: list[Part] = field(default_factory=list)  # what is known when no total is given
 
@@ -235,9 +235,15 @@ def candidates(question: Question, *, engine: Any, index: PassageIndex, catalog:
 
 def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measure: str | None = None) -> Collected:
     """The parts of a total of what ``question`` asks over ``reports``."""
+    return collect_from(question, reports, figures_of(engine, reports), measure=measure)
+
+
+def collect_from(
+    question: Question, reports: list[ReportInfo], figures: list[dict[str, Any]], *, measure: str | None = None
+) -> Collected:
+    """``collect`` over figures already read (each told what it is, see ``figures_of``)."""
     measures = [measure] if measure else asked_measures(question)
     funds, words = topic(question)
-    figures = figures_of(engine, reports)
     by_id = {r.id: r for r in reports}
     relevant = [f for f in figures if not _attendance(f) and about(f, funds, words)]
     if len(measures) > 1:
@@ -292,6 +298,8 @@ def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measu
             result.others = [Part(by_id[f["report_id"]], f) for f in usable][:LIMIT]
         elif any(r.startswith("rate:") for r in result.skipped):
             result.refused = "rates"
+        elif result.skipped:
+            result.refused = "none"  # only goals, bounds or shares: nothing done to add up
         return result
     # Unit by unit, each unit's periods in order.
     result.parts = sorted(result.parts, key=lambda p: (p.report.unit.label if p.report.unit else "", p.report.sort_key))[:LIMIT]
@@ -411,7 +419,8 @@ def main_fund(figures: list[dict[str, Any]], measure: str | None) -> list[str]:
     if not reports:
         return []
     fund, having = max(reports.items(), key=lambda p: len(p[1]))
-    return [fund] if len(having) >= 2 else []
+    series = {int(f["report_id"]) for f in figures if f["measure"] == measure}
+    return [fund] if 2 * len(having) >= len(series) else []
 
 
 def main_measure(figures: list[dict[str, Any]], funds: list[str], words: list[str]) -> str | None:

@@ -240,6 +240,8 @@ _FUNDS: tuple[tuple[str, str], ...] = (
 _FUND = re.compile("|".join(re.escape(w) for w, _ in _FUNDS), re.IGNORECASE)
 _FUND_NAME = {w: name for w, name in _FUNDS}
 _SUBJECT_WORDS = 8
+_BOUNDS = frozenset({"ít nhất", "tối thiểu", "tối đa"})
+_BOUND_BEFORE = re.compile(r"\b(?:ít nhất|tối thiểu|tối đa|không quá|không dưới)(?:\s+là)?\s*$", re.IGNORECASE)
 
 
 def measure_of(unit: str) -> str:
@@ -260,7 +262,9 @@ def describe(figure: Figure, *, before: str, after: str) -> Figure:
         figure.kind, figure.per = "rate", per
     else:
         figure.kind = "amount" if figure.unit in MONEY else "count"
-    if figure.role is None and figure.kind in {"amount", "count"} and _TOTAL_BEFORE.search(before):
+    if figure.role is None and (figure.qualifier in _BOUNDS or _BOUND_BEFORE.search(before)):
+        figure.role = "target"  # "ít nhất 12 cuộc": a bound set, not a result
+    elif figure.role is None and figure.kind in {"amount", "count"} and _TOTAL_BEFORE.search(before):
         figure.role = "total"
     house = _HOUSE.match(after) if figure.measure == "nhà" else None
     figure.subject = _FUND_NAME[f"nhà {house[1].lower()}"] if house else subject(before, after, figure.text)
