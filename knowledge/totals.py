@@ -286,7 +286,7 @@ def collect_from(
         if not whole:
             only_parts += 1
             continue
-        best = max(whole, key=lambda f: (f["role"] == "total", f["role"] == "achieved", float(f["value"])))
+        best = max(whole, key=lambda f: _preference(f, words))
         for other in own:
             if other is not best:
                 result.skip("part" if other["role"] == "part" else "same_report", other)
@@ -402,7 +402,14 @@ def main_figure(figures: list[dict[str, Any]], measure: str, funds: list[str], w
            and f["role"] not in {"part", "target", "max"} and not _attendance(f) and about(f, funds, words)]  # fmt: skip
     if not own:
         return None
-    return max(own, key=lambda f: (f["role"] == "total", f["role"] == "achieved", float(f["value"])))
+    return max(own, key=lambda f: _preference(f, words))
+
+
+def _preference(figure: dict[str, Any], words: list[str]) -> tuple[int, bool, bool, float]:
+    """Which of a report's figures answers: the one whose sentence says the most of the
+    question's words ("chùa Ngái tặng …"), then its total, its result, the largest."""
+    said = set(syllables(fold(str(figure.get("sentence") or "")))) if words else set()
+    return (sum(w in said for w in words), figure["role"] == "total", figure["role"] == "achieved", float(figure["value"]))
 
 
 def main_fund(figures: list[dict[str, Any]], measure: str | None) -> list[str]:
@@ -428,7 +435,8 @@ def main_measure(figures: list[dict[str, Any]], funds: list[str], words: list[st
     common count (never who attended)."""
     found = Counter(
         f["measure"] for f in figures
-        if f["kind"] in {"amount", "count"} and not _attendance(f) and about(f, funds, words)
+        if f["kind"] in {"amount", "count"} and f["role"] not in {"target", "max"} and not f.get("planned")
+        and not _attendance(f) and about(f, funds, words)
     )  # fmt: skip
     if not found:
         return None
