@@ -40,6 +40,7 @@ class Gold:
     total: float | None = None
     rows: int | None = None
     refuse: bool = False
+    series: tuple[str, ...] = ()  # the folders of tests/fixtures/analytic asked over; () all
 
 
 def read_gold(folder: Path = GOLD) -> list[Gold]:
@@ -61,10 +62,14 @@ def read_gold(folder: Path = GOLD) -> list[Gold]:
                 total=row.get("total"),
                 rows=row.get("rows"),
                 refuse=bool(row.get("refuse", False)),
+                series=tuple([row["series"]] if isinstance(row.get("series"), str) else row.get("series") or ()),
             )
             if gold.corpus not in {"series", "real"} or gold.kind not in KINDS:
                 raise ValueError(f"{path.name}:{number}: corpus or kind unknown: {row}")
             re.compile(gold.must_match)
+            missing = [f for f in gold.series if not (SERIES / f).is_dir()]
+            if missing:
+                raise ValueError(f"{path.name}:{number}: no series folder {missing}")
             found.append(gold)
     ids = [g.id for g in found]
     repeated = {i for i in ids if ids.count(i) > 1}
@@ -112,20 +117,22 @@ def run(golds: Iterable[Gold], ask: Callable[[str], dict[str, Any]]) -> list[tup
     return results
 
 
-def series_documents() -> list[Any]:
+def series_documents(folders: tuple[str, ...] = ()) -> list[Any]:
     from knowledge.read import iter_path
 
-    return [d for folder in sorted(p for p in SERIES.iterdir() if p.is_dir()) for d in iter_path(folder)]
+    chosen = sorted(p for p in SERIES.iterdir() if p.is_dir() and (not folders or p.name in folders))
+    return [d for folder in chosen for d in iter_path(folder)]
 
 
-def build_series(url: str) -> None:
-    """The invented series in the database at ``url`` (empty), indexed."""
+def build_series(url: str, folders: tuple[str, ...] = ()) -> None:
+    """The invented series (those ``folders`` of it; all when none) in the database at
+    ``url`` (empty), indexed."""
     from knowledge import store
     from knowledge.index import PassageIndex, index_path
     from knowledge.ingest import ingest
 
     engine = store.connect(url)
-    summary = ingest(engine, series_documents(), workers=1)
+    summary = ingest(engine, series_documents(folders), workers=1)
     if summary.failed:
         raise RuntimeError(f"series not ingested: {summary.failed}")
     PassageIndex(engine, index_path(url)).sync(force=True)
@@ -142,6 +149,21 @@ def asker(url: str) -> Callable[[str], dict[str, Any]]:
         return as_json(assistant.ask(question))
 
     return ask
+
+
+def run_series(golds: Iterable[Gold], folder: Path) -> list[tuple[Gold, list[str], str]]:
+    """The series questions, each over a database of the series folders it names (one
+    database for each set of folders, built under ``folder``)."""
+    by_series: dict[tuple[str, ...], list[Gold]] = {}
+    for gold in golds:
+        by_series.setdefault(gold.series, []).append(gold)
+    results = []
+    for number, (folders, asked) in enumerate(sorted(by_series.items())):
+        url = f"sqlite:///{folder}/series-{number}.db"
+        build_series(url, folders)
+        results += run(asked, asker(url))
+    order = {id(g): i for i, g in enumerate(golds if isinstance(golds, list) else [])}
+    return sorted(results, key=lambda r: order.get(id(r[0]), 0))
 
 
 def accuracy(results: list[tuple[Gold, list[str], str]]) -> dict[str, tuple[int, int]]:
@@ -163,9 +185,7 @@ def main(argv: list[str]) -> int:
     golds = read_gold()
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        series_url = f"sqlite:///{folder}/series.db"
-        build_series(series_url)
-        results += run([g for g in golds if g.corpus == "series"], asker(series_url))
+        results += run_series([g for g in golds if g.corpus == "series"], Path(folder))
         real = [g for g in golds if g.corpus == "real"]
         if real:
             real_url = f"sqlite:///{folder}/real.db"

@@ -786,9 +786,7 @@ def print_analytic(args: argparse.Namespace) -> None:
     golds = analytic.read_gold()
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/series.db"
-        analytic.build_series(url)
-        results += analytic.run([g for g in golds if g.corpus == "series"], analytic.asker(url))
+        results += analytic.run_series([g for g in golds if g.corpus == "series"], Path(folder))
     real = [g for g in golds if g.corpus == "real"]
     if args.corpus == "real":
         results += analytic.run(real, analytic.asker(f"sqlite:///{args.db}"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -55,17 +54,11 @@ def _failures(results: list[tuple[Any, list[str], str]]) -> list[str]:
     return [f"{g.id} {g.question}: {'; '.join(w)}\n{a[:400]}" for g, w, a in results if w]
 
 
-@pytest.fixture(scope="module")
-def series_ask(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, Any]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('series') / 'series.db'}"
-    bench.build_series(url)
-    return bench.asker(url)  # type: ignore[no-any-return]
-
-
-def test_series_gold(series_ask: Callable[[str], dict[str, Any]]) -> None:
+def test_series_gold(tmp_path: Path) -> None:
     asked = [g for g in GOLD if g.corpus == "series"]
     assert asked
-    assert not _failures(bench.run(asked, series_ask)), "\n\n".join(_failures(bench.run(asked, series_ask)))
+    failures = _failures(bench.run_series(asked, tmp_path))
+    assert not failures, "\n\n".join(failures)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the real documents)")
