@@ -189,8 +189,8 @@ def aggregate(
     out and why; no total when the figures cannot be added (see knowledge/totals.py).
     ``within_unit``: a total of one unit's reports, or None when it has fewer than two parts
     (its own report's figure is then the answer)."""
-    reports = totals.candidates(question, engine=engine, index=index, catalog=catalog)
-    collected = totals.collect(question, reports, engine=engine)
+    found = totals.candidates(question, engine=engine, index=index, catalog=catalog)
+    collected = totals.collect(question, found, engine=engine)
     single = len(collected.parts) == 1 and not collected.merged
     if within_unit and collected.refused not in {"mixed", "rates", "none"}:
         if collected.refused or not collected.parts or (single and not totals.asked_measures(question)):
@@ -335,8 +335,8 @@ def _figure_side(
     part: Question, measure: str | None, *, engine: Engine, index: PassageIndex, catalog: Catalog
 ) -> tuple[Group | None, dict[str, Any]]:
     """One side's figure: the total of its unit's (or every unit's) reports of its period."""
-    reports = totals.candidates(part, engine=engine, index=index, catalog=catalog)
-    collected = totals.collect(part, reports, engine=engine, measure=measure)
+    found = totals.candidates(part, engine=engine, index=index, catalog=catalog)
+    collected = totals.collect(part, found, engine=engine, measure=measure)
     if collected.refused in {None, "single"} and collected.parts:
         value = sum(p.value for p in collected.parts)
         first = collected.parts[-1]

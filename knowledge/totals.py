@@ -28,6 +28,7 @@ from knowledge.understand import Period, Question
 TOPIC_SHARE = 0.5  # of the question's topic words a figure's sentence must say
 # A passage this close brings its report in; its figures must still be about the topic.
 CANDIDATE_COVERAGE = 0.3
+PASSAGE_COVERAGE = 0.5  # a passage saying this much of the question speaks for its figures
 LIMIT = 40  # parts at most in one total
 
 # -- the measure asked -----------------------------------------------------------------------
@@ -169,7 +170,7 @@ def about(figure: dict[str, Any], funds: list[str], words: list[str]) -> bool:
     subject = fold(str(figure.get("subject") or ""))
     if any(fund not in subject for fund in funds):
         return False
-    if not words:
+    if not words or figure.get("matched"):
         return True
     said = set(syllables(fold(str(figure.get("sentence") or ""))))
     if said & _GIVING:
@@ -217,25 +218,41 @@ class Collected:
         return any(self.skipped[r] for r in ("child", "nested", "duplicate"))
 
 
-def candidates(question: Question, *, engine: Any, index: PassageIndex, catalog: Catalog, units: list[Unit] | None = None) -> list[ReportInfo]:
+@dataclass(slots=True)
+class Candidates:
+    reports: list[ReportInfo]
+    passages: dict[int, list[str]] = field(default_factory=dict)  # report → passages that match
+
+
+def candidates(
+    question: Question, *, engine: Any, index: PassageIndex, catalog: Catalog, units: list[Unit] | None = None
+) -> Candidates:
     """Reports that may hold the figures asked: those of the units named (and inside them),
-    else those the question's words find, in the period asked."""
+    else those the question's words find, in the period asked, with the passages that say
+    most of the question (a figure there is about it, whatever its own sentence says)."""
     # Every unit written ("xã Tiền Phong và xã Tráng Việt"), not only the first.
     named = sorted({u for mention in question.mentions for u in mention}, key=lambda u: u.label)
     scope = units if units is not None else (named if len(question.mentions) > 1 else question.units)
     if scope:
-        return scoped_reports(question, catalog, units=scope)
+        return Candidates(scoped_reports(question, catalog, units=scope))
     retrieved = retrieve(question, index=index, catalog=catalog, limit=300)
     seen: dict[int, ReportInfo] = {}
+    passages: dict[int, list[str]] = {}
     for scored in retrieved.passages:
         if scored.coverage >= CANDIDATE_COVERAGE and scored.hit.kind != "title" and within(scored.report, question.period):
             seen.setdefault(scored.report.id, scored.report)
-    return list(seen.values())[:200]
+            if scored.coverage >= PASSAGE_COVERAGE:
+                passages.setdefault(scored.report.id, []).append(scored.hit.text)
+    return Candidates(list(seen.values())[:200], passages)
 
 
-def collect(question: Question, reports: list[ReportInfo], *, engine: Any, measure: str | None = None) -> Collected:
-    """The parts of a total of what ``question`` asks over ``reports``."""
-    return collect_from(question, reports, figures_of(engine, reports), measure=measure)
+def collect(question: Question, found: Candidates, *, engine: Any, measure: str | None = None) -> Collected:
+    """The parts of a total of what ``question`` asks over the reports found."""
+    figures = figures_of(engine, found.reports)
+    for figure in figures:
+        said = found.passages.get(int(figure["report_id"]), [])
+        figure["matched"] = any(str(figure["raw"]) in text for text in said)
+    return collect_from(question, found.reports, figures, measure=measure)
 
 
 def collect_from(
