@@ -7,6 +7,7 @@ show the Vietnamese reason first and the precise technical detail after it, for 
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -185,6 +186,30 @@ def format_number(value: float) -> str:
     if fraction:
         text += "," + f"{fraction:.2f}"[2:].rstrip("0")
     return text
+
+
+# Scales of a chart's axis, largest first: "1,2 tỷ", "20 tr", "500 nghìn".
+_SCALES = ((1e12, "nghìn tỷ"), (1e9, "tỷ"), (1e6, "tr"), (1e3, "nghìn"))
+
+
+def format_compact(value: float) -> str:
+    """A chart's tick or bar label, short enough to sit beside its neighbours:
+    20000000 → '20 tr', 1200000000 → '1,2 tỷ', 500000 → '500 nghìn', 2.5 → '2,5'."""
+    shown = float(f"{value:.3g}")  # 999.96 is "1 nghìn", not "1000"
+    size, word = next(((s, w) for s, w in _SCALES if abs(shown) >= s), (1.0, ""))
+    scaled = value / size
+    # Three significant digits at most: "12,5 tr", "125 tr", "0,25", "0,004".
+    digits = min(6, max(0, 2 - math.floor(math.log10(abs(scaled))))) if scaled else 0
+    text = f"{round(scaled, digits):.{digits}f}".rstrip("0").rstrip(".") if digits else f"{round(scaled):d}"
+    text = text.replace(".", ",")
+    if text in {"-0", ""}:
+        text = "0"
+    return f"{text} {word}" if word else text
+
+
+def chart_axis(measure: str) -> str:
+    """The axis that carries the values says what they count."""
+    return f"Đơn vị tính: {measure}" if measure else "Giá trị"
 
 
 def _period_text(period: Mapping[str, Any] | None) -> str | None:
@@ -470,18 +495,47 @@ def _compare(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Meeting kinds as the question names them (folded), as a reader writes them.
+MEETING_ASKED = {"so ket": "sơ kết", "tong ket": "tổng kết", "giao ban": "giao ban", "hiep thuong": "hiệp thương",
+                 "dai hoi": "đại hội", "hoi nghi uy ban": "Ủy ban"}  # fmt: skip
+
+
+def _meeting_name(kind: str | None, period: Mapping[str, Any] | None) -> str:
+    """"hội nghị sơ kết 6 tháng đầu năm 2024", "hội nghị giao ban, quý I năm 2025"."""
+    when = _period_text(period)
+    kind = (kind or "").strip()
+    if kind.startswith(("sơ kết", "tổng kết")):
+        return f"hội nghị {kind.split()[0]} {kind.split()[1]} {when}" if when else f"hội nghị {kind}"
+    name = (kind if kind.lower().startswith("hội nghị") else f"hội nghị {kind}") if kind and kind != "other" else "báo cáo"
+    return f"{name}, {when}" if when else name
+
+
 def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    lines = ["Các ý kiến chỉ đạo, nhiệm vụ đề ra và việc thực hiện ở các báo cáo sau:"]
-    for row in lead.get("rows", []):
+    meeting = lead.get("meeting") or {}
+    where = ", ".join(filter(None, [meeting.get("unit"), f"ngày {format_date(meeting['date'])}" if meeting.get("date") else None]))
+    name = _meeting_name(meeting.get("kind"), meeting.get("period"))
+    rows = lead.get("rows", [])
+    later = int(lead.get("later_reports") or 0)
+    if later:
+        head = (f"Việc thực hiện các chỉ đạo, nhiệm vụ của {name} ({where}), đối chiếu với {later} báo cáo sau đó: "
+                f"{lead.get('followed', 0)}/{len(rows)} đã có báo cáo thực hiện.")  # fmt: skip
+    else:
+        head = (f"Các chỉ đạo, nhiệm vụ của {name} ({where}). Chưa có báo cáo nào của đơn vị sau hội nghị này "
+                "để đối chiếu việc thực hiện.")  # fmt: skip
+    lines = [head]
+    for row in rows:
         by = f" (đ/c {row['by']})" if row.get("by") else ""
         lines.append(f"  – {row['text']}{by}")
-        followed = row.get("followed") or []
-        if followed:
-            lines += [f"      ↳ đã nhắc đến: {f['text']}" for f in followed]
-        elif lead.get("later_reports"):
-            lines.append("      ↳ chưa thấy báo cáo sau nhắc đến")
-    if not lead.get("later_reports"):
-        lines.append("  (Chưa có báo cáo nào sau đó của đơn vị để đối chiếu.)")
+        for done in row.get("followed") or []:
+            when = format_date(done.get("date"))
+            said = _meeting_name(done.get("meeting_kind"), done.get("period"))
+            verb = "Báo cáo còn hạn chế" if done.get("kind") == "limitation" else "Đã báo cáo thực hiện"
+            lines.append(f"      ↳ {verb}" + (f" ngày {when}" if when else "") + f" ({said}): “{clip(done['text'])}”")
+        if later and not row.get("followed"):
+            lines.append("      ↳ Chưa thấy báo cáo.")
+    others = lead.get("other_units") or []
+    if others:
+        lines.append("Hội nghị này cũng có ở: " + "; ".join(others) + " (hỏi kèm tên đơn vị để xem).")
     return "\n".join(lines)
 
 
@@ -517,10 +571,17 @@ def _not_found(data: Mapping[str, Any]) -> str:
     period = _period_text(data.get("period"))
     if reason == "unknown_unit" and unit:
         head = f"Chưa có báo cáo nào của {unit} trong kho dữ liệu."
-    elif reason == "no_kind":
+    elif reason == "no_kind" and data.get("intent") != "followup":
         label = KINDS.get(str(data.get("intent")), "nội dung này")
         where = f" của {unit}" if unit else ""
         head = f"Các báo cáo{where}" + (f" ({period})" if period else "") + f" không nêu {label}."
+    elif reason == "no_meeting":
+        asked = (data.get("lead") or {}).get("meeting_asked")
+        meeting = f"hội nghị {MEETING_ASKED.get(asked, asked)}" + (f" {period}" if period else "") if asked else f"báo cáo {period}" if period else "báo cáo"
+        head = (f"Chưa thấy {meeting} của {unit or 'đơn vị'} trong kho dữ liệu, nên chưa có chỉ đạo nào để đối chiếu "
+                "(không lấy chỉ đạo của hội nghị khác).")  # fmt: skip
+    elif reason == "no_kind" and data.get("intent") == "followup":
+        head = f"Báo cáo hội nghị được hỏi của {unit or 'đơn vị'} không nêu ý kiến chỉ đạo hay nhiệm vụ nào để đối chiếu."
     elif reason == "no_period" and unit:
         head = f"Chưa có báo cáo của {unit}" + (f" cho {period}." if period else ".")
     else:
@@ -866,7 +927,8 @@ def chart_title(data: Mapping[str, Any]) -> str:
         return "Số liệu theo đơn vị"
     if kind == "timeline":
         return f"Diễn biến qua các kỳ — {data.get('unit') or ''}".rstrip(" —")
-    return "So sánh"
+    labels = [str(s.get("label")) for s in lead.get("sides", []) if s.get("label")]
+    return "So sánh: " + " và ".join(labels) if labels else "So sánh"
 
 
 def chart_caption(data: Mapping[str, Any]) -> str:

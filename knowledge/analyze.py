@@ -1,6 +1,6 @@
-"""Answers that span reports: document look-up, coverage, timeline, totals, comparison and
-directive follow-up. Each returns the same Answer shape as a plain search, with a ``lead`` of
-its own kind and every report it used cited.
+"""Answers that span reports: document look-up, coverage, timeline, totals and comparison
+(directive follow-through is knowledge/followup.py). Each returns the same Answer shape as a
+plain search, with a ``lead`` of its own kind and every report it used cited.
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ from knowledge.catalog import Catalog, Place
 from knowledge.citing import shown_name
 from knowledge.index import PassageIndex
 from knowledge.retrieve import Retrieved, allowed_reports
-from knowledge.terms import bigrams, code_token, syllables
+from knowledge.terms import code_token
 from knowledge.understand import Period, Question
-
-FOLLOWED = 0.4  # shared syllable pairs from which a later item counts as acting on a directive
 
 
 def _answer(question: Question, lead: dict[str, Any], groups: list[Group]) -> Answer:
@@ -399,53 +397,3 @@ def _side_label(question: Question, *, by_year: bool) -> str:
 
 
 _PART_LABEL = {"H1": "6 tháng đầu năm ", "H2": "6 tháng cuối năm "}
-
-
-# -- directive follow-up ---------------------------------------------------------------------
-
-
-def _shared(asked: set[str], done: set[str]) -> float:
-    """How much two items say the same thing, as shared syllable pairs (either way round:
-    a long directive and a short report line, or the reverse)."""
-    if len(asked) < 3 or len(done) < 3:
-        return 0.0
-    common = len(asked & done)
-    return max(common / len(asked), common / len(done))
-
-
-def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
-    """A report's directives (and the directions it set), and for each the items of the
-    unit's later reports that act on it (by wording), so officials can see what was taken up.
-    The report followed is the newest one that later reports can answer, else the newest."""
-    allowed, of_units = allowed_reports(question, catalog)
-    reports = sorted(allowed or [], key=lambda r: r.sort_key)
-    asked = store.items_of(engine, [r.id for r in reports], kind="directive")
-    asked += store.items_of(engine, [r.id for r in reports], kind="direction")
-    having = [r for r in reports if any(i["report_id"] == r.id for i in asked)]
-    if not having:
-        return not_found(question, Retrieved([], allowed, of_units), "no_match")
-    units = sorted(of_units or reports, key=lambda r: r.sort_key)
-    answered = [r for r in having if any(u.sort_key > r.sort_key for u in units)]
-    source = (answered or having)[-1]
-    later = [r for r in units if r.sort_key > source.sort_key]
-    # What later reports say was done: not their own new directives and plans.
-    later_items = [
-        i for i in store.items_of(engine, [r.id for r in later])
-        if i["kind"] not in {"directive", "direction"}
-    ]
-    rows = [_followed(item, later_items) for item in asked if item["report_id"] == source.id][:8]
-    lead = {"kind": "followup", "rows": rows, "later_reports": len(later)}
-    groups = [Group(Source.of(source), period_of(source))]
-    acted = {a["report_id"] for row in rows for a in row["followed"]}
-    groups += [Group(Source.of(r), period_of(r)) for r in later if r.id in acted]
-    return _answer(question, lead, groups)
-
-
-def _followed(item: dict[str, Any], later_items: list[dict[str, Any]]) -> dict[str, Any]:
-    asked = set(bigrams(syllables(item["text"])))
-    acted = [
-        {"report_id": i["report_id"], "text": i["text"]}
-        for i in later_items
-        if _shared(asked, set(bigrams(syllables(i["text"])))) >= FOLLOWED
-    ]
-    return {"text": item["text"], "by": item["by"], "kind": item["kind"], "followed": acted[:2]}

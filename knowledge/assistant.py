@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from knowledge import analyze, store
+from knowledge import analyze, followup, store
 from knowledge.answer import MAX_REPORTS, Answer, about_the_document, compose, describe, not_found
 from knowledge.catalog import Catalog
 from knowledge.index import PassageIndex, index_path
@@ -114,7 +114,7 @@ class Assistant:
         if question.intent == "aggregate":
             return analyze.aggregate(question, engine=self.engine, index=self.index, catalog=self.catalog)
         if question.intent == "followup":
-            return analyze.follow_up(question, engine=self.engine, catalog=self.catalog)
+            return followup.follow_up(question, engine=self.engine, catalog=self.catalog)
         if question.intent == "compare":
             return analyze.compare(question, self._search, engine=self.engine, index=self.index, catalog=self.catalog)
         if question.intent == "figure" and question.total_asked:

@@ -113,7 +113,7 @@ def test_compare_and_timeline_charts() -> None:
         {"label": "Phường 2", "found": True, "lead": {"kind": "figure", "value": 8e6, "unit": "đồng"}},
         {"label": "Phường 12", "found": True, "lead": {"kind": "figure", "value": 45e6, "unit": "đồng"}},
     ]}}
-    assert charts.points(compare) == (["Phường 2", "Phường 12"], [8e6, 45e6], "đồng")
+    assert charts.points(compare) == charts.Points("compare", ["Phường 2", "Phường 12"], [8e6, 45e6], "đồng")
     mixed = {"lead": {"kind": "compare", "sides": [
         {"label": "A", "found": True, "lead": {"kind": "figure", "value": 8, "unit": "đồng"}},
         {"label": "B", "found": True, "lead": {"kind": "figure", "value": 4, "unit": "người"}},
@@ -123,6 +123,7 @@ def test_compare_and_timeline_charts() -> None:
         {"period": {"year": 2024, "part": "H1"}, "figures": [{"value": 8, "unit": "cuộc"}]},
         {"period": {"year": 2023, "part": "H1"}, "figures": [{"value": 5, "unit": "cuộc"}]},
     ]}}
-    labels, values, _ = charts.points(timeline) or ([], [], "")
-    assert labels == ["6 tháng đầu năm 2023", "6 tháng đầu năm 2024"] and values == [5, 8]
+    found = charts.points(timeline)
+    assert found is not None
+    assert found.labels == ["6 tháng đầu năm 2023", "6 tháng đầu năm 2024"] and found.values == [5, 8]
     assert charts.chart(timeline) is not None

@@ -9,6 +9,21 @@ from knowledge.understand.words import STOPWORDS
 
 MEETING_KINDS = ("so ket", "tong ket", "giao ban", "hiep thuong", "dai hoi", "hoi nghi uy ban")
 
+# Whether what a meeting asked was done: "đã thực hiện các chỉ đạo …", "các chỉ đạo tại hội
+# nghị sơ kết … đã được thực hiện đến đâu", "nhiệm vụ đề ra … triển khai tới đâu rồi". A bare
+# "nhiệm vụ" is the unit's work ("thực hiện nhiệm vụ năm 2024 thế nào" asks for results), so
+# only the tasks a meeting set count.
+_ASKED = r"(?:y kien )?chi dao|chi thi|ket luan|yeu cau|de nghi|phuong huong|nhiem vu (?:de ra|da de ra|duoc giao|dat ra)"
+_HOW_FAR = (
+    r"(?:da |duoc |da duoc )?(?:thuc hien|trien khai|lam)(?: duoc)? (?:den dau|toi dau|chua|the nao roi|ra sao roi)"
+    r"|(?:da|duoc|da duoc) (?:thuc hien|trien khai) (?:the nao|ra sao)"
+)
+FOLLOW_THROUGH = (
+    r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien|tinh hinh thuc hien) "
+    rf"(cac |nhung )?({_ASKED})\b"
+    rf"|\b({_ASKED})\b.{{0,90}}\b({_HOW_FAR}|da lam chua)\b"
+)
+
 # Intent cues on the folded question, most specific first.
 INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
@@ -17,7 +32,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "quý" folds like "quy" of "quy định", "quy chế": never those.
         ("timeline", r"\b(qua cac (nam|ky|thang|quy)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung (ky|nam|thang|quy)|theo tung (thang|quy)|hang thang)\b(?! (dinh|che|trinh|hoach|mo|tac|uoc|pham))"),
         ("compare", r"\b(so sanh|so voi|doi chieu|khac nhau)\b"),
-        ("followup", r"\b(da (duoc )?thuc hien|thuc hien (chua|den dau)|theo doi|ket qua thuc hien) (cac |nhung )?(chi dao|y kien chi dao|yeu cau|de nghi)|\b(chi dao|yeu cau).{0,40}\b(thuc hien chua|da lam chua|den dau)\b"),
+        ("followup", FOLLOW_THROUGH),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
         ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
         ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai|ai ky|nguoi ky|ky ten)\b"),
