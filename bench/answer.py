@@ -771,6 +771,36 @@ def print_files(ours: Measured, baseline: Measured) -> None:
         print(f"{label:<{width}}" + "".join(f"{cell:>28}" for cell in cells))
 
 
+def print_analytic(args: argparse.Namespace) -> None:
+    """The analytic gold (eval/analytic, bench/analytic.py) beside the question files: its
+    series questions over the invented series (built aside), its real ones over this
+    database when it is the real corpus (--corpus real)."""
+    import importlib.util
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("analytic_bench", ROOT / "bench/analytic.py")
+    assert spec and spec.loader
+    analytic = importlib.util.module_from_spec(spec)
+    sys.modules["analytic_bench"] = analytic
+    spec.loader.exec_module(analytic)
+    golds = analytic.read_gold()
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        results += analytic.run_series([g for g in golds if g.corpus == "series"], Path(folder))
+    real = [g for g in golds if g.corpus == "real"]
+    if args.corpus == "real":
+        results += analytic.run(real, analytic.asker(f"sqlite:///{args.db}"))
+    print("\nanalytic gold (eval/analytic: exact totals, rows and refusals)")
+    for file, (right, asked) in sorted(analytic.accuracy(results).items()):
+        print(f"  {file:<22} {right:>3}/{asked:<3} {pct(right / asked)}")
+    if args.corpus != "real":
+        print(f"  ({len(real)} questions over the real corpus: run with --corpus real)")
+    if args.verbose:
+        for gold, wrong, _ in results:
+            if wrong:
+                print(f"  ✗ {gold.id} {gold.question}: {'; '.join(wrong)}")
+
+
 def print_goals(ours: Measured, baseline: Measured) -> None:
     print("\ngoals (ours):")
     for goal, measured, met in goals(ours, baseline):
@@ -907,6 +937,7 @@ def main(argv: list[str] | None = None) -> int:
     print_header(args, build, load, questions, ours, baseline)
     print_table(ours, baseline)
     print_files(ours, baseline)
+    print_analytic(args)
     print_goals(ours, baseline)
     if args.verbose:
         for measured in (ours, baseline):

@@ -59,11 +59,13 @@ def points(data: Mapping[str, Any]) -> Points | None:
             if side.get("found") and inner.get("kind") == "figure":
                 found.append((str(side.get("label") or "?"), inner.get("value"), str(inner.get("unit") or "")))
     elif kind == "timeline":
+        dated = []
         for row in lead.get("rows", []):
             first = row.get("figure") or next(iter(row.get("figures") or []), None)
             if first is not None:
-                found.append((_when(row), first.get("value"), str(first.get("unit") or "")))
-        found.reverse()  # rows come newest first; time runs left to right
+                dated.append((_time(row), (_when(row), first.get("value"), str(first.get("unit") or ""))))
+        # Time runs left to right, whichever order the rows come in.
+        found = [point for _, point in sorted(dated, key=lambda d: d[0])]
     else:
         return None
     valid = [(label, float(value), measure) for label, value, measure in found if _valid(value)]
@@ -83,6 +85,22 @@ def _valid(value: object) -> bool:
     except ValueError:
         return False
     return math.isfinite(number) and number >= 0
+
+
+_PART_START = {"Y": 1, "H1": 1, "H2": 7, "Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}
+
+
+def _time(row: Mapping[str, Any]) -> tuple[int, int, str]:
+    """When a row's figure stands: its period's start, else its date."""
+    period = row.get("period") or {}
+    date = str(row.get("date") or "")
+    if period.get("year"):
+        part = str(period.get("part") or "Y")
+        month = int(part[1:]) if part.startswith("M") and part[1:].isdigit() else _PART_START.get(part, 1)
+        return int(period["year"]), month, date
+    if len(date) >= 7 and date[:4].isdigit() and date[5:7].isdigit():
+        return int(date[:4]), int(date[5:7]), date
+    return 0, 0, date
 
 
 def _when(row: Mapping[str, Any]) -> str:

@@ -428,12 +428,22 @@ def _reports(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
 
 
 def _timeline(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    lines = [f"Diễn biến qua các kỳ của {data.get('unit') or 'đơn vị'}:"]
+    measure = lead.get("measure")
+    head = f"Diễn biến qua các kỳ của {data.get('unit') or 'đơn vị'}"
+    lines = [head + (f" (số liệu tính bằng {measure}):" if measure else ":")]
     for row in lead.get("rows", []):
-        when = _period_text(row.get("period")) or format_date(row.get("date")) or "không rõ kỳ"
-        figures = "; ".join(f"{f['raw']} ({_tail(f['text'])})" for f in row.get("figures", []))
+        period = _period_text(row.get("period"))
+        when = format_date(row.get("date"))
+        label = f"{period} ({when})" if period and when else period or when or "không rõ kỳ"
         where = row.get("url") or f"[{source_name(row)}]"
-        lines.append(f"  – {when}: {figures or 'không có số liệu'} {where}")
+        figures = row.get("figures") or []
+        if figures:
+            figure = figures[0]
+            said = clip(str(figure.get("sentence") or row.get("sentence") or ""), around=figure.get("raw"), limit=200)
+            lines.append(f"  – {label}: {figure['raw']} — {said} {where}")
+        else:
+            missing = f"không có số liệu {measure}" if measure else "không có số liệu"
+            lines.append(f"  – {label}: {missing} {where}")
     return "\n".join(lines)
 
 
@@ -443,19 +453,69 @@ def _tail(phrase: str, words: int = 8) -> str:
     return ("…" if len(phrase.split()) > words else "") + " ".join(kept).rstrip(" ,;:")
 
 
+_SKIPPED = {
+    "share": "là tỷ lệ (%)",
+    "target": "là chỉ tiêu, không phải kết quả",
+    "planned": "là mục tiêu đề ra cho kỳ sau (ý kiến chỉ đạo, phương hướng)",
+    "part": "là phần của một tổng đã tính",
+    "same_report": "khác trong cùng báo cáo (mỗi báo cáo chỉ tính một số liệu)",
+    "duplicate": "trùng một báo cáo đã tính (cùng đơn vị, cùng kỳ)",
+    "nested": "của kỳ ngắn hơn đã nằm trong báo cáo cả kỳ của cùng đơn vị",
+    "child": "của đơn vị cấp dưới đã nằm trong tổng của đơn vị cấp trên",
+}
+_REFUSED = {
+    "mixed": "Không cộng tổng: các số liệu khác đơn vị đo ({measures}), không cộng được với nhau.",
+    "single": "Chỉ có 1 số liệu phù hợp nên không có tổng để cộng.",
+    "parts": "Không cộng tổng: chỉ có các phần của một tổng mà báo cáo không nêu tổng.",
+    "rates": "Không cộng tổng: các số liệu tìm được đều là đơn giá hoặc định mức (mỗi suất, mỗi hộ…), không phải số đã vận động hay trao.",
+    "shares": "Không cộng tổng: tỷ lệ (%) không cộng được với nhau.",
+    "none": "Không cộng tổng: các số liệu tìm được là chỉ tiêu, mức tối thiểu hoặc mục tiêu đề ra, không phải kết quả đã làm.",
+}
+
+
+def _skipped_line(skipped: Mapping[str, Any]) -> str:
+    reason, count = str(skipped["reason"]), int(skipped["count"])
+    if reason.startswith("rate:"):
+        why = f"là đơn giá mỗi {reason.partition(':')[2]}"
+    else:
+        why = _SKIPPED.get(reason, "không cộng được")
+    example = f" (như {skipped['example']})" if skipped.get("example") else ""
+    return f"  Bỏ qua {count} số liệu {why}{example}."
+
+
+def _part_line(part: Mapping[str, Any]) -> str:
+    period = _period_text(part.get("period")) or format_date(part.get("date"))
+    where = f"{part['unit']} ({period})" if period else str(part["unit"])
+    return f"  – {where}: {part['raw']}"
+
+
 def _sum(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    parts = lead.get("parts", [])
-    lines = [f"Tổng cộng: {format_number(float(lead['total']))} {lead['unit']} từ {len(parts)} báo cáo:"]
-    lines += [f"  – {p['unit']}: {p['raw']}" for p in parts]
+    parts = lead.get("parts") or []
+    refused = lead.get("refused")
+    if refused:
+        measures = ", ".join(str(m) for m in lead.get("measures") or [])
+        lines = [_REFUSED.get(str(refused), "Không cộng tổng.").format(measures=measures)]
+        known = lead.get("known") or []
+        if known:
+            lines.append("Số liệu đã có:")
+            lines += [_part_line(p) for p in known]
+    else:
+        lines = [f"Tổng cộng: {format_number(float(lead['total']))} {lead['unit']} từ {len(parts)} báo cáo:"]
+        lines += [_part_line(p) for p in parts]
+    lines += [_skipped_line(s) for s in lead.get("skipped") or []]
     return "\n".join(lines)
 
 
 def _compare(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     lines = ["So sánh:"]
+    measure = lead.get("measure")
     for side in lead.get("sides", []):
         inner = side.get("lead") or {}
         if not side.get("found"):
-            summary = "không có thông tin"
+            summary = f"không có số liệu {measure}" if measure else "không có thông tin"
+            summary += " trong các báo cáo của kỳ, đơn vị này"
+        elif inner.get("kind") == "figure" and inner.get("parts", 1) > 1:
+            summary = f"{_amount(inner)} (tổng của {inner['parts']} báo cáo)"
         elif inner.get("kind") == "figure":
             summary = _figure(inner, data)
         else:
@@ -893,8 +953,10 @@ def thanks(value: int) -> str:
 def chart_title(data: Mapping[str, Any]) -> str:
     lead = data.get("lead") or {}
     kind = lead.get("kind")
-    if kind == "sum":
+    if kind == "sum" and lead.get("total") is not None:
         return f"Tổng {format_number(float(lead['total']))} {lead['unit']} theo đơn vị"
+    if kind == "sum":
+        return "Số liệu theo đơn vị"
     if kind == "timeline":
         return f"Diễn biến qua các kỳ — {data.get('unit') or ''}".rstrip(" —")
     labels = [str(s.get("label")) for s in lead.get("sides", []) if s.get("label")]

@@ -118,7 +118,13 @@ class Assistant:
         if question.intent == "followup":
             return followup.follow_up(question, engine=self.engine, catalog=self.catalog)
         if question.intent == "compare":
-            return analyze.compare(question, self._search)
+            return analyze.compare(question, self._search, engine=self.engine, index=self.index, catalog=self.catalog)
+        if question.intent == "figure" and question.total_asked:
+            # "Tổng số tiền … của xã X năm 2024": the sum of its monthly reports when it has
+            # several; its one report's figure otherwise (a plain search finds it).
+            return analyze.aggregate(
+                question, engine=self.engine, index=self.index, catalog=self.catalog, within_unit=True
+            )
         return None
 
     def _elsewhere(self, question: Question) -> Answer:

@@ -96,6 +96,11 @@ class Figure(SQLModel, table=True):
     role: str | None = None
     grp: int | None = None
     sentence: str = Field(sa_column=Column(Text, nullable=False))
+    # What the figure is (migration 0010; null in rows stored before, read again then):
+    measure: str | None = None  # đồng, suất quà, lượt, hộ, nhà, % …
+    kind: str | None = None  # amount | count | rate | share
+    per: str | None = None  # a rate's denominator ("suất quà" of "600.000 đồng/suất")
+    subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class DocRef(SQLModel, table=True):

@@ -734,6 +734,10 @@ def report_json(connection: Connection, report_id: int) -> dict[str, Any]:
                 "raw": f["raw"],
                 "role": f["role"],
                 "group": f["grp"],
+                "measure": f["measure"],
+                "kind": f["kind"],
+                "per": f["per"],
+                "subject": f["subject"],
             }
             for f in rows["Figure"]
         ],

@@ -233,7 +233,7 @@ def test_coverage_of_a_unit(grown: Assistant) -> None:
 def test_timeline_oldest_first(grown: Assistant) -> None:
     answer = ask(grown, "Phường 2 qua các kỳ")
     text = str(answer["answer"])
-    assert text.index("6 tháng đầu năm 2024") < text.index("năm 2024: 25.000.000 đồng")
+    assert text.index("6 tháng đầu năm 2024") < text.index("năm 2024 (20/12/2024): 25.000.000 đồng")
 
 
 def test_aggregate_sums_one_figure_per_unit(grown: Assistant) -> None:

@@ -61,12 +61,55 @@ def test_figure_shapes() -> None:
     assert figures("đạt tỷ lệ 90 – 95%") == [(90, "%", None, "min"), (95, "%", None, "max")]
     assert figures("trên 3600 suất quà, tổng giá trị trên 1 tỷ 700 triệu đồng") == [
         (3600, "suất quà", "trên", None),
-        (1.7e9, "đồng", "trên", None),
+        (1.7e9, "đồng", "trên", "total"),  # "tổng giá trị": the total of what was given
     ]
     assert figures("17 nhà với số tiền 680 triệu") == [
         (17, "nhà", None, None),
         (680e6, "đồng", None, None),
     ]
+
+
+def kinds(text: str) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
+    return [(f.raw, f.measure, f.kind, f.per, f.role) for f in numbers.figures(text, sentence=text)]
+
+
+def test_figures_know_what_they_are() -> None:
+    """Unit prices and shares are told from amounts and counts; a total's parts from it."""
+    assert kinds("trao 117 suất quà trị giá 600.000 đồng/suất") == [
+        ("117 suất quà", "suất quà", "count", None, None),
+        ("600.000 đồng", "đồng", "rate", "suất quà", None),
+    ]
+    assert kinds("tặng 50 phần quà, mỗi suất trị giá 500.000 đồng") == [
+        ("50 phần quà", "suất quà", "count", None, None),
+        ("500.000 đồng", "đồng", "rate", "suất quà", None),
+    ]
+    assert kinds("hỗ trợ 2 triệu đồng mỗi hộ, bình quân 40 người") == [
+        ("2 triệu đồng", "đồng", "rate", "hộ", None),
+        ("40 người", "người", "rate", "đơn vị", None),
+    ]
+    assert kinds("với tổng số tiền 25.000.000 đồng, trong đó tiền mặt 20.000.000 đồng, hiện vật 5.000.000 đồng") == [
+        ("25.000.000 đồng", "đồng", "amount", None, "total"),
+        ("20.000.000 đồng", "đồng", "amount", None, "part"),
+        ("5.000.000 đồng", "đồng", "amount", None, "part"),
+    ]
+    assert kinds("đạt 95%") == [("đạt 95%", "%", "share", None, None)]
+    assert kinds("77 cuộc/2288 lượt người") == [
+        ("77 cuộc/2288 lượt người", "cuộc", "count", None, None),
+        ("77 cuộc/2288 lượt người", "lượt", "count", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("vận động Quỹ “Vì người nghèo” được 8.000.000 đồng", "Quỹ Vì người nghèo"),
+        ("ủng hộ 10 triệu đồng vào Quỹ Khuyến học", "Quỹ Khuyến học"),
+        ("xây dựng 3 nhà Đại đoàn kết", "nhà Đại đoàn kết"),
+        ("trao 84 suất quà Tết cho hộ nghèo", "trao"),
+    ],
+)
+def test_figure_subject(text: str, subject: str) -> None:
+    assert next(numbers.figures(text, sentence=text)).subject == subject
 
 
 @pytest.mark.parametrize(

@@ -171,11 +171,139 @@ def _plain(token: str) -> float | None:
 
 
 def figures(text: str, *, sentence: str, groups: Iterator[int] | None = None) -> Iterator[Figure]:
-    """Figures in one clause. Share ``groups`` across a document so pair numbers are unique."""
+    """Figures in one clause, each told what it is (see ``describe``). Share ``groups``
+    across a document so pair numbers are unique."""
     groups = groups if groups is not None else itertools.count()
+    # The last figure of each measure in this clause (where it ended, whether it was a part):
+    # "25 triệu đồng, trong đó tiền mặt 20 triệu đồng" — the second is a part of the first.
+    last: dict[str, tuple[int, bool]] = {}
     for match in _FIGURE.finditer(text):
-        if not _skip(text, match):
-            yield from _from_match(text, match, sentence, groups)
+        if _skip(text, match):
+            continue
+        for figure in _from_match(text, match, sentence, groups):
+            describe(figure, before=text[max(0, match.start() - _WINDOW) : match.start()],
+                     after=text[match.end() : match.end() + _AFTER])  # fmt: skip
+            measure = figure.measure or ""
+            previous = last.get(measure)
+            if figure.role is None and figure.kind in {"amount", "count"} and previous is not None:
+                between = text[previous[0] : match.start()]
+                if _PART_MARK.search(between) or (previous[1] and not _NEW_THING.search(between)):
+                    figure.role = "part"
+            last[measure] = (match.end(), figure.role == "part")
+            yield figure
+
+
+# -- what a figure is ----------------------------------------------------------------------
+
+_WINDOW = 160  # characters before a figure read for its subject, rate or total words
+_AFTER = 60
+MONEY = frozenset({"đồng", "USD"})
+# Measures written two ways that count the same thing.
+_SAME_MEASURE = {"phần quà": "suất quà", "lượt người": "lượt"}
+# "600.000 đồng/suất", "100.000 đồng/ hộ gia đình", "2 triệu đồng mỗi hộ", "… cho 1 người"
+_PER_AFTER = re.compile(
+    r"\s*/\s*(?:1\s+|một\s+)?(?P<slash>[^\W\d_]+(?:\s[^\W\d_]+)?)"
+    r"|\s+(?:cho\s+)?(?:mỗi|một|1)\s+(?P<each>suất(?:\s+quà)?|phần(?:\s+quà)?|hộ|người|em|cháu|học sinh"
+    r"|căn|ngôi nhà|nhà|gia đình|tháng|năm|ngày|cụ|trường hợp|đối tượng|lượt|hội viên|xã|thôn)\b",
+    re.IGNORECASE,
+)
+# "mỗi suất trị giá 500.000 đồng", "bình quân 40 khách", "mức hỗ trợ 2 triệu đồng"
+_RATE_BEFORE = re.compile(
+    r"(?:\b(?:mỗi|bình quân|trung bình|đơn giá|định mức)|\bmức (?:hỗ trợ|chi|thưởng|đóng|giá))\b[^,;:.\d]{0,40}$",
+    re.IGNORECASE,
+)
+_EACH_WORD = re.compile(r"\b(?:mỗi|bình quân|trung bình)\s+([^\W\d_]+(?:\s+quà)?)", re.IGNORECASE)
+# "tổng số tiền 1,2 tỷ", "với tổng trị giá", "tổng cộng" (not "tổng kết")
+_TOTAL_BEFORE = re.compile(r"\btổng\b(?!\s+kết)[^,;:.\d]{0,30}$", re.IGNORECASE)
+_PART_MARK = re.compile(r"\b(?:trong đó|bao gồm|gồm có|gồm|cụ thể)\b", re.IGNORECASE)
+# After the parts of a total, a new verb starts another thing counted.
+_NEW_THING = re.compile(r"\b(?:vận động|trao|tặng|hỗ trợ|xây dựng|tổ chức|thăm|phối hợp|ủng hộ)\b", re.IGNORECASE)
+# Funds and drives a figure is counted for, as written (any case), with the name shown.
+_FUNDS: tuple[tuple[str, str], ...] = (
+    ("vì người nghèo", "Quỹ Vì người nghèo"),
+    ("khuyến học", "Quỹ Khuyến học"),
+    ("đền ơn đáp nghĩa", "Quỹ Đền ơn đáp nghĩa"),
+    ("cứu trợ", "Quỹ Cứu trợ"),
+    ("phòng, chống thiên tai", "Quỹ Phòng, chống thiên tai"),
+    ("phòng chống thiên tai", "Quỹ Phòng, chống thiên tai"),
+    ("vắc xin", "Quỹ Vắc xin"),
+    ("vắc-xin", "Quỹ Vắc xin"),
+    ("an sinh xã hội", "an sinh xã hội"),
+    ("nhà đại đoàn kết", "nhà Đại đoàn kết"),
+    ("nhà tình nghĩa", "nhà tình nghĩa"),
+    ("nhà nhân ái", "nhà nhân ái"),
+    ("bảo hiểm y tế", "bảo hiểm y tế"),
+    ("áo ấm", "Áo ấm"),
+    ("vì biển đảo", "Vì biển, đảo"),
+    ("mái ấm", "mái ấm"),
+)
+_FUND = re.compile("|".join(re.escape(w) for w, _ in _FUNDS), re.IGNORECASE)
+_FUND_NAME = {w: name for w, name in _FUNDS}
+_SUBJECT_WORDS = 8
+_BOUNDS = frozenset({"ít nhất", "tối thiểu", "tối đa"})
+_BOUND_BEFORE = re.compile(r"\b(?:ít nhất|tối thiểu|tối đa|không quá|không dưới)(?:\s+là)?\s*$", re.IGNORECASE)
+
+
+def measure_of(unit: str) -> str:
+    """The measure a unit counts in: "phần quà" and "suất quà" are both gifts."""
+    return _SAME_MEASURE.get(unit, unit)
+
+
+def describe(figure: Figure, *, before: str, after: str) -> Figure:
+    """Fill in what a figure is from the words around it: its measure, kind (an amount of
+    money, a count, a rate or unit price, a share), a rate's denominator, a total's role,
+    and its subject. ``before`` and ``after`` are the clause's text either side (short
+    windows: a clause full of figures stays linear)."""
+    figure.measure = measure_of(figure.unit)
+    per = _per(after, before)
+    if figure.unit == "%":
+        figure.kind = "share"
+    elif per is not None:
+        figure.kind, figure.per = "rate", per
+    else:
+        figure.kind = "amount" if figure.unit in MONEY else "count"
+    if figure.role is None and (figure.qualifier in _BOUNDS or _BOUND_BEFORE.search(before)):
+        figure.role = "target"  # "ít nhất 12 cuộc": a bound set, not a result
+    elif figure.role is None and figure.kind in {"amount", "count"} and _TOTAL_BEFORE.search(before):
+        figure.role = "total"
+    house = _HOUSE.match(after) if figure.measure == "nhà" else None
+    figure.subject = _FUND_NAME[f"nhà {house[1].lower()}"] if house else subject(before, after, figure.text)
+    return figure
+
+
+_HOUSE = re.compile(r"\s*(đại đoàn kết|tình nghĩa|nhân ái)", re.IGNORECASE)  # "3 nhà Đại đoàn kết"
+
+
+def _per(after: str, before: str) -> str | None:
+    found = _PER_AFTER.match(after)
+    if found:
+        word = (found["slash"] or found["each"]).lower()
+        if word in _UNIT_WORDS:
+            return _UNIT_WORDS[word]
+        head = word.split()[0]
+        return _UNIT_WORDS.get(head, head)
+    rate = _RATE_BEFORE.search(before)
+    if rate:
+        each = _EACH_WORD.findall(rate.group())
+        word = each[-1].lower() if each else "đơn vị"
+        return _UNIT_WORDS.get(word, word)
+    return None
+
+
+def subject(before: str, after: str, phrase: str) -> str | None:
+    """What a figure counts: the fund or drive named nearest before it in its clause (or
+    just after: "ủng hộ 10 triệu đồng vào Quỹ Vì người nghèo"), else the last words of the
+    phrase before it ("trao quà Tết cho hộ nghèo")."""
+    named = None
+    for found in _FUND.finditer(before):
+        named = found
+    if named is None:
+        ahead = _FUND.search(after[:40])
+        named = ahead if ahead and not re.search(r"[,;.]", after[: ahead.start()]) else None
+    if named is not None:
+        return _FUND_NAME[named.group().lower()]
+    words = phrase.split()[-_SUBJECT_WORDS:]
+    return " ".join(words).strip(" ,:;–-(") or None
 
 
 def _skip(text: str, match: re.Match[str]) -> bool:

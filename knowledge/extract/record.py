@@ -55,6 +55,11 @@ class Figure:
     role: str | None = None  # achieved | target | min | max | part | total | None
     group: int | None = None  # figures written together ("77 cuộc/2288 lượt") share a group
     sentence: str = ""
+    # What the figure is, so totals add only like with like (knowledge/analyze.py):
+    measure: str | None = None  # the comparable measure: đồng, suất quà, lượt, hộ, nhà, % …
+    kind: str | None = None  # amount (money) | count | rate (a unit price, "mỗi hộ") | share (%)
+    per: str | None = None  # a rate's denominator: "suất quà" of "600.000 đồng/suất"
+    subject: str | None = None  # what it counts: a fund, a campaign, else the activity phrase
 
 
 @dataclass(slots=True)

@@ -84,7 +84,8 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     spans = resolve_units(question, catalog)
     question.central = central_named(folded)
     if question.intent == "aggregate" and len(set(question.mentions)) == 1:
-        question.intent = "figure"  # a total within one unit is one of its figures
+        question.intent = "figure"  # a total within one unit is one of its figures...
+        question.total_asked = True  # ...or the sum of its reports' (knowledge/totals.py)
     question.meeting_kind = next((k for k in MEETING_KINDS if k in folded), None)
     question.measure = measure(folded)
     question.follow_up = bool(FOLLOW.search(folded)) or (

@@ -29,7 +29,8 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
         ("coverage", r"\b(nhung|cac|danh sach|liet ke) (bao cao|hoi nghi|van ban)\b|\bco (nhung )?bao cao nao\b|\bbao cao nao\b"),
-        ("timeline", r"\b(qua cac (nam|ky)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung ky|tung nam)\b"),
+        # "quý" folds like "quy" of "quy định", "quy chế": never those.
+        ("timeline", r"\b(qua cac (nam|ky|thang|quy)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung (ky|nam|thang|quy)|theo tung (thang|quy)|hang thang)\b(?! (dinh|che|trinh|hoach|mo|tac|uoc|pham))"),
         ("compare", r"\b(so sanh|so voi|doi chieu|khac nhau)\b"),
         ("followup", FOLLOW_THROUGH),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),

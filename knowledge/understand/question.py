@@ -30,6 +30,7 @@ class Question:
     places: list[Place] = field(default_factory=list)
     period: Period | None = None
     measure: str | None = None
+    total_asked: bool = False  # "tổng số …" of one unit: its reports' figures may add up
     codes: list[str] = field(default_factory=list)
     meeting_kind: str | None = None  # folded: "so ket", "tong ket", "giao ban", "hiep thuong"...
     follow_up: bool = False
