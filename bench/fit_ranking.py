@@ -63,7 +63,12 @@ OLDER_SETS = [
 ]
 REAL_SETS = sorted((ROOT / "eval/questions").glob("*.tsv"))
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-OBJECTIVES = ("pointwise", "listwise")
+# Objectives cross-validated by default. Listwise ranked the right report first more often
+# (0.899 against 0.889 cross-validated; held-out 83 % against 81 %), but its sharper scores
+# left short topic searches ("tuyên truyền", "an sinh xã hội") below the confidence threshold,
+# unanswered; until the confidence model reads it well, it is tried only when asked
+# (--objectives pointwise,listwise).
+OBJECTIVES = ("pointwise",)
 FOLDS = 5
 TARGET_PRECISION = 0.95
 WRONG_COST = 1.5
@@ -312,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation corpus first")
     parser.add_argument("--check", action="store_true", help="fit and compare with the file; write nothing")
     parser.add_argument("--db", type=Path, default=DB, help="the evaluation corpus database (built if missing)")
+    parser.add_argument(
+        "--objectives", default=",".join(OBJECTIVES), help="the ranker's objectives to cross-validate: pointwise, listwise"
+    )
     args = parser.parse_args(argv)
+    # Pointwise is always cross-validated: the passage model takes its best strength.
+    objectives = ("pointwise", *(["listwise"] if "listwise" in args.objectives.split(",") else []))
     database = args.db
     if args.rebuild or not database.exists():
         import importlib.util
@@ -333,14 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     answerable = [e for e in examples if e.expected]
     split = folds(examples)
     cv: dict[str, float] = {}
-    settings = [(objective, strength) for objective in OBJECTIVES for strength in STRENGTHS]
+    settings = [(objective, strength) for objective in objectives for strength in STRENGTHS]
     for objective, strength in settings:
         scores = rank_scores(examples, objective, strength, split)
         hits = [top_right(e, s) for e, s in zip(examples, scores, strict=True) if e.expected]
         cv[f"{objective} C={strength}"] = round(sum(hits) / len(answerable), 4)
         print(f"{objective} C={strength}: cross-validated hit@1 {cv[f'{objective} C={strength}']:.3f}", file=sys.stderr)
     # Ties go to the simpler setting: pointwise before listwise, the stronger regularisation.
-    objective, strength = max(settings, key=lambda s: (cv[f"{s[0]} C={s[1]}"], -OBJECTIVES.index(s[0]), -s[1]))
+    objective, strength = max(settings, key=lambda s: (cv[f"{s[0]} C={s[1]}"], -objectives.index(s[0]), -s[1]))
     scores = rank_scores(examples, objective, strength, split)
 
     conf_x, conf_y, kept = confidence_rows(examples, scores)

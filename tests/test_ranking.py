@@ -44,6 +44,32 @@ def test_probabilities_are_probabilities() -> None:
         assert 0.0 <= fitted.probability(values) <= 1.0
 
 
+def test_the_listwise_ranker_puts_each_questions_right_candidate_first() -> None:
+    """The optional listwise objective (--objectives pointwise,listwise): on questions whose
+    right candidate is the one with the highest first feature among candidates whose levels
+    differ from question to question, a softmax over each question's candidates learns it, and
+    its scores read as probabilities."""
+    import numpy as np
+
+    fit = _bench("fit_ranking")
+    random = np.random.default_rng(7)
+    rows, labels, sizes = [], [], []
+    for _ in range(60):
+        level = random.normal(0.0, 5.0)  # a question's own offset: pointwise odds would blur it
+        features = random.normal(level, 1.0, size=(8, 2))
+        right = int(np.argmax(features[:, 0]))
+        rows += features.tolist()
+        labels += [int(i == right) for i in range(8)]
+        sizes.append(8)
+    x, y = np.array(rows), np.array(labels)
+    model = fit.Listwise(x, y, sizes, 1.0)
+    scores = model.predict_proba(x)[:, 1]
+    starts = np.cumsum([0, *sizes[:-1]])
+    hits = [y[a + int(np.argmax(scores[a : a + n]))] for a, n in zip(starts, sizes, strict=True)]
+    assert sum(hits) >= 57
+    assert ((scores >= 0.0) & (scores <= 1.0)).all()
+
+
 @needs_shared
 @pytest.mark.slow
 def test_refitting_gives_the_same_file(tmp_path: Path) -> None:
