@@ -45,11 +45,6 @@ FEATURES = (
     "para_coverage",  # IDF-weighted share of the question's words in the paragraph
     "para_fuzz",  # rapidfuzz token_set_ratio of question and paragraph
     "para_pairs",  # share of the question's word pairs written together in the paragraph
-    "para_partial",  # rapidfuzz partial_ratio of question and paragraph (the baseline's scorer)
-    "para_base",  # para_partial × para_bm25: the plain baseline's own score, which alone
-    # ranks the right report first more often than the sum of the parts does
-    "para_first",  # the paragraph is the best by BM25
-    "doc_first",  # the report is the best by whole-text BM25
     "coverage",  # IDF-weighted share of the question's words in the passage
     "coverage_around",  # ... in the passage, its neighbours and its report's title
     "title_coverage",  # ... in the report's title
@@ -224,11 +219,7 @@ def _of_paragraph(asked: Asked, key: tuple[int, int]) -> dict[str, float]:
             "para_coverage": _held(asked, set(line.split())) / asked.total if line else 0.0,
             "para_fuzz": fuzz.token_set_ratio(asked.line, line) / 100 if line and asked.line else 0.0,
             "para_pairs": _pairs(asked.pairs, line.split()) if line else 0.0,
-            "para_first": float(asked.para_order.get(key) == 0),
         }
-        partial = fuzz.partial_ratio(asked.line, line) / 100 if line and asked.line else 0.0
-        cached["para_partial"] = partial
-        cached["para_base"] = partial * cached["para_bm25"]
         asked.cache[key] = cached
     return cached
 
@@ -250,7 +241,6 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
     other = bool(units) and not match
     cached = {
         "doc_bm25": asked.docs.get(report.id, 0.0) / asked.top_doc,
-        "doc_first": float(asked.doc_order.get(report.id) == 0),
         "title_coverage": _held(asked, title_tokens(report.title)) / asked.total,
         "anchor_missing": float(asked.anchored is not None and report.id not in asked.anchored),
         "unit_match": float(match),
