@@ -13,6 +13,7 @@ test-fast:  ## without the slow tests (a 30 MB file, killed ingests, `mttq run` 
 
 lint:  ## what .ci/run checks besides the tests
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -62,7 +62,11 @@ def read_gold(folder: Path = GOLD) -> list[Gold]:
                 total=row.get("total"),
                 rows=row.get("rows"),
                 refuse=bool(row.get("refuse", False)),
-                series=tuple([row["series"]] if isinstance(row.get("series"), str) else row.get("series") or ()),
+                series=tuple(
+                    [row["series"]]
+                    if isinstance(row.get("series"), str)
+                    else row.get("series") or ()
+                ),
             )
             if gold.corpus not in {"series", "real"} or gold.kind not in KINDS:
                 raise ValueError(f"{path.name}:{number}: corpus or kind unknown: {row}")
@@ -108,7 +112,9 @@ def check(gold: Gold, data: dict[str, Any]) -> list[str]:
     return wrong
 
 
-def run(golds: Iterable[Gold], ask: Callable[[str], dict[str, Any]]) -> list[tuple[Gold, list[str], str]]:
+def run(
+    golds: Iterable[Gold], ask: Callable[[str], dict[str, Any]]
+) -> list[tuple[Gold, list[str], str]]:
     """(gold, what is wrong, the answer) for each question."""
     results = []
     for gold in golds:
@@ -120,7 +126,9 @@ def run(golds: Iterable[Gold], ask: Callable[[str], dict[str, Any]]) -> list[tup
 def series_documents(folders: tuple[str, ...] = ()) -> list[Any]:
     from knowledge.read import iter_path
 
-    chosen = sorted(p for p in SERIES.iterdir() if p.is_dir() and (not folders or p.name in folders))
+    chosen = sorted(
+        p for p in SERIES.iterdir() if p.is_dir() and (not folders or p.name in folders)
+    )
     return [d for folder in chosen for d in iter_path(folder)]
 
 
@@ -198,7 +206,12 @@ def main(argv: list[str]) -> int:
     if verbose:
         for gold, wrong, answer in results:
             if wrong:
-                print(f"\n{gold.id} {gold.question}\n  " + "\n  ".join(wrong) + "\n  " + answer[:600].replace("\n", "\n  "))
+                print(
+                    f"\n{gold.id} {gold.question}\n  "
+                    + "\n  ".join(wrong)
+                    + "\n  "
+                    + answer[:600].replace("\n", "\n  ")
+                )
     return 0 if right == len(results) else 1
 
 

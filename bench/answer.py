@@ -218,7 +218,9 @@ def read_questions(path: Path) -> list[Question]:
             (row.get("id") or str(number)).strip(),
             row["question"],
             (row.get("expected_source") or "-").strip(),
-            "" if (row.get("must_match") or "").strip() == "-" else (row.get("must_match") or "").strip(),
+            ""
+            if (row.get("must_match") or "").strip() == "-"
+            else (row.get("must_match") or "").strip(),
             (row.get("split") or "tune").strip(),
         )
         for number, row in enumerate(rows, 1)
@@ -226,7 +228,11 @@ def read_questions(path: Path) -> list[Question]:
 
 
 def default_question_files() -> list[Path]:
-    return [DEV_QUESTIONS, *sorted(FIXTURE_QUESTIONS.glob("*.tsv")), *sorted(REAL_QUESTIONS.glob("*.tsv"))]
+    return [
+        DEV_QUESTIONS,
+        *sorted(FIXTURE_QUESTIONS.glob("*.tsv")),
+        *sorted(REAL_QUESTIONS.glob("*.tsv")),
+    ]
 
 
 def source_key(source: str) -> str:
@@ -364,7 +370,9 @@ def sync_index(path: Path, engine: Any = None) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
-def ensure_db(path: Path, input_path: Path, rebuild: bool, *, corpus: str = "full") -> dict[str, float]:
+def ensure_db(
+    path: Path, input_path: Path, rebuild: bool, *, corpus: str = "full"
+) -> dict[str, float]:
     """Build only what is missing; returns the build timings (empty when nothing was built)."""
     if corpus == "real":
         if rebuild or not path.exists():
@@ -640,7 +648,11 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
     mine = by_file(ours.outcomes)
     best_base = {
         name: max(
-            (x for x in (a["hit_at_1"], by_file(baseline.plain).get(name, {}).get("hit_at_1")) if x is not None),
+            (
+                x
+                for x in (a["hit_at_1"], by_file(baseline.plain).get(name, {}).get("hit_at_1"))
+                if x is not None
+            ),
             default=None,
         )
         for name, a in by_file(baseline.outcomes).items()
@@ -648,7 +660,9 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
     below = [
         name
         for name, a in mine.items()
-        if a["hit_at_1"] is not None and best_base.get(name) is not None and a["hit_at_1"] < best_base[name]
+        if a["hit_at_1"] is not None
+        and best_base.get(name) is not None
+        and a["hit_at_1"] < best_base[name]
     ]
     found = [
         (f"p95 ≤ {GOAL_P95_MS:.0f} ms", f"{ours.p95:.1f} ms", ours.p95 <= GOAL_P95_MS),
@@ -673,7 +687,11 @@ def goals(ours: Measured, baseline: Measured) -> list[tuple[str, str, bool]]:
         for key, goal in GOAL_HELDOUT.items():
             value = held[key]
             found.append(
-                (f"held-out {key} ≥ {100 * goal:.0f}%", pct(value), value is not None and value >= goal)
+                (
+                    f"held-out {key} ≥ {100 * goal:.0f}%",
+                    pct(value),
+                    value is not None and value >= goal,
+                )
             )
     return found
 
@@ -749,8 +767,15 @@ def print_table(ours: Measured, baseline: Measured) -> None:
 
 
 def print_files(ours: Measured, baseline: Measured) -> None:
-    mine, theirs, plain = by_file(ours.outcomes), by_file(baseline.outcomes), by_file(baseline.plain)
-    rows = [(f"{name} ({a['questions']})", a, theirs[name], plain.get(name, {})) for name, a in mine.items()]
+    mine, theirs, plain = (
+        by_file(ours.outcomes),
+        by_file(baseline.outcomes),
+        by_file(baseline.plain),
+    )
+    rows = [
+        (f"{name} ({a['questions']})", a, theirs[name], plain.get(name, {}))
+        for name, a in mine.items()
+    ]
     for half, a in halves(ours.outcomes).items():
         if a["questions"]:
             rows.append(
@@ -856,7 +881,8 @@ def report(
         "goals": [{"goal": g, "measured": v, "met": ok} for g, v, ok in goals(ours, baseline)],
         # The held-out half's answers stay out of the report: its figures are above.
         "outcomes": {
-            m.pipeline: [asdict(o) for o in m.outcomes if o.split != "heldout"] for m in (ours, baseline)
+            m.pipeline: [asdict(o) for o in m.outcomes if o.split != "heldout"]
+            for m in (ours, baseline)
         },
     }
 

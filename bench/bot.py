@@ -86,7 +86,9 @@ class TimedBotAPI(tg.FakeBotAPI):
         self.replied: dict[int, float] = {}
         self.apologies = 0
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
         await asyncio.sleep(self.rtt)
         status, body = await super().do_request(url, method, request_data, **kwargs)
         if status == 200 and url.endswith(("/sendMessage", "/sendPhoto")):
@@ -213,24 +215,42 @@ def layer_cost(service: Service, asked: list[str]) -> dict[str, float]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--db", type=Path, help="an SQLite database with its index (default: a small one)")
+    parser.add_argument(
+        "--db", type=Path, help="an SQLite database with its index (default: a small one)"
+    )
     parser.add_argument("--chats", type=int, default=50)
     parser.add_argument("--per-chat", type=int, default=20, help="questions each chat asks")
-    parser.add_argument("--rate", type=float, default=30.0, help="questions a second in the steady load")
+    parser.add_argument(
+        "--rate", type=float, default=30.0, help="questions a second in the steady load"
+    )
     parser.add_argument("--rtt-ms", type=float, default=30.0)
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the last replies")
-    parser.add_argument("--questions", type=Path, nargs="*", default=sorted((FIXTURES / "questions").glob("*.tsv")))
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for the last replies"
+    )
+    parser.add_argument(
+        "--questions", type=Path, nargs="*", default=sorted((FIXTURES / "questions").glob("*.tsv"))
+    )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
 
-def measure(service: Service, asked: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def measure(
+    service: Service, asked: list[str], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
     rtt = args.rtt_ms / 1000
     results: dict[str, dict[str, Any]] = {}
     for name, rate in (("steady", args.rate), ("burst", None)):
         for setup, on_loop in (("ours", False), ("on-loop", True)):
             results[f"{name} {setup}"] = asyncio.run(
-                load(service, asked, chats=args.chats, rate=rate, rtt=rtt, on_loop=on_loop, timeout=args.timeout)
+                load(
+                    service,
+                    asked,
+                    chats=args.chats,
+                    rate=rate,
+                    rtt=rtt,
+                    on_loop=on_loop,
+                    timeout=args.timeout,
+                )
             )
     return results
 
@@ -252,7 +272,9 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
               f"loop lag p95 {ours['lag_p95_ms'] / max(other['lag_p95_ms'], 1e-9):.3f}×")  # fmt: skip
     steady = runs["steady ours"]
     held = steady["lost"] == 0 and steady["p95_ms"] <= 300 and steady["per_s"] >= 0.95 * args.rate
-    print(f"goal (steady, ours: 0 lost, p95 ≤ 300 ms, {args.rate:.0f}/s sustained): {'met' if held else 'NOT met'}")
+    print(
+        f"goal (steady, ours: 0 lost, p95 ≤ 300 ms, {args.rate:.0f}/s sustained): {'met' if held else 'NOT met'}"
+    )
     print(f"per question (p50): answering {cost['answer_p50_ms']:.1f} ms, with the chat state "
           f"{cost['service_p50_ms']:.1f} ms (state {cost['state_p50_ms']:.1f} ms), "
           f"Telegram HTML {cost['render_p50_ms']:.2f} ms")  # fmt: skip
@@ -275,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
         runs = measure(service, asked, args)
         cost = layer_cost(service, asked[:100])
         reports = len(service.assistant.catalog.reports)
-    result = {"reports": reports, "rtt_ms": args.rtt_ms, "rate": args.rate, "runs": runs, "layer": cost}
+    result = {
+        "reports": reports,
+        "rtt_ms": args.rtt_ms,
+        "rate": args.rate,
+        "runs": runs,
+        "layer": cost,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
     else:

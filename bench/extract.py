@@ -107,7 +107,9 @@ _PAGE_TAIL = re.compile(r"^[\s\xa0]*(?:Tin liên quan|Đánh giá:|Bình luận)
 
 def _reports() -> str:
     texts = [path.read_text("utf-8") for path in sample_paths()]
-    return "\n\n".join(text[: m.start()] if (m := _PAGE_TAIL.search(text)) else text for text in texts)
+    return "\n\n".join(
+        text[: m.start()] if (m := _PAGE_TAIL.search(text)) else text for text in texts
+    )
 
 
 def _issued(data: Path) -> str | None:
@@ -195,7 +197,9 @@ def report(rows: list[Timing], sizes: list[int]) -> str:
             f" {row.wall:>7.3f} {row.per_char_us:>8.2f}"
         )
     lines += ["", "µs per character, side by side (flat = linear):"]
-    lines.append(f"{'kind':<9} " + " ".join(f"{size:>10,}" for size in sizes) + "   largest/smallest")
+    lines.append(
+        f"{'kind':<9} " + " ".join(f"{size:>10,}" for size in sizes) + "   largest/smallest"
+    )
     for kind in dict.fromkeys(row.kind for row in rows):
         mine = {row.size: row.per_char_us for row in rows if row.kind == kind}
         cells = " ".join(f"{mine[size]:>10.2f}" for size in sizes)
@@ -219,7 +223,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--kinds", default=None, help="comma-separated; default: all")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per size (at most 2 from 1M up)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per size (at most 2 from 1M up)"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     return parser.parse_args(argv)
 

@@ -64,7 +64,10 @@ def score(entries: list[dict[str, object]]) -> list[Scored]:
     realset = importlib.util.module_from_spec(spec)
     sys.modules["realset"] = realset
     spec.loader.exec_module(realset)
-    texts = {ref: (text, fmt) for ref, text, fmt in realset.read_documents([str(e["ref"]) for e in entries])}
+    texts = {
+        ref: (text, fmt)
+        for ref, text, fmt in realset.read_documents([str(e["ref"]) for e in entries])
+    }
     found = []
     for entry in entries:
         ref = str(entry["ref"])
@@ -103,7 +106,9 @@ def shares(found: list[Scored]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every difference")
     args = parser.parse_args(argv)
     entries = json.loads(GOLD.read_text(encoding="utf-8"))["entries"]
@@ -111,9 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     for group in ("data/front-docs-2025", "data/seeds", "data/baomoi-2017"):
         own = [s for s in found if s.ref.startswith(group)]
         figures = shares(own)
-        print(f"{group:24} {len(own):3} documents: " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in figures.items()))
+        print(
+            f"{group:24} {len(own):3} documents: "
+            + ", ".join(f"{k} {100 * v:.0f}%" for k, v in figures.items())
+        )
     figures = shares(found)
-    print(f"{'all':24} {len(found):3} documents: " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in figures.items()))
+    print(
+        f"{'all':24} {len(found):3} documents: "
+        + ", ".join(f"{k} {100 * v:.0f}%" for k, v in figures.items())
+    )
     if args.verbose:
         for s in found:
             if not s.unit:

@@ -133,13 +133,17 @@ def collect(database: Path) -> list[Example]:
     examples = []
     for file, row, group in training_rows():
         expected_text = (row.get("expected_source") or "-").strip()
-        expected = set() if expected_text == "-" else {source_key(e) for e in expected_text.split("|")}
+        expected = (
+            set() if expected_text == "-" else {source_key(e) for e in expected_text.split("|")}
+        )
         pattern = (row.get("must_match") or "").strip()
         matcher = re.compile(pattern) if pattern and pattern != "-" else None
         example = Example(file, row.get("id", ""), group, expected)
         question = assistant.search_question(row["question"])
         if question is not None:
-            retrieved = retrieve(question, index=assistant.index, catalog=assistant.catalog, fitted=False)
+            retrieved = retrieve(
+                question, index=assistant.index, catalog=assistant.catalog, fitted=False
+            )
             for scored in retrieved.passages:
                 right = source_key(scored.report.source) in expected
                 example.features.append(list(scored.features))
@@ -224,7 +228,9 @@ class Listwise:
                 gradient = gradient + x[a:b].T @ (p - target)
             return total, gradient
 
-        found = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+        found = minimize(
+            loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 5000}
+        )
         raw = x @ found.x
         platt = LogisticRegression(C=1e6, max_iter=5000).fit(raw.reshape(-1, 1), y)
         self.coef_ = (found.x * platt.coef_[0][0]).reshape(1, -1)
@@ -235,17 +241,26 @@ class Listwise:
         return np.column_stack([1 - p, p])
 
 
-def fit_ranker(chosen: list[Example], objective: str, strength: float) -> tuple[np.ndarray, np.ndarray, Any]:
+def fit_ranker(
+    chosen: list[Example], objective: str, strength: float
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """(mean, scale, model) of a ranker over the candidates of ``chosen``."""
     x, y, w = stack(chosen)
     mean, scale = standardise(x)
     if objective == "listwise":
-        return mean, scale, Listwise((x - mean) / scale, y, [len(e.features) for e in chosen], strength)
+        return (
+            mean,
+            scale,
+            Listwise((x - mean) / scale, y, [len(e.features) for e in chosen], strength),
+        )
     return mean, scale, fit((x - mean) / scale, y, w, strength)
 
 
 def rank_scores(
-    examples: list[Example], objective: str, strength: float, split: list[tuple[list[int], list[int]]]
+    examples: list[Example],
+    objective: str,
+    strength: float,
+    split: list[tuple[list[int], list[int]]],
 ) -> list[np.ndarray]:
     """Out-of-fold candidate probabilities of every example."""
     found: list[np.ndarray] = [np.zeros(0)] * len(examples)
@@ -254,11 +269,15 @@ def rank_scores(
         mean, scale, model = fit_ranker(chosen, objective, strength)
         for i in held:
             if examples[i].features:
-                found[i] = model.predict_proba((np.array(examples[i].features) - mean) / scale)[:, 1]
+                found[i] = model.predict_proba((np.array(examples[i].features) - mean) / scale)[
+                    :, 1
+                ]
     return found
 
 
-def confidence_rows(examples: list[Example], scores: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def confidence_rows(
+    examples: list[Example], scores: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
     from knowledge.rank import FEATURES, confidence_features
 
     rows, labels, kept = [], [], []
@@ -288,7 +307,12 @@ def threshold_for(confidences: np.ndarray, right: np.ndarray) -> tuple[float, fl
 
 
 def handled_right(
-    confidences: np.ndarray, right: np.ndarray, unanswerable: list[bool], silent_anyway: int, total: int, threshold: float
+    confidences: np.ndarray,
+    right: np.ndarray,
+    unanswerable: list[bool],
+    silent_anyway: int,
+    total: int,
+    threshold: float,
 ) -> float:
     """The share of questions handled right at ``threshold``: answered from a right report,
     or (no answer exists) left unanswered."""
@@ -302,7 +326,9 @@ def rounded(values: np.ndarray | list[float]) -> list[float]:
     return [round(float(v), DIGITS) for v in values]
 
 
-def logistic_json(names: tuple[str, ...], model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -> dict[str, object]:
+def logistic_json(
+    names: tuple[str, ...], model: LogisticRegression, mean: np.ndarray, scale: np.ndarray
+) -> dict[str, object]:
     return {
         "names": list(names),
         "mean": rounded(mean),
@@ -313,12 +339,22 @@ def logistic_json(names: tuple[str, ...], model: LogisticRegression, mean: np.nd
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation corpus first")
-    parser.add_argument("--check", action="store_true", help="fit and compare with the file; write nothing")
-    parser.add_argument("--db", type=Path, default=DB, help="the evaluation corpus database (built if missing)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--objectives", default=",".join(OBJECTIVES), help="the ranker's objectives to cross-validate: pointwise, listwise"
+        "--rebuild", action="store_true", help="rebuild the evaluation corpus first"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="fit and compare with the file; write nothing"
+    )
+    parser.add_argument(
+        "--db", type=Path, default=DB, help="the evaluation corpus database (built if missing)"
+    )
+    parser.add_argument(
+        "--objectives",
+        default=",".join(OBJECTIVES),
+        help="the ranker's objectives to cross-validate: pointwise, listwise",
     )
     args = parser.parse_args(argv)
     # Pointwise is always cross-validated: the passage model takes its best strength.
@@ -348,9 +384,14 @@ def main(argv: list[str] | None = None) -> int:
         scores = rank_scores(examples, objective, strength, split)
         hits = [top_right(e, s) for e, s in zip(examples, scores, strict=True) if e.expected]
         cv[f"{objective} C={strength}"] = round(sum(hits) / len(answerable), 4)
-        print(f"{objective} C={strength}: cross-validated hit@1 {cv[f'{objective} C={strength}']:.3f}", file=sys.stderr)
+        print(
+            f"{objective} C={strength}: cross-validated hit@1 {cv[f'{objective} C={strength}']:.3f}",
+            file=sys.stderr,
+        )
     # Ties go to the simpler setting: pointwise before listwise, the stronger regularisation.
-    objective, strength = max(settings, key=lambda s: (cv[f"{s[0]} C={s[1]}"], -objectives.index(s[0]), -s[1]))
+    objective, strength = max(
+        settings, key=lambda s: (cv[f"{s[0]} C={s[1]}"], -objectives.index(s[0]), -s[1])
+    )
     scores = rank_scores(examples, objective, strength, split)
 
     conf_x, conf_y, kept = confidence_rows(examples, scores)
@@ -373,7 +414,14 @@ def main(argv: list[str] | None = None) -> int:
     calibration = (float(platt.coef_[0][0]), float(platt.intercept_[0]))
     out_of_fold = platt.predict_proba(oof_logit.reshape(-1, 1))[:, 1]
     threshold = WRONG_COST / (1 + WRONG_COST)
-    handled = handled_right(out_of_fold, conf_y, [not examples[k].expected for k in kept], silent_anyway, len(examples), threshold)
+    handled = handled_right(
+        out_of_fold,
+        conf_y,
+        [not examples[k].expected for k in kept],
+        silent_anyway,
+        len(examples),
+        threshold,
+    )
     precise, _precision, answered = threshold_for(out_of_fold, conf_y)
     at = out_of_fold >= threshold
     precision_at = float(conf_y[at].mean()) if at.any() else 1.0
@@ -401,10 +449,17 @@ def main(argv: list[str] | None = None) -> int:
             "candidates": len(y),
             "passages": len(py),
         },
-        "rank": {**logistic_json(FEATURES, ranker, mean, scale), "objective": objective, "C": strength},
+        "rank": {
+            **logistic_json(FEATURES, ranker, mean, scale),
+            "objective": objective,
+            "C": strength,
+        },
         "passage": logistic_json(FEATURES, passager, passage_mean, passage_scale),
         "confidence": logistic_json(CONFIDENCE, confidence, conf_mean, conf_scale),
-        "calibration": {"slope": round(calibration[0], DIGITS), "intercept": round(calibration[1], DIGITS)},
+        "calibration": {
+            "slope": round(calibration[0], DIGITS),
+            "intercept": round(calibration[1], DIGITS),
+        },
         "threshold": round(threshold, DIGITS),
         "supporting": SUPPORTING,
         "exact_preference": EXACT_PREFERENCE,
@@ -420,7 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if args.check:
         same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("the same as knowledge/ranking.json" if same else "DIFFERS from knowledge/ranking.json")
+        print(
+            "the same as knowledge/ranking.json" if same else "DIFFERS from knowledge/ranking.json"
+        )
         return 0 if same else 1
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}", file=sys.stderr)

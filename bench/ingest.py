@@ -147,7 +147,9 @@ def measure_stages(input_path: Path, sample: int, folder: Path) -> Stages:
     warm = next(d for d in iter_path(head) if isinstance(d, RawDocument))
     process(warm)  # the lazily loaded tables (gazetteer) are no article's time
     start = cpu_seconds()
-    documents = [d for d in itertools.islice(iter_path(head), 1, None) if isinstance(d, RawDocument)]
+    documents = [
+        d for d in itertools.islice(iter_path(head), 1, None) if isinstance(d, RawDocument)
+    ]
     read_s = cpu_seconds() - start
 
     start = cpu_seconds()
@@ -195,7 +197,10 @@ INDEX_PARTS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("tokenizer (knowledge/terms.py)", lambda file, name: file.endswith("knowledge/terms.py")),
     ("folding (knowledge/text.py)", lambda file, name: file.endswith("knowledge/text.py")),
     ("tantivy add_document", lambda file, name: "add_document" in name),
-    ("tantivy commit + merges", lambda file, name: "tantivy" in name and ("commit" in name or "merging" in name)),
+    (
+        "tantivy commit + merges",
+        lambda file, name: "tantivy" in name and ("commit" in name or "merging" in name),
+    ),
     ("tantivy, other", lambda file, name: "tantivy" in name),
     ("SQL (SQLite, SQLAlchemy)", lambda file, name: "sqlite3" in name or "sqlalchemy" in file),
     ("index module's Python", lambda file, name: file.endswith("knowledge/index.py")),
@@ -222,7 +227,9 @@ def measure_index(engine: Any, db: Path) -> tuple[float, dict[str, float]]:
     total = sum(tottime for _cc, _nc, tottime, _ct, _callers in stats.values()) or 1.0
     split: dict[str, float] = {}
     for (file, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.items():
-        part = next((label for label, matches in INDEX_PARTS if matches(file, name)), "other Python")
+        part = next(
+            (label for label, matches in INDEX_PARTS if matches(file, name)), "other Python"
+        )
         split[part] = split.get(part, 0.0) + tottime / total
     return seconds, dict(sorted(split.items(), key=lambda kv: -kv[1]))
 
@@ -279,7 +286,9 @@ class Run:
         return self.articles / self.seconds if self.seconds else 0.0
 
 
-def run_command(tree: Path, label: str, input_path: Path, db: Path, workers: int, folder: Path) -> Run:
+def run_command(
+    tree: Path, label: str, input_path: Path, db: Path, workers: int, folder: Path
+) -> Run:
     """`python -m bot ingest INPUT --json` from ``tree``, in a fresh database; timed from
     outside (its CPU includes the workers and the index follower it waited for)."""
     env = {
@@ -299,12 +308,16 @@ def run_command(tree: Path, label: str, input_path: Path, db: Path, workers: int
         seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise SystemExit(f"{label}: mttq ingest exited {child.returncode}: {err_path.read_text()[-2000:]}")
+        raise SystemExit(
+            f"{label}: mttq ingest exited {child.returncode}: {err_path.read_text()[-2000:]}"
+        )
     counts = json.loads(out_path.read_text("utf-8"))["counts"]
     return Run(label, seconds, usage.ru_utime + usage.ru_stime, peak_mb(usage.ru_maxrss), counts)
 
 
-def run_pairs(args: argparse.Namespace, input_path: Path, folder: Path) -> list[tuple[Run, Run | None]]:
+def run_pairs(
+    args: argparse.Namespace, input_path: Path, folder: Path
+) -> list[tuple[Run, Run | None]]:
     """Ours, then the compared tree, in turn: A B A B ..."""
     trees = [(ROOT, "ours"), *([(args.compare.resolve(), "compared")] if args.compare else [])]
     pairs: list[tuple[Run, Run | None]] = []
@@ -312,16 +325,33 @@ def run_pairs(args: argparse.Namespace, input_path: Path, folder: Path) -> list[
         runs: list[Run] = []
         for tree, label in trees:
             note(f"run {number}/{args.runs}: {label} ({tree}) ...")
-            run = run_command(tree, label, input_path, folder / f"{label}.sqlite", args.workers, folder)
+            run = run_command(
+                tree, label, input_path, folder / f"{label}.sqlite", args.workers, folder
+            )
             runs.append(run)
-            note(f"  {run.articles} articles in {run.seconds:.1f} s: {run.rate:.1f}/s, {run.cpu:.1f} s CPU")
+            note(
+                f"  {run.articles} articles in {run.seconds:.1f} s: {run.rate:.1f}/s, {run.cpu:.1f} s CPU"
+            )
         pairs.append((runs[0], runs[1] if len(runs) > 1 else None))
     return pairs
 
 
 def print_runs(pairs: list[tuple[Run, Run | None]], workers: int) -> None:
-    print(f"\nend to end, `mttq ingest` with {workers} workers, index included, fresh database each run:")
-    header = ("run", "tree", "articles", "seconds", "art/s", "CPU s", "peak MB", "stored", "dup", "failed")
+    print(
+        f"\nend to end, `mttq ingest` with {workers} workers, index included, fresh database each run:"
+    )
+    header = (
+        "run",
+        "tree",
+        "articles",
+        "seconds",
+        "art/s",
+        "CPU s",
+        "peak MB",
+        "stored",
+        "dup",
+        "failed",
+    )
     print("  " + "".join(f"{h:>10}" for h in header))
     for number, pair in enumerate(pairs, start=1):
         for run in (r for r in pair if r is not None):
@@ -383,17 +413,29 @@ def print_verdict(pairs: list[tuple[Run, Run | None]]) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="bulk .jsonl(.gz) file")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"records (default {DEFAULT_LIMIT})")
+    parser.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help=f"records (default {DEFAULT_LIMIT})"
+    )
     parser.add_argument("--full", action="store_true", help="the whole file")
-    parser.add_argument("--runs", type=int, default=1, help="end-to-end runs (pairs with --compare)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="end-to-end runs (pairs with --compare)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="INGEST_WORKERS (default 2)")
     parser.add_argument(
-        "--compare", type=Path, default=None, help="another source tree run in turn (e.g. a checkout of main)"
+        "--compare",
+        type=Path,
+        default=None,
+        help="another source tree run in turn (e.g. a checkout of main)",
     )
     parser.add_argument(
-        "--sample", type=int, default=PROFILE_SAMPLE, help=f"articles for the stages (0 skips; default {PROFILE_SAMPLE})"
+        "--sample",
+        type=int,
+        default=PROFILE_SAMPLE,
+        help=f"articles for the stages (0 skips; default {PROFILE_SAMPLE})",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the databases in this folder")
     return parser.parse_args(argv)
@@ -412,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         input_path = head_of(args.input, None if args.full else args.limit, folder)
         print(f"input: {args.input} ({'all' if args.full else f'first {args.limit}'} records)")
-        print(f"load average at the start: {os.getloadavg()[0]:.1f} (other work on the machine skews wall time)")
+        print(
+            f"load average at the start: {os.getloadavg()[0]:.1f} (other work on the machine skews wall time)"
+        )
         if args.sample > 0:
             note(f"stages over {args.sample} articles ...")
             print_stages(measure_stages(args.input, args.sample, folder), args.workers)

@@ -61,7 +61,9 @@ def read_rows(path: Path) -> list[Row]:
                 id=record["id"],
                 question=record["question"],
                 expected=() if expected == "-" else tuple(expected.split("|")),
-                must_match="" if record["must_match"].strip() == "-" else record["must_match"].strip(),
+                must_match=""
+                if record["must_match"].strip() == "-"
+                else record["must_match"].strip(),
                 kind=record.get("kind", ""),
                 style=record.get("style", ""),
                 split=record.get("split", "tune"),
@@ -109,7 +111,8 @@ def build(url: str) -> dict[str, int]:
 
     engine = store.connect(url)
     documents = (
-        RawDocument(reference, text, fmt) for reference, text, fmt in read_documents(corpus_references())
+        RawDocument(reference, text, fmt)
+        for reference, text, fmt in read_documents(corpus_references())
     )
     summary = ingest(engine, documents, workers=2)
     PassageIndex(engine, index_path(url)).sync(force=True)

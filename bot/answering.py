@@ -21,14 +21,21 @@ def open_assistant(*, load_samples: bool = False, read_only: bool = False) -> tu
     first gets the bundled sample reports. Returns how many samples were loaded.
     ``read_only``: the caller only answers, so a database that cannot be written will do."""
     settings = get_settings()
-    assistant = Assistant.open(settings.database_url, index_dir=settings.index_dir, read_only=read_only)
+    assistant = Assistant.open(
+        settings.database_url, index_dir=settings.index_dir, read_only=read_only
+    )
     loaded = 0
     if load_samples and not assistant.catalog.reports:
-        store.require_writable(assistant.engine, purpose="the database is empty and the sample reports cannot be loaded")
+        store.require_writable(
+            assistant.engine,
+            purpose="the database is empty and the sample reports cannot be loaded",
+        )
         from knowledge.ingest import documents, ingest, sample_paths  # the readers: only here
 
         paths = sample_paths()
-        summary = ingest(assistant.engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
+        summary = ingest(
+            assistant.engine, documents(paths, sources={p: p.name for p in paths}), workers=1
+        )
         loaded = len(summary.added)
         assistant.refresh(force=True)
     return assistant, loaded
@@ -81,7 +88,9 @@ def evaluate(assistant: Assistant, rows: list[dict[str, str]]) -> dict[str, Any]
         # A held-out question's failure is counted, never shown: ranking is changed looking
         # at the tuning half only (eval/split.py).
         "failures": [
-            o for o in outcomes if (not o["hit"] or o["must_match"] is False) and o["split"] != "heldout"
+            o
+            for o in outcomes
+            if (not o["hit"] or o["must_match"] is False) and o["split"] != "heldout"
         ],
         "held_out": held_out,
     }

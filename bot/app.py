@@ -64,7 +64,11 @@ def download_limit(settings: Settings) -> int:
 
 
 def build(
-    settings: Settings, service: Service, *, token: str, request: BaseRequest | None = None,
+    settings: Settings,
+    service: Service,
+    *,
+    token: str,
+    request: BaseRequest | None = None,
     rate_limit: bool = True,
 ) -> Application:
     """The application with every handler registered; ``request`` replaces the HTTP transport
@@ -76,7 +80,11 @@ def build(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
         # A chat's updates in the order they came, chats side by side (handlers/common.py).
         .concurrent_updates(ChatOrder(CONCURRENT_UPDATES))
         .context_types(ContextTypes(context=Context, bot_data=Deps))

@@ -45,7 +45,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def _logging() -> None:
     """LOG_LEVEL on stderr. ``force``: a library may have configured logging when imported
     (underthesea's pipeline calls basicConfig), which would make ours do nothing."""
-    logging.basicConfig(level=get_settings().log_level, stream=sys.stderr, format=LOG_FORMAT, force=True)
+    logging.basicConfig(
+        level=get_settings().log_level, stream=sys.stderr, format=LOG_FORMAT, force=True
+    )
 
 
 def _engine(*, read_only: bool = False) -> Any:
@@ -128,13 +130,18 @@ def _indexing_alongside(engine: Any, settings: Any) -> Iterator[None]:
     so it only ever sees committed reports; the final _index() after the block catches up
     with the last ones and checks the whole. A child needs fork (it shares the engine and the
     loaded modules); elsewhere the index is built after the ingest only."""
-    if "fork" not in multiprocessing.get_all_start_methods() or store.in_memory(settings.database_url):
+    if "fork" not in multiprocessing.get_all_start_methods() or store.in_memory(
+        settings.database_url
+    ):
         yield
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     follower = context.Process(
-        target=_follow_index, args=(engine, settings, receiver, sender), name="mttq-index", daemon=True
+        target=_follow_index,
+        args=(engine, settings, receiver, sender),
+        name="mttq-index",
+        daemon=True,
     )
     follower.start()
     receiver.close()
@@ -203,8 +210,12 @@ def _progress(*, enabled: bool) -> Progress:
 
 @app.command("ask")
 def ask_command(
-    question: Annotated[str | None, typer.Argument(help="The question; none: one a line from stdin")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (JSON Lines from stdin)")] = False,
+    question: Annotated[
+        str | None, typer.Argument(help="The question; none: one a line from stdin")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (JSON Lines from stdin)")
+    ] = False,
     context: Annotated[
         str | None, typer.Option(help="The previous answer's context (JSON), for a follow-up")
     ] = None,
@@ -268,7 +279,9 @@ def chat_command() -> None:
 
 @app.command("eval")
 def eval_command(
-    path: Annotated[Path, typer.Argument(help="Questions TSV (id, question, expected_source, must_match)")],
+    path: Annotated[
+        Path, typer.Argument(help="Questions TSV (id, question, expected_source, must_match)")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every failure")] = False,
     split: Annotated[
@@ -339,7 +352,8 @@ def delete_command(report_id: Annotated[int, typer.Argument(help="Report id")]) 
 @app.command("run")
 def run_command(
     webhook: Annotated[
-        bool, typer.Option("--webhook", help="Receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET)")
+        bool,
+        typer.Option("--webhook", help="Receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET)"),
     ] = False,
 ) -> None:
     """Run the Telegram bot (long polling by default); with no TELEGRAM_BOT_TOKEN, the console chat."""
@@ -372,13 +386,20 @@ def run_command(
     assistant, loaded = answering.open_assistant(load_samples=True)
     if loaded:
         typer.echo(render.samples_loaded(loaded), err=True)
-    application = build(settings, Service(assistant, max_bytes=download_limit(settings)), token=token)
+    application = build(
+        settings, Service(assistant, max_bytes=download_limit(settings)), token=token
+    )
     ready = application.post_init
 
     async def announce(app: Any) -> None:  # once Telegram has accepted the token
         if ready is not None:
             await ready(app)
-        typer.echo(render.bot_starting("webhook" if webhook else "polling", len(assistant.catalog.reports)), err=True)
+        typer.echo(
+            render.bot_starting(
+                "webhook" if webhook else "polling", len(assistant.catalog.reports)
+            ),
+            err=True,
+        )
 
     application.post_init = announce
     try:
@@ -390,7 +411,10 @@ def run_command(
         typer.echo(render.token_refused(), err=True)
         raise typer.Exit(2) from None
     except NetworkError as error:
-        typer.echo(render.telegram_unreachable(settings.telegram_api_base_url, type(error).__name__), err=True)
+        typer.echo(
+            render.telegram_unreachable(settings.telegram_api_base_url, type(error).__name__),
+            err=True,
+        )
         raise typer.Exit(1) from None
 
 

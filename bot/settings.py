@@ -39,7 +39,8 @@ class Settings(BaseSettings):
         description="Search index folder (default: next to the SQLite file, or data/index-<hash>)",
     )
     log_level: str = Field(
-        default="WARNING", description="Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
+        default="WARNING",
+        description="Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL",
     )
 
     telegram_bot_token: SecretStr | None = Field(
@@ -60,9 +61,12 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="0.0.0.0", description="Address the webhook server binds")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Webhook server port")
     webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)"
+        default=None,
+        description="Secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)",
     )
-    health_port: int = Field(default=8081, ge=1, le=65535, description="Health endpoint port (webhook mode)")
+    health_port: int = Field(
+        default=8081, ge=1, le=65535, description="Health endpoint port (webhook mode)"
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -70,7 +70,9 @@ def read(path: Path) -> list[dict[str, str]]:
 
 def write(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(
+            handle, COLUMNS, delimiter="\t", lineterminator="\n", extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
 

@@ -69,16 +69,23 @@ async def document(update: Update, context: Context) -> None:
             await message.reply_text(render.download_failed(str(error)))
             return
         found = await off_loop(
-            context.service.preview, user_id=user_id or 0, chat_id=message.chat.id,
-            file_name=sent.file_name or "", data=data,
+            context.service.preview,
+            user_id=user_id or 0,
+            chat_id=message.chat.id,
+            file_name=sent.file_name or "",
+            data=data,
         )
     messages = render.preview(found)
     upload = found.get("upload_id")
     markup = (
-        InlineKeyboardMarkup([[
-            InlineKeyboardButton(render.BUTTONS["save"], callback_data=f"L:{upload}"),
-            InlineKeyboardButton(render.BUTTONS["cancel"], callback_data=f"H:{upload}"),
-        ]])
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(render.BUTTONS["save"], callback_data=f"L:{upload}"),
+                    InlineKeyboardButton(render.BUTTONS["cancel"], callback_data=f"H:{upload}"),
+                ]
+            ]
+        )
         if upload
         else None
     )
@@ -190,14 +197,24 @@ async def delete_command(update: Update, context: Context) -> None:
         await message.reply_text(render.usage("xoa"))
         return
     _, user_id = ids(update)
-    asked = await off_loop(context.service.ask_delete, int(arg), user_id=user_id or 0, chat_id=message.chat.id)
+    asked = await off_loop(
+        context.service.ask_delete, int(arg), user_id=user_id or 0, chat_id=message.chat.id
+    )
     if asked is None:
         await message.reply_text(render.escape(render.not_deleted(int(arg))))
         return
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(render.BUTTONS["delete"], callback_data=f"R:{asked['deletion_id']}"),
-        InlineKeyboardButton(render.BUTTONS["keep"], callback_data=f"K:{asked['deletion_id']}"),
-    ]])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    render.BUTTONS["delete"], callback_data=f"R:{asked['deletion_id']}"
+                ),
+                InlineKeyboardButton(
+                    render.BUTTONS["keep"], callback_data=f"K:{asked['deletion_id']}"
+                ),
+            ]
+        ]
+    )
     await message.reply_text(render.delete_confirm(asked), reply_markup=markup)
 
 
@@ -237,7 +254,9 @@ async def keep_button(update: Update, context: Context) -> None:
     if press is None:
         return
     kept = await off_loop(context.service.keep, press.number, **press.bound)
-    await _say(update, context, [render.delete_kept(kept) if kept is not None else render.delete_settled()])
+    await _say(
+        update, context, [render.delete_kept(kept) if kept is not None else render.delete_settled()]
+    )
 
 
 async def stats_command(update: Update, context: Context) -> None:

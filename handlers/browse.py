@@ -22,8 +22,12 @@ async def start(update: Update, context: Context) -> None:
         return
     overview = await off_loop(context.service.overview)
     examples = render.examples(overview)
-    buttons = [[InlineKeyboardButton(text[:64], callback_data=f"x:{n}")] for n, text in enumerate(examples)]
-    await message.reply_text(render.start(overview, examples), reply_markup=InlineKeyboardMarkup(buttons))
+    buttons = [
+        [InlineKeyboardButton(text[:64], callback_data=f"x:{n}")] for n, text in enumerate(examples)
+    ]
+    await message.reply_text(
+        render.start(overview, examples), reply_markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 async def example_button(update: Update, context: Context) -> None:
@@ -92,9 +96,13 @@ async def _units(context: Context, page: int) -> tuple[str, InlineKeyboardMarkup
     text = render.units_page(shown, page=page, pages=pages, total=len(rows))
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(render.BUTTONS["units_prev"], callback_data=f"u:{page - 1}"))
+        nav.append(
+            InlineKeyboardButton(render.BUTTONS["units_prev"], callback_data=f"u:{page - 1}")
+        )
     if page + 1 < pages:
-        nav.append(InlineKeyboardButton(render.BUTTONS["units_next"], callback_data=f"u:{page + 1}"))
+        nav.append(
+            InlineKeyboardButton(render.BUTTONS["units_next"], callback_data=f"u:{page + 1}")
+        )
     return text, InlineKeyboardMarkup([nav]) if nav else None
 
 

@@ -52,18 +52,29 @@ def points(data: Mapping[str, Any]) -> Points | None:
     kind = str(lead.get("kind"))
     found: list[tuple[str, Any, str]] = []
     if kind == "sum":
-        found = [(str(p.get("unit") or "?"), p.get("value"), str(lead.get("unit") or "")) for p in lead.get("parts", [])]
+        found = [
+            (str(p.get("unit") or "?"), p.get("value"), str(lead.get("unit") or ""))
+            for p in lead.get("parts", [])
+        ]
     elif kind == "compare":
         for side in lead.get("sides", []):
             inner = side.get("lead") or {}
             if side.get("found") and inner.get("kind") == "figure":
-                found.append((str(side.get("label") or "?"), inner.get("value"), str(inner.get("unit") or "")))
+                found.append(
+                    (
+                        str(side.get("label") or "?"),
+                        inner.get("value"),
+                        str(inner.get("unit") or ""),
+                    )
+                )
     elif kind == "timeline":
         dated = []
         for row in lead.get("rows", []):
             first = row.get("figure") or next(iter(row.get("figures") or []), None)
             if first is not None:
-                dated.append((_time(row), (_when(row), first.get("value"), str(first.get("unit") or ""))))
+                dated.append(
+                    (_time(row), (_when(row), first.get("value"), str(first.get("unit") or "")))
+                )
         # Time runs left to right, whichever order the rows come in.
         found = [point for _, point in sorted(dated, key=lambda d: d[0])]
     else:
@@ -96,7 +107,11 @@ def _time(row: Mapping[str, Any]) -> tuple[int, int, str]:
     date = str(row.get("date") or "")
     if period.get("year"):
         part = str(period.get("part") or "Y")
-        month = int(part[1:]) if part.startswith("M") and part[1:].isdigit() else _PART_START.get(part, 1)
+        month = (
+            int(part[1:])
+            if part.startswith("M") and part[1:].isdigit()
+            else _PART_START.get(part, 1)
+        )
         return int(period["year"]), month, date
     if len(date) >= 7 and date[:4].isdigit() and date[5:7].isdigit():
         return int(date[:4]), int(date[5:7]), date
@@ -206,7 +221,9 @@ def _draw(found: Points, layout: _Layout, *, title: str) -> Figure:
         axes.set_ylabel(render.chart_axis(found.measure))
         axes.margins(y=0.15)
         if layout.values:
-            axes.bar_label(bars, labels=[render.format_compact(v) for v in found.values], padding=2, fontsize=8)
+            axes.bar_label(
+                bars, labels=[render.format_compact(v) for v in found.values], padding=2, fontsize=8
+            )
     else:
         labels = [_wrap(label, WRAP) for label in found.labels]
         lines = sum(label.count("\n") + 1 for label in labels)
@@ -221,7 +238,9 @@ def _draw(found: Points, layout: _Layout, *, title: str) -> Figure:
         axes.set_xlabel(render.chart_axis(found.measure))
         axes.margins(x=0.18)
         if layout.values:
-            axes.bar_label(bars, labels=[render.format_compact(v) for v in found.values], padding=3, fontsize=8)
+            axes.bar_label(
+                bars, labels=[render.format_compact(v) for v in found.values], padding=3, fontsize=8
+            )
     if found.kind != "timeline":
         axes.set_xlim(left=0)
     else:

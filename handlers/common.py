@@ -83,7 +83,7 @@ async def typing(update: Update, context: Context) -> None:
 
 @asynccontextmanager
 async def working(update: Update, context: Context) -> AsyncIterator[None]:
-    """"typing…" shown for as long as the block runs (an upload's extraction can take a while)."""
+    """ "typing…" shown for as long as the block runs (an upload's extraction can take a while)."""
 
     async def keep() -> None:
         while True:
@@ -99,7 +99,9 @@ async def working(update: Update, context: Context) -> AsyncIterator[None]:
             await task
 
 
-async def acknowledge(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+async def acknowledge(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
     """Answer a button press. A press Telegram no longer takes an answer for (the bot was
     down, or slow) is still carried out: only the little clock on the button is lost."""
     try:
@@ -181,7 +183,11 @@ class ChatOrder(BaseUpdateProcessor):
             return
         waiting = self._queued.get(chat.id)
         if waiting is not None:  # this chat's earlier update is running: it takes this one next
-            log.debug("update %s queued behind chat %s's earlier ones", getattr(update, "update_id", "?"), chat.id)
+            log.debug(
+                "update %s queued behind chat %s's earlier ones",
+                getattr(update, "update_id", "?"),
+                chat.id,
+            )
             waiting.append(coroutine)
             return
         waiting = self._queued[chat.id] = deque([coroutine])

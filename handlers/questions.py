@@ -42,8 +42,11 @@ async def group_text(update: Update, context: Context) -> None:
     if message is None or not message.text:
         return
     mentioned = _strip_mention(message, context.bot.username)
-    replied = message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+    replied = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
         and message.reply_to_message.from_user.id == context.bot.id
+    )
     if mentioned is None and not replied:
         return
     await answer_question(update, context, mentioned if mentioned is not None else message.text)
@@ -52,7 +55,11 @@ async def group_text(update: Update, context: Context) -> None:
 def _strip_mention(message: Message, username: str) -> str | None:
     """The text without "@bot" when the bot is mentioned, else None."""
     text = message.text or ""
-    ours = [v for v in message.parse_entities([MessageEntity.MENTION]).values() if v[1:].lower() == username.lower()]
+    ours = [
+        v
+        for v in message.parse_entities([MessageEntity.MENTION]).values()
+        if v[1:].lower() == username.lower()
+    ]
     for value in ours:
         text = text.replace(value, " ", 1)
     return " ".join(text.split()) if ours else None
@@ -71,7 +78,9 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
     chat_id, user_id = ids(update)
     log.debug("question in chat %s (%d characters)", chat_id, len(text))
     await typing(update, context)
-    data = await off_loop(context.service.ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id)
+    data = await off_loop(
+        context.service.ask, text[:MAX_QUESTION], chat_id=chat_id, user_id=user_id
+    )
     await send_answer(update, context, data)
 
 
@@ -87,12 +96,16 @@ async def send_answer(update: Update, context: Context, data: dict[str, Any]) ->
     for n, text in enumerate(messages):
         last = n == len(messages) - 1
         await context.bot.send_message(
-            chat.id, text, reply_markup=keyboard(data, page=0) if last else None,
+            chat.id,
+            text,
+            reply_markup=keyboard(data, page=0) if last else None,
             reply_parameters=quoted if n == 0 else None,
         )
     picture = await off_loop(charts.chart, data)
     if picture is not None:
-        await context.bot.send_photo(chat.id, picture, caption=render.escape(render.chart_caption(data)))
+        await context.bot.send_photo(
+            chat.id, picture, caption=render.escape(render.chart_caption(data))
+        )
 
 
 def keyboard(data: dict[str, Any], *, page: int) -> InlineKeyboardMarkup:
@@ -110,11 +123,18 @@ def keyboard(data: dict[str, Any], *, page: int) -> InlineKeyboardMarkup:
         rows.append([_button("source", f"s:{asked}:{min(page, len(data['groups']) - 1)}")])
     if (data.get("context") or {}).get("units"):
         # The same unit and period, another kind of item (not the kind just answered).
-        follow = [_button(topic, f"f:{asked}:{key}") for key, topic in TOPICS.items() if topic != data.get("intent")]
+        follow = [
+            _button(topic, f"f:{asked}:{key}")
+            for key, topic in TOPICS.items()
+            if topic != data.get("intent")
+        ]
         rows.append(follow)
     choices = data.get("choices") or []
     if len(choices) > 1:
-        rows += [[InlineKeyboardButton(label[:60], callback_data=f"c:{asked}:{n}")] for n, label in enumerate(choices[:6])]
+        rows += [
+            [InlineKeyboardButton(label[:60], callback_data=f"c:{asked}:{n}")]
+            for n, label in enumerate(choices[:6])
+        ]
     rows.append([_button("up", f"v:{asked}:1"), _button("down", f"v:{asked}:-1")])
     return InlineKeyboardMarkup(rows)
 
@@ -203,7 +223,13 @@ async def choice_button(update: Update, context: Context) -> None:
     await _ask_again(update, context, context.service.choose, asked, int(arg))
 
 
-async def _ask_again(update: Update, context: Context, ask: Callable[..., dict[str, Any] | None], asked: int, arg: Any) -> None:
+async def _ask_again(
+    update: Update,
+    context: Context,
+    ask: Callable[..., dict[str, Any] | None],
+    asked: int,
+    arg: Any,
+) -> None:
     """A button that asks a new question from a stored answer (a follow-up, a choice), in
     the chat of that answer only: a press from elsewhere is refused before "typing…"."""
     query = update.callback_query
@@ -245,8 +271,13 @@ async def inline_query(update: Update, context: Context) -> None:
     if len(text) < 3:
         await query.answer([], cache_time=5)
         return
-    data = await off_loop(context.service.ask, text[:MAX_QUESTION], chat_id=query.from_user.id,
-                          user_id=query.from_user.id, remember=False)
+    data = await off_loop(
+        context.service.ask,
+        text[:MAX_QUESTION],
+        chat_id=query.from_user.id,
+        user_id=query.from_user.id,
+        remember=False,
+    )
     results = [
         InlineQueryResultArticle(
             id=f"{data['id']}-{page}",

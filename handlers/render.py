@@ -107,7 +107,11 @@ def report_card(report: Mapping[str, Any]) -> str:
         f"Loại: {kind_label(report['doc_type'])}"
         + (f" · {kind_label(report['meeting_kind'])}" if report.get("meeting_kind") else ""),
         f"Ngày họp: {format_date(report.get('meeting_date')) or 'không rõ'}"
-        + (f" · Ngày đăng: {format_date(report['published_date'])}" if report.get("published_date") else ""),
+        + (
+            f" · Ngày đăng: {format_date(report['published_date'])}"
+            if report.get("published_date")
+            else ""
+        ),
     ]
     if period:
         lines.append(f"Kỳ: {format_period(period['year'], period['part'])}")
@@ -209,7 +213,11 @@ def format_compact(value: float) -> str:
     scaled = value / size
     # Three significant digits at most: "12,5 tr", "125 tr", "0,25", "0,004".
     digits = min(6, max(0, 2 - math.floor(math.log10(abs(scaled))))) if scaled else 0
-    text = f"{round(scaled, digits):.{digits}f}".rstrip("0").rstrip(".") if digits else f"{round(scaled):d}"
+    text = (
+        f"{round(scaled, digits):.{digits}f}".rstrip("0").rstrip(".")
+        if digits
+        else f"{round(scaled):d}"
+    )
     text = text.replace(".", ",")
     if text in {"-0", ""}:
         text = "0"
@@ -344,7 +352,9 @@ def clip(text: str, *, around: str | None = None, limit: int = CLIP) -> str:
     end = start + limit
     if end < len(text):
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
-    return ("…" if start else "") + text[start:end].rstrip(" ,;:") + ("…" if end < len(text) else "")
+    return (
+        ("…" if start else "") + text[start:end].rstrip(" ,;:") + ("…" if end < len(text) else "")
+    )
 
 
 def _passage(passage: Mapping[str, Any]) -> str:
@@ -414,7 +424,9 @@ def _document(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         text += f" về “{lead['subject']}”"
     cited = int(lead.get("cited_by", 1))
     if lead.get("stored"):  # the document itself is in the collection
-        return text + (f". Văn bản có trong kho, được nhắc đến trong {cited} báo cáo khác:" if cited else ":")
+        return text + (
+            f". Văn bản có trong kho, được nhắc đến trong {cited} báo cáo khác:" if cited else ":"
+        )
     return text + f". Được nhắc đến trong {cited} báo cáo:"
 
 
@@ -439,7 +451,11 @@ def _timeline(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         figures = row.get("figures") or []
         if figures:
             figure = figures[0]
-            said = clip(str(figure.get("sentence") or row.get("sentence") or ""), around=figure.get("raw"), limit=200)
+            said = clip(
+                str(figure.get("sentence") or row.get("sentence") or ""),
+                around=figure.get("raw"),
+                limit=200,
+            )
             lines.append(f"  – {label}: {figure['raw']} — {said} {where}")
         else:
             missing = f"không có số liệu {measure}" if measure else "không có số liệu"
@@ -500,7 +516,9 @@ def _sum(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
             lines.append("Số liệu đã có:")
             lines += [_part_line(p) for p in known]
     else:
-        lines = [f"Tổng cộng: {format_number(float(lead['total']))} {lead['unit']} từ {len(parts)} báo cáo:"]
+        lines = [
+            f"Tổng cộng: {format_number(float(lead['total']))} {lead['unit']} từ {len(parts)} báo cáo:"
+        ]
         lines += [_part_line(p) for p in parts]
     lines += [_skipped_line(s) for s in lead.get("skipped") or []]
     return "\n".join(lines)
@@ -530,18 +548,32 @@ MEETING_ASKED = {"so ket": "sơ kết", "tong ket": "tổng kết", "giao ban": 
 
 
 def _meeting_name(kind: str | None, period: Mapping[str, Any] | None) -> str:
-    """"hội nghị sơ kết 6 tháng đầu năm 2024", "hội nghị giao ban, quý I năm 2025"."""
+    """ "hội nghị sơ kết 6 tháng đầu năm 2024", "hội nghị giao ban, quý I năm 2025"."""
     when = _period_text(period)
     kind = (kind or "").strip()
     if kind.startswith(("sơ kết", "tổng kết")):
-        return f"hội nghị {kind.split()[0]} {kind.split()[1]} {when}" if when else f"hội nghị {kind}"
-    name = (kind if kind.lower().startswith("hội nghị") else f"hội nghị {kind}") if kind and kind != "other" else "báo cáo"
+        return (
+            f"hội nghị {kind.split()[0]} {kind.split()[1]} {when}" if when else f"hội nghị {kind}"
+        )
+    name = (
+        (kind if kind.lower().startswith("hội nghị") else f"hội nghị {kind}")
+        if kind and kind != "other"
+        else "báo cáo"
+    )
     return f"{name}, {when}" if when else name
 
 
 def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     meeting = lead.get("meeting") or {}
-    where = ", ".join(filter(None, [meeting.get("unit"), f"ngày {format_date(meeting['date'])}" if meeting.get("date") else None]))
+    where = ", ".join(
+        filter(
+            None,
+            [
+                meeting.get("unit"),
+                f"ngày {format_date(meeting['date'])}" if meeting.get("date") else None,
+            ],
+        )
+    )
     name = _meeting_name(meeting.get("kind"), meeting.get("period"))
     rows = lead.get("rows", [])
     later = int(lead.get("later_reports") or 0)
@@ -558,13 +590,23 @@ def _followup(lead: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         for done in row.get("followed") or []:
             when = format_date(done.get("date"))
             said = _meeting_name(done.get("meeting_kind"), done.get("period"))
-            verb = "Báo cáo còn hạn chế" if done.get("kind") == "limitation" else "Đã báo cáo thực hiện"
-            lines.append(f"      ↳ {verb}" + (f" ngày {when}" if when else "") + f" ({said}): “{clip(done['text'])}”")
+            verb = (
+                "Báo cáo còn hạn chế"
+                if done.get("kind") == "limitation"
+                else "Đã báo cáo thực hiện"
+            )
+            lines.append(
+                f"      ↳ {verb}"
+                + (f" ngày {when}" if when else "")
+                + f" ({said}): “{clip(done['text'])}”"
+            )
         if later and not row.get("followed"):
             lines.append("      ↳ Chưa thấy báo cáo.")
     others = lead.get("other_units") or []
     if others:
-        lines.append("Hội nghị này cũng có ở: " + "; ".join(others) + " (hỏi kèm tên đơn vị để xem).")
+        lines.append(
+            "Hội nghị này cũng có ở: " + "; ".join(others) + " (hỏi kèm tên đơn vị để xem)."
+        )
     return "\n".join(lines)
 
 
@@ -606,7 +648,13 @@ def _not_found(data: Mapping[str, Any]) -> str:
         head = f"Các báo cáo{where}" + (f" ({period})" if period else "") + f" không nêu {label}."
     elif reason == "no_meeting":
         asked = (data.get("lead") or {}).get("meeting_asked")
-        meeting = f"hội nghị {MEETING_ASKED.get(asked, asked)}" + (f" {period}" if period else "") if asked else f"báo cáo {period}" if period else "báo cáo"
+        meeting = (
+            f"hội nghị {MEETING_ASKED.get(asked, asked)}" + (f" {period}" if period else "")
+            if asked
+            else f"báo cáo {period}"
+            if period
+            else "báo cáo"
+        )
         head = (f"Chưa thấy {meeting} của {unit or 'đơn vị'} trong kho dữ liệu, nên chưa có chỉ đạo nào để đối chiếu "
                 "(không lấy chỉ đạo của hội nghị khác).")  # fmt: skip
     elif reason == "no_kind" and data.get("intent") == "followup":
@@ -618,7 +666,9 @@ def _not_found(data: Mapping[str, Any]) -> str:
     lines = [head]
     nearest = data.get("nearest")
     if nearest and reason == "no_match":
-        lines.append(f"Thông tin gần nhất tìm được (chưa chắc đúng ý bạn): “{nearest['text']}” — {_suggestion(nearest)}")
+        lines.append(
+            f"Thông tin gần nhất tìm được (chưa chắc đúng ý bạn): “{nearest['text']}” — {_suggestion(nearest)}"
+        )
     suggestions = data.get("suggestions") or []
     if suggestions:
         lines.append("Có báo cáo của:")
@@ -783,13 +833,18 @@ def _cut(line: str, limit: int) -> list[str]:
     if utf16_len(line) <= limit:
         return [line]
     wrapped = _WRAPPED.match(line)
-    opening, inner, closing = (wrapped.group(1), wrapped.group(3), wrapped.group(4)) if wrapped else ("", line, "")
+    opening, inner, closing = (
+        (wrapped.group(1), wrapped.group(3), wrapped.group(4)) if wrapped else ("", line, "")
+    )
     room = limit - utf16_len(opening + closing)
     parts: list[str] = []
     while utf16_len(inner) > room:
         head = inner[: _fitting(inner, room)]
         # The strongest break in the second half of the room: a sentence end, else a clause's.
-        at = next((head.rfind(mark) + len(mark) for mark in _BREAKS if head.rfind(mark) > len(head) // 2), 0)
+        at = next(
+            (head.rfind(mark) + len(mark) for mark in _BREAKS if head.rfind(mark) > len(head) // 2),
+            0,
+        )
         if at <= 0:
             # No break near the end: cut before any character reference ("&amp;") it would split.
             at = head.rfind("&") if head.rfind("&") > max(head.rfind(";"), 0) else len(head)
@@ -832,16 +887,21 @@ def examples(overview: Mapping[str, Any]) -> list[str]:
     found: list[str] = []
     for n, report in enumerate(newest[:3]):
         unit, year, part = str(report["unit"]).split(",")[0], report.get("year"), report.get("part")
-        period = f" {format_period(year, part)}" if year and part else (f" năm {year}" if year else "")
+        period = (
+            f" {format_period(year, part)}" if year and part else (f" năm {year}" if year else "")
+        )
         found.append(
-            (f"{unit} đạt được gì{period}?", f"Hạn chế của {_lower_first(unit)}{period}?",
-             f"Có những báo cáo nào của {_lower_first(unit)}?")[n]
+            (
+                f"{unit} đạt được gì{period}?",
+                f"Hạn chế của {_lower_first(unit)}{period}?",
+                f"Có những báo cáo nào của {_lower_first(unit)}?",
+            )[n]
         )
     return found or ["Phường 2 đạt được gì trong 6 tháng đầu năm 2024?"]
 
 
 def _lower_first(unit: str) -> str:
-    """"Xã Liêm Hải" inside a sentence: "xã Liêm Hải"."""
+    """ "Xã Liêm Hải" inside a sentence: "xã Liêm Hải"."""
     return unit[:1].lower() + unit[1:]
 
 
@@ -882,7 +942,10 @@ def units_page(rows: Sequence[Mapping[str, Any]], *, page: int, pages: int, tota
     lines = [f"<b>Các đơn vị có báo cáo</b> ({total} đơn vị, trang {page + 1}/{pages})"]
     for row in rows:
         when = format_date(row.get("newest"))
-        lines.append(f"• {escape(row['unit'])}: {row['reports']} báo cáo" + (f", mới nhất {when}" if when else ""))
+        lines.append(
+            f"• {escape(row['unit'])}: {row['reports']} báo cáo"
+            + (f", mới nhất {when}" if when else "")
+        )
     lines.append("Xem báo cáo mới nhất: /baocao &lt;tên đơn vị&gt;")
     return "\n".join(lines)
 
@@ -892,8 +955,13 @@ def report_brief(data: Mapping[str, Any]) -> list[str]:
     if not data.get("found"):
         choices = data.get("choices") or []
         if choices:
-            return ["Có nhiều đơn vị trùng tên, hãy ghi rõ hơn:\n" + "\n".join(f"• /baocao {escape(c)}" for c in choices)]
-        return [f"Chưa có báo cáo nào của {escape(data.get('unit') or 'đơn vị này')}. Xem các đơn vị có báo cáo: /donvi"]
+            return [
+                "Có nhiều đơn vị trùng tên, hãy ghi rõ hơn:\n"
+                + "\n".join(f"• /baocao {escape(c)}" for c in choices)
+            ]
+        return [
+            f"Chưa có báo cáo nào của {escape(data.get('unit') or 'đơn vị này')}. Xem các đơn vị có báo cáo: /donvi"
+        ]
     period = _period_text(data.get("period"))
     lines = [
         f"<b>{escape(data['unit'])}</b>{escape(reform_note(data.get('reform')))} — báo cáo mới nhất [mã số {data['report_id']}]",
@@ -902,8 +970,14 @@ def report_brief(data: Mapping[str, Any]) -> list[str]:
     ]
     if data.get("figures"):
         lines.append("<b>Số liệu chính</b>")
-        lines += [f"• {escape(_amount_raw(f))} — {escape(_tail(f['text'], 12))}" for f in data["figures"]]
-    for kind, label in (("achievement", "Kết quả"), ("limitation", "Hạn chế"), ("direction", "Phương hướng, nhiệm vụ")):
+        lines += [
+            f"• {escape(_amount_raw(f))} — {escape(_tail(f['text'], 12))}" for f in data["figures"]
+        ]
+    for kind, label in (
+        ("achievement", "Kết quả"),
+        ("limitation", "Hạn chế"),
+        ("direction", "Phương hướng, nhiệm vụ"),
+    ):
         items = data.get(kind) or []
         lines.append(f"<b>{label}</b>" + ("" if items else ": báo cáo không nêu"))
         lines += [f"• {escape(clip(text, limit=240))}" for text in items]
@@ -927,7 +1001,11 @@ def excerpt(data: Mapping[str, Any]) -> list[str]:
     lines = [
         f"<b>Trích nguồn</b> [mã số {source['report_id']}]",
         f"<i>{escape(citation(source))}</i>",
-        *(f"<blockquote>{escape(part)}</blockquote>" for part in str(data["text"]).split("\n") if part.strip()),
+        *(
+            f"<blockquote>{escape(part)}</blockquote>"
+            for part in str(data["text"]).split("\n")
+            if part.strip()
+        ),
     ]
     return split(lines)
 
@@ -999,7 +1077,9 @@ def not_text() -> str:
 
 
 def refusal() -> str:
-    return "Xin lỗi, chức năng này chỉ dành cho quản trị viên. Bạn vẫn có thể đặt câu hỏi bình thường."
+    return (
+        "Xin lỗi, chức năng này chỉ dành cho quản trị viên. Bạn vẫn có thể đặt câu hỏi bình thường."
+    )
 
 
 def file_too_large(size: int, limit: int) -> str:
@@ -1015,11 +1095,15 @@ def download_failed(detail: str) -> str:
 
 def preview(data: Mapping[str, Any]) -> list[str]:
     """What a sent document would store, for the admin to confirm."""
-    lines = [f"<b>Xem trước: {escape(data['file_name'])}</b> — {data['documents']} báo cáo đọc được"]
+    lines = [
+        f"<b>Xem trước: {escape(data['file_name'])}</b> — {data['documents']} báo cáo đọc được"
+    ]
     for report in data.get("reports", []):
         lines += _preview_report(report)
     if data.get("more"):
-        lines.append(f"… và {data['more']} báo cáo nữa trong tệp (chỉ xem trước {len(data['reports'])}).")
+        lines.append(
+            f"… và {data['more']} báo cáo nữa trong tệp (chỉ xem trước {len(data['reports'])})."
+        )
     for failure in data.get("failed", [])[:10]:
         lines.append("⚠ " + escape(error(failure["reason"], failure["detail"], failure["source"])))
     if len(data.get("failed", [])) > 10:
@@ -1039,8 +1123,14 @@ def _preview_report(report: Mapping[str, Any]) -> list[str]:
     kind = kind_label(report.get("meeting_kind") or report.get("doc_type") or "")
     lines = [
         f"\n<b>{escape(report['title'][:200])}</b>",
-        "Đơn vị: " + (escape(_place(unit).capitalize()[:1] + _place(unit)[1:]) if unit else "⚠ không xác định được"),
-        "Ngày họp: " + (format_date(report.get("meeting_date")) or "không rõ")
+        "Đơn vị: "
+        + (
+            escape(_place(unit).capitalize()[:1] + _place(unit)[1:])
+            if unit
+            else "⚠ không xác định được"
+        ),
+        "Ngày họp: "
+        + (format_date(report.get("meeting_date")) or "không rõ")
         + (f" · Kỳ: {escape(period)}" if period else "")
         + (f" · Loại: {escape(kind)}" if kind else ""),
         f"Người: {report['people']} · Nội dung: {report['items']} · Số liệu: {report['figures']}",
@@ -1052,7 +1142,9 @@ def _preview_report(report: Mapping[str, Any]) -> list[str]:
         lines.append("ℹ Đã có trong kho (cùng tên tệp, cùng nội dung): sẽ không lưu lại.")
     elif report.get("duplicate_of"):
         dup = report["duplicate_of"]
-        lines.append(f"⚠ Trùng nội dung với báo cáo [mã số {dup['id']}] {escape(dup['source'])}: sẽ không lưu.")
+        lines.append(
+            f"⚠ Trùng nội dung với báo cáo [mã số {dup['id']}] {escape(dup['source'])}: sẽ không lưu."
+        )
     elif report.get("replaces"):
         lines.append(f"ℹ Sẽ thay thế báo cáo [mã số {report['replaces']}] cùng tên tệp.")
     return lines
@@ -1060,10 +1152,20 @@ def _preview_report(report: Mapping[str, Any]) -> list[str]:
 
 def upload_saved(summary: Mapping[str, Any]) -> list[str]:
     counts = summary["counts"]
-    lines = [f"<b>Đã lưu</b>: thêm {counts['added']}, thay thế {counts['replaced']}, trùng {counts['duplicate']}, lỗi {counts['failed']}."]
-    lines += [f"• [mã số {s['id']}] {escape(s['source'])}" for s in (summary["added"] + summary["replaced"])[:20]]
-    lines += [f"• trùng với {escape(d['duplicate_of'])}: {escape(d['source'])}" for d in summary["duplicate"][:10]]
-    lines += ["⚠ " + escape(error(f["reason"], f["detail"], f["source"])) for f in summary["failed"][:10]]
+    lines = [
+        f"<b>Đã lưu</b>: thêm {counts['added']}, thay thế {counts['replaced']}, trùng {counts['duplicate']}, lỗi {counts['failed']}."
+    ]
+    lines += [
+        f"• [mã số {s['id']}] {escape(s['source'])}"
+        for s in (summary["added"] + summary["replaced"])[:20]
+    ]
+    lines += [
+        f"• trùng với {escape(d['duplicate_of'])}: {escape(d['source'])}"
+        for d in summary["duplicate"][:10]
+    ]
+    lines += [
+        "⚠ " + escape(error(f["reason"], f["detail"], f["source"])) for f in summary["failed"][:10]
+    ]
     return split(lines)
 
 
@@ -1103,7 +1205,10 @@ def stats(data: Mapping[str, Any]) -> list[str]:
     ]
     if data.get("unanswered"):
         lines.append("<b>Câu hỏi chưa trả lời được nhiều nhất</b>")
-        lines += [f"• {escape(clip(u['question'], limit=120))} ({u['count']} lần)" for u in data["unanswered"]]
+        lines += [
+            f"• {escape(clip(u['question'], limit=120))} ({u['count']} lần)"
+            for u in data["unanswered"]
+        ]
     if data.get("audit"):
         lines.append("<b>Nhật ký nạp/xóa gần đây</b>")
         verbs = {"load": "nạp", "delete": "xóa"}
@@ -1111,7 +1216,11 @@ def stats(data: Mapping[str, Any]) -> list[str]:
             f"• {escape(a['at'].replace('T', ' '))} · người dùng {a['user_id']} {verbs.get(a['action'], a['action'])} "
             + (f"[mã số {a['report_id']}] " if a.get("report_id") else "")
             + escape(a.get("source") or "")
-            + (f" ({escape(_audit_detail(a['detail']))})" if a.get("detail") and a["detail"] != "added" else "")
+            + (
+                f" ({escape(_audit_detail(a['detail']))})"
+                if a.get("detail") and a["detail"] != "added"
+                else ""
+            )
             for a in data["audit"]
         ]
     return split(lines)
@@ -1187,7 +1296,11 @@ def bad_setting(problem: Any) -> str:
     said = _SETTING_KINDS.get(problem.kind, "không hợp lệ").format(**problem.limits)
     needs = SETTING_NEEDS.get(problem.name)
     value = problem.value if len(problem.value) <= 60 else problem.value[:59] + "…"
-    return bad_settings(f"{problem.name}: giá trị {value!r} {said}" + (f"; {needs}" if needs else "") + f" ({problem.detail}).")
+    return bad_settings(
+        f"{problem.name}: giá trị {value!r} {said}"
+        + (f"; {needs}" if needs else "")
+        + f" ({problem.detail})."
+    )
 
 
 _REFUSED_SETTINGS: dict[str, str] = {

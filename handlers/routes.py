@@ -34,15 +34,24 @@ def register(application: Application) -> None:
     ):
         application.add_handler(CommandHandler(name, callback))
     private = filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.private_text))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_text))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.private_text)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_text
+        )
+    )
     application.add_handler(MessageHandler(private & filters.Document.ALL, admin.document))
     # Last in private chats: a command the bot lacks, or anything that is not text or a file.
     # New messages only: a live location, say, is re-sent as edits.
     fresh = private & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(fresh & filters.COMMAND, browse.unknown_command))
     application.add_handler(
-        MessageHandler(fresh & ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL, browse.not_text)
+        MessageHandler(
+            fresh & ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL,
+            browse.not_text,
+        )
     )
     # One handler per button action, each pattern anchored (the handler reads its groups from
     # context.matches); ids are bounded (a database integer). A button matching none of them

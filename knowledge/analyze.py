@@ -32,7 +32,9 @@ from knowledge.understand import Period, Question
 
 
 def _answer(question: Question, lead: dict[str, Any], groups: list[Group]) -> Answer:
-    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer = Answer(
+        True, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
     answer.lead = lead
     answer.groups = groups
     return answer
@@ -76,9 +78,14 @@ _PROVISIONS = 3
 
 
 def _stored_document(
-    question: Question, document_row: dict[str, Any], refs: list[dict[str, Any]], *, engine: Engine, catalog: Catalog
+    question: Question,
+    document_row: dict[str, Any],
+    refs: list[dict[str, Any]],
+    *,
+    engine: Engine,
+    catalog: Catalog,
 ) -> Answer:
-    """"Kế hoạch 25/KH-MTTQ-BTT": its issuer, date and subject, its first provisions, then the
+    """ "Kế hoạch 25/KH-MTTQ-BTT": its issuer, date and subject, its first provisions, then the
     reports that cite it."""
     code = document_row["doc_code"]
     kind = document_row["title"].split(code, 1)[0].strip().lower() or "văn bản"
@@ -98,12 +105,21 @@ def _stored_document(
     items = store.items_of(engine, [report.id])
     # Section headings ("II. NỘI DUNG") say nothing on their own.
     provisions = [i for i in items if i["kind"] != "other" and not i["text"].isupper()] or items
-    own = Group(Source.of(report), period_of(report), [Passage(i["text"], i["kind"]) for i in provisions[:_PROVISIONS]])
+    own = Group(
+        Source.of(report),
+        period_of(report),
+        [Passage(i["text"], i["kind"]) for i in provisions[:_PROVISIONS]],
+    )
     return _document_answer(question, lead, citing, [own], catalog=catalog)
 
 
 def _document_answer(
-    question: Question, lead: dict[str, Any], refs: list[dict[str, Any]], first: list[Group], *, catalog: Catalog
+    question: Question,
+    lead: dict[str, Any],
+    refs: list[dict[str, Any]],
+    first: list[Group],
+    *,
+    catalog: Catalog,
 ) -> Answer:
     groups: dict[int, Group] = {}
     for ref in sorted(refs, key=lambda r: catalog.reports[r["report_id"]].sort_key, reverse=True):
@@ -123,11 +139,15 @@ def coverage(question: Question, *, catalog: Catalog) -> Answer:
     """'Có những báo cáo nào của xã Liêm Hải?': the unit's reports, newest first."""
     allowed, of_units = allowed_reports(question, catalog)
     reports = allowed if allowed is not None else list(catalog.reports.values())
-    inside = {u for u in catalog.by_unit if any(u.within(Place(q.level, q.name)) for q in question.units)}
+    inside = {
+        u for u in catalog.by_unit if any(u.within(Place(q.level, q.name)) for q in question.units)
+    }
     if inside:  # a province's list holds its districts' and communes' reports too
         reports = list({r.id: r for r in [*reports, *catalog.reports_of(inside)]}.values())
     if not reports:
-        return not_found(question, Retrieved([], allowed, of_units), "no_period" if of_units else "no_match")
+        return not_found(
+            question, Retrieved([], allowed, of_units), "no_period" if of_units else "no_match"
+        )
     reports = sorted(reports, key=lambda r: (r.front, r.sort_key), reverse=True)
     lead = {"kind": "reports", "count": len(reports)}
     groups = [Group(Source.of(r), period_of(r)) for r in reports[:10]]
@@ -140,7 +160,9 @@ def timeline(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
     allowed, of_units = allowed_reports(question, catalog)
     if not question.units or not allowed:
         return not_found(question, Retrieved([], allowed, of_units), "no_match")
-    reports = sorted((r for r in allowed if totals.within(r, question.period)), key=lambda r: r.sort_key)[-24:]
+    reports = sorted(
+        (r for r in allowed if totals.within(r, question.period)), key=lambda r: r.sort_key
+    )[-24:]
     if not reports:
         return not_found(question, Retrieved([], allowed, of_units), "no_period")
     figures = totals.figures_of(engine, reports)
@@ -180,7 +202,12 @@ def _figure_row(figure: dict[str, Any]) -> dict[str, Any]:
 
 
 def aggregate(
-    question: Question, *, engine: Engine, index: PassageIndex, catalog: Catalog, within_unit: bool = False
+    question: Question,
+    *,
+    engine: Engine,
+    index: PassageIndex,
+    catalog: Catalog,
+    within_unit: bool = False,
 ) -> Answer | None:
     """'Tổng số tiền vận động Quỹ Vì người nghèo năm 2024': the figures of the measure and
     subject asked, one per unit and period, added up, with the parts shown and what was left
@@ -191,7 +218,11 @@ def aggregate(
     collected = totals.collect(question, found, engine=engine)
     single = len(collected.parts) == 1 and not collected.merged
     if within_unit and collected.refused not in {"mixed", "rates", "none"}:
-        if collected.refused or not collected.parts or (single and not totals.asked_measures(question)):
+        if (
+            collected.refused
+            or not collected.parts
+            or (single and not totals.asked_measures(question))
+        ):
             return None  # a plain search answers it from the unit's report, with its passage
         if single:  # the unit's one figure of the measure asked ("120 suất quà", never its price)
             return _one_figure(question, collected.parts[0])
@@ -216,7 +247,10 @@ def aggregate(
     # A total's parts are what it adds; with no total they are only what is known.
     lead["parts" if not refused else "known"] = described
     lead["parts" if refused else "known"] = []
-    groups = [Group(Source.of(p.report), period_of(p.report), [Passage(_around(p.figure), "figure")]) for p in shown]
+    groups = [
+        Group(Source.of(p.report), period_of(p.report), [Passage(_around(p.figure), "figure")])
+        for p in shown
+    ]
     answer = _answer(question, lead, groups)
     answer.intent = "aggregate"
     return answer
@@ -226,7 +260,9 @@ def _one_figure(question: Question, part: totals.Part) -> Answer:
     figure = part.figure
     lead = {"kind": "figure", "value": part.value, "unit": figure["unit"], "qualifier": figure["qualifier"],
             "raw": figure["raw"], "role": figure["role"], "text": figure["text"], "passage": figure["sentence"]}  # fmt: skip
-    group = Group(Source.of(part.report), period_of(part.report), [Passage(_around(figure), "figure")])
+    group = Group(
+        Source.of(part.report), period_of(part.report), [Passage(_around(figure), "figure")]
+    )
     answer = _answer(question, lead, [group])
     answer.intent = "figure"
     return answer
@@ -245,7 +281,9 @@ def _around(figure: dict[str, Any]) -> str:
     start = sentence.rfind(" ", 0, start) + 1 if start else 0
     end = sentence.find(" ", start + _AROUND)
     end = len(sentence) if end < 0 else end
-    return ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
+    return (
+        ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
+    )
 
 
 def _part(part: totals.Part) -> dict[str, Any]:
@@ -275,16 +313,29 @@ def sides(question: Question) -> list[Question]:
     """Two questions, one a side: two units named, or two years, months, quarters or halves."""
     named = list(dict.fromkeys(question.mentions))
     if len(named) >= 2:
-        return [replace(question, units=sorted(units, key=lambda u: u.label), mentions=[units]) for units in named[:2]]
+        return [
+            replace(question, units=sorted(units, key=lambda u: u.label), mentions=[units])
+            for units in named[:2]
+        ]
     folded = question.folded
     years = sorted({int(t) for t in folded.split() if t.isdigit() and 1990 <= int(t) <= 2100})
     if len(years) >= 2:
         part = question.period.part if question.period else None
-        return [replace(question, period=Period(y, part if part != "Y" else None)) for y in years[:2]]
+        return [
+            replace(question, period=Period(y, part if part != "Y" else None)) for y in years[:2]
+        ]
     year = question.period.year if question.period else (years[0] if years else None)
     parts = [f"M{int(m)}" for m in _MONTHS.findall(folded)]
-    parts = parts if len(parts) >= 2 else [f"Q{_ROMAN.get(q) or int(q)}" for q in _QUARTERS.findall(folded)]
-    parts = parts if len(parts) >= 2 else ["H1" if h == "dau" else "H2" for h in _HALVES.findall(folded)]
+    parts = (
+        parts
+        if len(parts) >= 2
+        else [f"Q{_ROMAN.get(q) or int(q)}" for q in _QUARTERS.findall(folded)]
+    )
+    parts = (
+        parts
+        if len(parts) >= 2
+        else ["H1" if h == "dau" else "H2" for h in _HALVES.findall(folded)]
+    )
     parts = list(dict.fromkeys(parts))
     if len(parts) >= 2 and year:
         return [replace(question, period=Period(year, p)) for p in parts[:2]]
@@ -292,7 +343,12 @@ def sides(question: Question) -> list[Question]:
 
 
 def compare(
-    question: Question, answer_side: Callable[[Question], Answer], *, engine: Engine, index: PassageIndex, catalog: Catalog
+    question: Question,
+    answer_side: Callable[[Question], Answer],
+    *,
+    engine: Engine,
+    index: PassageIndex,
+    catalog: Catalog,
 ) -> Answer | None:
     """Each side from its own unit's and period's reports. A question about figures compares
     each side's figure of the measure asked (its total over the side's reports); a side with
@@ -304,18 +360,32 @@ def compare(
     measures = totals.asked_measures(question)
     if _side_intent(question) == "figure" and len(measures) <= 1:
         measure = measures[0] if measures else None
-        found = [_figure_side(p, measure, engine=engine, index=index, catalog=catalog) for p in parts]
+        found = [
+            _figure_side(p, measure, engine=engine, index=index, catalog=catalog) for p in parts
+        ]
         measure = measure or next((s[1]["lead"]["unit"] for s in found if s[1]["found"]), None)
         if measure and not measures:  # the measure one side found, asked of the other too
-            found = [_figure_side(p, measure, engine=engine, index=index, catalog=catalog) for p in parts]
+            found = [
+                _figure_side(p, measure, engine=engine, index=index, catalog=catalog) for p in parts
+            ]
         if any(side["found"] for _, side in found):
-            sides_ = [{**side, "label": _side_label(p, by_year=by_year)} for p, (_, side) in zip(parts, found, strict=True)]
+            sides_ = [
+                {**side, "label": _side_label(p, by_year=by_year)}
+                for p, (_, side) in zip(parts, found, strict=True)
+            ]
             groups = [g for g, _ in found if g is not None]
-            answer = _answer(question, {"kind": "compare", "measure": measure, "sides": sides_}, groups)
-            answer.unit = " / ".join(dict.fromkeys(u.label for p in parts for u in p.units)) or answer.unit
+            answer = _answer(
+                question, {"kind": "compare", "measure": measure, "sides": sides_}, groups
+            )
+            answer.unit = (
+                " / ".join(dict.fromkeys(u.label for p in parts for u in p.units)) or answer.unit
+            )
             return answer
     answers = [answer_side(replace(p, intent=_side_intent(question))) for p in parts]
-    answers = [a if _of_side(a, p, catalog) else _missing(p, a) for p, a in zip(parts, answers, strict=True)]
+    answers = [
+        a if _of_side(a, p, catalog) else _missing(p, a)
+        for p, a in zip(parts, answers, strict=True)
+    ]
     found_answers = [a for a in answers if a.found]
     if not found_answers:
         return None
@@ -323,7 +393,9 @@ def compare(
         "kind": "compare",
         "sides": [_side(p, a, by_year=by_year) for p, a in zip(parts, answers, strict=True)],
     }
-    groups = [replace(a.groups[0], passages=a.groups[0].passages[:1]) for a in found_answers if a.groups]
+    groups = [
+        replace(a.groups[0], passages=a.groups[0].passages[:1]) for a in found_answers if a.groups
+    ]
     answer = _answer(question, lead, groups)
     answer.unit = " / ".join(filter(None, (a.unit for a in answers))) or None
     return answer
@@ -344,9 +416,24 @@ def _figure_side(
             "text": first.figure["text"], "passage": first.figure["sentence"] if len(collected.parts) == 1 else None,
             "parts": len(collected.parts),
         }  # fmt: skip
-        group = Group(Source.of(first.report), period_of(first.report), [Passage(_around(first.figure), "figure")])
-        return group, {"found": True, "lead": lead, "passage": first.figure["sentence"], "measure": collected.measure}
-    return None, {"found": False, "lead": None, "passage": None, "measure": measure, "missing": True}
+        group = Group(
+            Source.of(first.report),
+            period_of(first.report),
+            [Passage(_around(first.figure), "figure")],
+        )
+        return group, {
+            "found": True,
+            "lead": lead,
+            "passage": first.figure["sentence"],
+            "measure": collected.measure,
+        }
+    return None, {
+        "found": False,
+        "lead": None,
+        "passage": None,
+        "measure": measure,
+        "missing": True,
+    }
 
 
 def _of_side(answer: Answer, part: Question, catalog: Catalog) -> bool:
@@ -357,12 +444,19 @@ def _of_side(answer: Answer, part: Question, catalog: Catalog) -> bool:
     report = catalog.reports.get(answer.groups[0].source.report_id)
     if report is None:
         return False
-    if part.units and report.unit is not None and not any(
-        report.unit == u or report.unit.within(Place(u.level, u.name)) for u in part.units
+    if (
+        part.units
+        and report.unit is not None
+        and not any(
+            report.unit == u or report.unit.within(Place(u.level, u.name)) for u in part.units
+        )
     ):
         return False
-    return part.period is None or part.period.year is None or totals.within(report, part.period) or (
-        report.year is None and report.when is not None and part.period.covers(report)
+    return (
+        part.period is None
+        or part.period.year is None
+        or totals.within(report, part.period)
+        or (report.year is None and report.when is not None and part.period.covers(report))
     )
 
 
@@ -373,7 +467,9 @@ def _missing(part: Question, answer: Answer) -> Answer:
 
 
 def _side(part: Question, answer: Answer, *, by_year: bool) -> dict[str, Any]:
-    first = answer.groups[0].passages[0].text if answer.found and answer.groups[0].passages else None
+    first = (
+        answer.groups[0].passages[0].text if answer.found and answer.groups[0].passages else None
+    )
     label = _side_label(part, by_year=by_year)
     return {"label": label, "found": answer.found, "lead": answer.lead, "passage": first}
 
@@ -387,7 +483,11 @@ def _side_label(question: Question, *, by_year: bool) -> str:
     unit = question.units[0].label if question.units else ""
     p = question.period
     if by_year and p and p.year:
-        when = f"{_PART_LABEL.get(p.part or 'Y', '')}{p.year}" if p.part and p.part != "Y" else str(p.year)
+        when = (
+            f"{_PART_LABEL.get(p.part or 'Y', '')}{p.year}"
+            if p.part and p.part != "Y"
+            else str(p.year)
+        )
         if p.part and p.part.startswith("M"):
             when = f"tháng {p.part[1:]}/{p.year}"
         elif p.part and p.part.startswith("Q"):

@@ -132,7 +132,9 @@ def unit_asked(question: Question) -> str | None:
 
 def not_found(question: Question, retrieved: Retrieved | None, reason: str) -> Answer:
     """Nothing fits: say what is close (the unit's reports, other periods), cite nothing."""
-    answer = Answer(False, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer = Answer(
+        False, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
     answer.reason = reason
     close = retrieved.unit_reports if retrieved else []
     answer.suggestions = [describe(r) for r in close[:5]]
@@ -164,7 +166,9 @@ def describe(report: ReportInfo) -> dict[str, Any]:
     }
 
 
-def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources: int = MAX_REPORTS) -> Answer:
+def compose(
+    question: Question, retrieved: Retrieved, *, engine: Engine, sources: int = MAX_REPORTS
+) -> Answer:
     """The answer from the retrieved passages: the best passage's report first (the fitted
     ranking chose it), then up to ``sources`` reports quoted; nothing when the fitted
     confidence is under its threshold (the best passage is then offered as a hint)."""
@@ -180,15 +184,28 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
     # A question that names a unit and asks nothing beyond what every report says ("ai ký báo
     # cáo của phường 3", "Phường 2 họp ngày nào") is answered by that unit's report: the
     # facets chose it, there is no ranking to doubt.
-    determined = bool(passages) and bool(retrieved.allowed) and not specific(question) and (
-        passages[0].report in (retrieved.allowed or [])
+    determined = (
+        bool(passages)
+        and bool(retrieved.allowed)
+        and not specific(question)
+        and (passages[0].report in (retrieved.allowed or []))
     )
-    if not passages or (sure < rank.model().threshold and not determined) or not _counted(question, passages):
+    if (
+        not passages
+        or (sure < rank.model().threshold and not determined)
+        or not _counted(question, passages)
+    ):
         return not_found(question, retrieved, "no_match")
     passages = _anchored_first(question, passages)
     best = passages[0]
-    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
-    groups = kind_groups(question, passages, retrieved, engine, sources=sources) if question.item_kind else []
+    answer = Answer(
+        True, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
+    groups = (
+        kind_groups(question, passages, retrieved, engine, sources=sources)
+        if question.item_kind
+        else []
+    )
     if question.item_kind and (not groups or groups[0].source.report_id != best.report.id):
         if not specific(question):
             # "Xã X có hạn chế gì?" and its report lists none: say so, quote nothing else.
@@ -200,7 +217,9 @@ def compose(question: Question, retrieved: Retrieved, *, engine: Engine, sources
         groups = _groups(question, passages, engine, sources=sources)
     answer.groups = groups
     first = answer.groups[0]
-    answer.unit = answer.unit or first.source.unit or (best.report.unit.label if best.report.unit else None)
+    answer.unit = (
+        answer.unit or first.source.unit or (best.report.unit.label if best.report.unit else None)
+    )
     answer.period = answer.period or first.period or period_of(best.report)
     answer.lead = _lead(question, passages, answer.groups, engine) or _passage_lead(best, question)
     asked = [u for u in question.units if u not in question.related]
@@ -222,16 +241,27 @@ def _anchored_first(question: Question, passages: list[Scored]) -> list[Scored]:
 
 
 def _listed(
-    question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine, *, sources: int
+    question: Question,
+    passages: list[Scored],
+    retrieved: Retrieved,
+    engine: Engine,
+    *,
+    sources: int,
 ) -> Answer:
     own = [p for p in passages if retrieved.allowed and p.report in retrieved.allowed]
     groups = kind_groups(question, own or passages, retrieved, engine, sources=sources)
     if not groups:
         return not_found(question, retrieved, "no_kind")
-    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer = Answer(
+        True, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
     answer.groups = groups
     answer.period = answer.period or groups[0].period
-    answer.lead = {"kind": "items", "item_kind": question.item_kind, "count": len(groups[0].passages)}
+    answer.lead = {
+        "kind": "items",
+        "item_kind": question.item_kind,
+        "count": len(groups[0].passages),
+    }
     asked = [u for u in question.units if u not in question.related]
     if len(asked) > 1:
         answer.choices = choice_labels(asked)
@@ -242,7 +272,9 @@ def specific(question: Question) -> bool:
     """Whether the question has words of its own beyond those every Front report uses (and a
     document's code): "Phường 2 có hạn chế gì?" has none, "vướng mắc về hiệp thương thì liên
     hệ ai" has."""
-    codes = {code_token(c) for c in question.codes} | {t for c in question.codes for t in syllables(c)}
+    codes = {code_token(c) for c in question.codes} | {
+        t for c in question.codes for t in syllables(c)
+    }
     return any(t not in GENERIC and t not in codes for t in question.tokens)
 
 
@@ -256,12 +288,21 @@ _OF_A_DOCUMENT = frozenset(
 
 def about_the_document(question: Question) -> bool:
     """A question with a document's code that asks only of the document itself."""
-    codes = {code_token(c) for c in question.codes} | {t for c in question.codes for t in syllables(c)}
-    return bool(codes) and all(t in GENERIC or t in codes or t in _OF_A_DOCUMENT for t in question.tokens)
+    codes = {code_token(c) for c in question.codes} | {
+        t for c in question.codes for t in syllables(c)
+    }
+    return bool(codes) and all(
+        t in GENERIC or t in codes or t in _OF_A_DOCUMENT for t in question.tokens
+    )
 
 
 def kind_groups(
-    question: Question, passages: list[Scored], retrieved: Retrieved, engine: Engine, *, sources: int = MAX_REPORTS
+    question: Question,
+    passages: list[Scored],
+    retrieved: Retrieved,
+    engine: Engine,
+    *,
+    sources: int = MAX_REPORTS,
 ) -> list[Group]:
     """Items of the kind asked (limitations, directions...) from the best matching reports,
     those carrying figures first, then by relevance, then in document order."""
@@ -278,7 +319,14 @@ def kind_groups(
         if s.hit.kind in kinds and specific(question)
     }
     # The best passage's report first: the ranking chose it; then reports with items asked.
-    ranked = list(dict.fromkeys([*(s.report.id for s in passages[:1]), *(s.report.id for s in passages if s.hit.kind == wanted)]))
+    ranked = list(
+        dict.fromkeys(
+            [
+                *(s.report.id for s in passages[:1]),
+                *(s.report.id for s in passages if s.hit.kind == wanted),
+            ]
+        )
+    )
     if retrieved.allowed is not None:  # the unit/period named: its reports, newest first
         ranked += [r.id for r in retrieved.allowed if r.id not in ranked][:sources]
     reports = {s.report.id: s.report for s in passages} | {r.id: r for r in retrieved.allowed or []}
@@ -309,16 +357,22 @@ def kind_groups(
 _RELATED = {"directive": "direction", "direction": "directive"}
 
 
-def _by_person_asked(question: Question, items: list[dict[str, Any]], engine: Engine) -> list[dict[str, Any]]:
-    """"Ông Vi Văn Thắng chỉ đạo gì?", "Bí thư Huyện ủy Đình Lập chỉ đạo gì?": the items of
+def _by_person_asked(
+    question: Question, items: list[dict[str, Any]], engine: Engine
+) -> list[dict[str, Any]]:
+    """ "Ông Vi Văn Thắng chỉ đạo gì?", "Bí thư Huyện ủy Đình Lập chỉ đạo gì?": the items of
     the person the question names, by name or by the role they hold; otherwise all of them."""
     asked = f" {question.folded} "
     # An item made jointly names its people "A, B".
-    authors = {name for i in items if i["by"] for name in i["by"].split(", ") if len(name.split()) >= 2}
+    authors = {
+        name for i in items if i["by"] for name in i["by"].split(", ") if len(name.split()) >= 2
+    }
     named = {name for name in authors if f" {fold(name)} " in asked}
     if not named and authors:
         holders = store.people_of(engine, sorted({int(i["report_id"]) for i in items if i["by"]}))
-        named = {p["name"] for p in holders if p["name"] in authors and _role_named(p["role"], asked)}
+        named = {
+            p["name"] for p in holders if p["name"] in authors and _role_named(p["role"], asked)
+        }
     if not named:
         return items
     return [i for i in items if i["by"] and named & set(i["by"].split(", "))]
@@ -352,11 +406,15 @@ def _item_rank(
 def _counted(question: Question, passages: list[Scored]) -> bool:
     """A "bao nhiêu X" question needs a passage among the best that counts X at all:
     "Phường 2 có bao nhiêu con mèo?" is not answered by its other figures."""
-    measure = syllables(question.measure) if question.intent == "figure" and question.measure else []
+    measure = (
+        syllables(question.measure) if question.intent == "figure" and question.measure else []
+    )
     return not measure or any(counts(p.hit.line.split(), measure) for p in passages[:10])
 
 
-def _groups(question: Question, passages: list[Scored], engine: Engine, *, sources: int) -> list[Group]:
+def _groups(
+    question: Question, passages: list[Scored], engine: Engine, *, sources: int
+) -> list[Group]:
     """The best report first, then the others that also match, newest first."""
     best = passages[0]
     threshold = best.score * rank.model().supporting
@@ -389,13 +447,20 @@ def _groups(question: Question, passages: list[Scored], engine: Engine, *, sourc
         for scored in chosen[report_id][:PER_REPORT]:
             row = rows.get(scored.hit.item_id, {})
             group.passages.append(
-                Passage(snippet(scored.hit.text, question), scored.hit.kind, row.get("by"), row.get("heading") or "")
+                Passage(
+                    snippet(scored.hit.text, question),
+                    scored.hit.kind,
+                    row.get("by"),
+                    row.get("heading") or "",
+                )
             )
         groups.append(group)
     return groups
 
 
-def _lead(question: Question, passages: list[Scored], groups: list[Group], engine: Engine) -> dict[str, Any] | None:
+def _lead(
+    question: Question, passages: list[Scored], groups: list[Group], engine: Engine
+) -> dict[str, Any] | None:
     best = passages[0]
     if question.intent in {"figure", "aggregate"}:
         return figure_lead(question, best, engine)
@@ -404,7 +469,9 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
     if question.intent == "people":
         said = [p.hit.text for p in passages[:5] if p.report.id == best.report.id]
         own = best.report.unit in question.units
-        return person_lead(question, best.report.id, engine, said=said, own=own) or _passage_lead(best, question)
+        return person_lead(question, best.report.id, engine, said=said, own=own) or _passage_lead(
+            best, question
+        )
     if question.intent == "date":
         return date_lead(best)
     if question.item_kind:
@@ -415,7 +482,10 @@ def _lead(question: Question, passages: list[Scored], groups: list[Group], engin
 
 
 def _passage_lead(best: Scored, question: Question | None = None) -> dict[str, Any]:
-    return {"kind": "passage", "text": snippet(best.hit.text, question) if question else best.hit.text}
+    return {
+        "kind": "passage",
+        "text": snippet(best.hit.text, question) if question else best.hit.text,
+    }
 
 
 SNIPPET = 320  # characters of a long passage shown: the clauses that hold the question's words
@@ -468,7 +538,9 @@ def snippet(text: str, question: Question, *, limit: int = SNIPPET) -> str:
 
 
 def figure_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
-    figures = [f for f in store.figures_of(engine, [best.report.id]) if in_passage(f, best.hit.text)]
+    figures = [
+        f for f in store.figures_of(engine, [best.report.id]) if in_passage(f, best.hit.text)
+    ]
     if not figures:
         return _passage_lead(best, question)
     figure = pick_figure(question, figures)
@@ -491,7 +563,9 @@ def pick_figure(question: Question, figures: list[dict[str, Any]]) -> dict[str, 
     wanted = question.measure
 
     def score(figure: dict[str, Any]) -> float:
-        value = fuzz.partial_ratio(" ".join(question.tokens), " ".join(syllables(figure["text"]))) / 100
+        value = (
+            fuzz.partial_ratio(" ".join(question.tokens), " ".join(syllables(figure["text"]))) / 100
+        )
         if wanted and _unit_matches(figure["unit"], wanted):
             value += 1.0
         if figure["role"] in {"target", "max"}:
@@ -503,7 +577,12 @@ def pick_figure(question: Question, figures: list[dict[str, Any]]) -> dict[str, 
 
 def _unit_matches(unit: str, wanted: str) -> bool:
     have, want = fold(unit), fold(wanted)
-    return have == want or have.startswith(want) or want.startswith(have) or have.split()[-1] == want.split()[-1]
+    return (
+        have == want
+        or have.startswith(want)
+        or want.startswith(have)
+        or have.split()[-1] == want.split()[-1]
+    )
 
 
 def _figure_data(figure: dict[str, Any]) -> dict[str, Any]:
@@ -599,7 +678,7 @@ def person_lead(
 
 
 def author_lead(question: Question, best: Scored, engine: Engine) -> dict[str, Any] | None:
-    """"Ai viết bài?": the byline, or who signed an issued document; else the page's editor
+    """ "Ai viết bài?": the byline, or who signed an issued document; else the page's editor
     in charge (its footer)."""
     meta = store.report_meta(engine, best.report.id)
     if best.report.author and best.report.author == meta.get("signer"):
@@ -644,7 +723,9 @@ def _central(person: dict[str, Any]) -> bool:
 
 def _places_asked(question: Question) -> list[str]:
     """The folded names of the units a question names (not the national committee)."""
-    return [fold(u.name) for u in question.units if u.level != "trung ương" and not u.name.isdigit()]
+    return [
+        fold(u.name) for u in question.units if u.level != "trung ương" and not u.name.isdigit()
+    ]
 
 
 def _role_head_bonus(role: str, folded: str) -> float:
@@ -672,11 +753,13 @@ def _role_level_bonus(role: str, question: Question) -> float:
 
 # -- places ---------------------------------------------------------------------------------
 
-_AT = re.compile(r"\b(?:tại|ở)\s+((?:[^\W\d_]+\s?){1,8}?)(?=[,.;:(]|\s+(?:đã|sẽ|vào|từ|với|nhằm|để)\b|$)")
+_AT = re.compile(
+    r"\b(?:tại|ở)\s+((?:[^\W\d_]+\s?){1,8}?)(?=[,.;:(]|\s+(?:đã|sẽ|vào|từ|với|nhằm|để)\b|$)"
+)
 
 
 def place_lead(best: Scored, question: Question) -> dict[str, Any]:
-    """"Ở đâu?": the place the passage writes after "tại"/"ở", else the passage itself."""
+    """ "Ở đâu?": the place the passage writes after "tại"/"ở", else the passage itself."""
     found = _AT.search(best.hit.text)
     if found is None:
         return _passage_lead(best, question)

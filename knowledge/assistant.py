@@ -59,7 +59,9 @@ class Assistant:
         self.index.sync(force=force)
         self.catalog.refresh(force=force)
 
-    def ask(self, text: str, *, context: dict[str, Any] | None = None, today: date | None = None) -> Answer:
+    def ask(
+        self, text: str, *, context: dict[str, Any] | None = None, today: date | None = None
+    ) -> Answer:
         started = time.perf_counter()
         try:
             self.refresh()
@@ -114,16 +116,24 @@ class Assistant:
         if question.intent == "timeline":
             return analyze.timeline(question, engine=self.engine, catalog=self.catalog)
         if question.intent == "aggregate":
-            return analyze.aggregate(question, engine=self.engine, index=self.index, catalog=self.catalog)
+            return analyze.aggregate(
+                question, engine=self.engine, index=self.index, catalog=self.catalog
+            )
         if question.intent == "followup":
             return followup.follow_up(question, engine=self.engine, catalog=self.catalog)
         if question.intent == "compare":
-            return analyze.compare(question, self._search, engine=self.engine, index=self.index, catalog=self.catalog)
+            return analyze.compare(
+                question, self._search, engine=self.engine, index=self.index, catalog=self.catalog
+            )
         if question.intent == "figure" and question.total_asked:
             # "Tổng số tiền … của xã X năm 2024": the sum of its monthly reports when it has
             # several; its one report's figure otherwise (a plain search finds it).
             return analyze.aggregate(
-                question, engine=self.engine, index=self.index, catalog=self.catalog, within_unit=True
+                question,
+                engine=self.engine,
+                index=self.index,
+                catalog=self.catalog,
+                within_unit=True,
             )
         return None
 
@@ -227,8 +237,12 @@ def _says_nothing(question: Question) -> bool:
     """Nothing to search for: only query syntax and punctuation (whatever a previous turn
     gave), or no words, unit, period, document or kind of answer."""
     return question.bare or not (
-        question.tokens or question.units or question.unknown_unit or question.codes
-        or question.period or question.explicit
+        question.tokens
+        or question.units
+        or question.unknown_unit
+        or question.codes
+        or question.period
+        or question.explicit
     )
 
 
@@ -246,7 +260,9 @@ def _speaks_of(answer: Answer, cues: list[str]) -> bool:
     """The passages found say the cue itself ("hạn chế", even misspelt "hạn chễ"), not just one
     of its syllables ("quy chế")."""
     phrase = " ".join(cues)
-    texts = [p.text for g in answer.groups for p in g.passages] + [str((answer.lead or {}).get("text", ""))]
+    texts = [p.text for g in answer.groups for p in g.passages] + [
+        str((answer.lead or {}).get("text", ""))
+    ]
     return any(phrase in fold(text) for text in texts)
 
 

@@ -113,7 +113,9 @@ class Catalog:
             return True
 
     def _swap(self, reports: dict[int, ReportInfo]) -> None:
-        canonical = resolve_units({(r.stored_unit, r.unit_code) for r in reports.values() if r.stored_unit})
+        canonical = resolve_units(
+            {(r.stored_unit, r.unit_code) for r in reports.values() if r.stored_unit}
+        )
         for report_id, info in reports.items():
             if info.stored_unit is not None:
                 unit = canonical[(info.stored_unit, info.unit_code)]
@@ -142,7 +144,10 @@ class Catalog:
         """Stored units the 2025 reform links to this one: "after" for a unit it went into
         (xã Liêm Hải → xã Ninh Giang), "before" for one that went into it."""
         admin = gazetteer.pinned(
-            unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+            unit.level,
+            unit.name,
+            code=unit.code,
+            parents=[gazetteer.Place(p.level, p.name) for p in unit.parents],
         )
         return {u: r for u, r in self.lineage_of(admin).items() if u != unit} if admin else {}
 
@@ -156,7 +161,9 @@ class Catalog:
             for unit in self.units_named(other.place.name):
                 if unit.level != other.place.level:
                     continue
-                if unit.code == other.code or (unit.code is None and parents_agree(unit.parents, around)):
+                if unit.code == other.code or (
+                    unit.code is None and parents_agree(unit.parents, around)
+                ):
                     out.setdefault(unit, relation)
         return out
 
@@ -167,7 +174,9 @@ class Catalog:
     def reports_of(self, units: set[Unit] | frozenset[Unit]) -> list[ReportInfo]:
         """Reports of these units: those about the Front first, then newest first."""
         ids = {i for u in units for i in self.by_unit.get(u, ())}
-        return sorted((self.reports[i] for i in ids), key=lambda r: (r.front, r.sort_key), reverse=True)
+        return sorted(
+            (self.reports[i] for i in ids), key=lambda r: (r.front, r.sort_key), reverse=True
+        )
 
     def periods(self) -> list[tuple[int, str]]:
         found = {(r.year, r.part) for r in self.reports.values() if r.year and r.part}
@@ -195,7 +204,9 @@ def _columns(changed: list[int] | None) -> Any:
     # unit_parents as text: most reports share a few units, so each distinct value is
     # decoded once (see _unit), not 35,000 times.
     columns = [
-        cast(col(Report.unit_parents), Text) if name == "unit_parents" else col(getattr(Report, name))
+        cast(col(Report.unit_parents), Text)
+        if name == "unit_parents"
+        else col(getattr(Report, name))
         for name in _COLUMNS
     ]
     query = select(*columns)
@@ -214,8 +225,22 @@ def _info(r: Any) -> ReportInfo:
      kind, term, author, code, front, url) = r  # fmt: skip
     unit = _unit(level, name, parents) if level and name else None
     return ReportInfo(
-        int(id_), source, title, doc_type, unit, meeting, published, year, part, kind, term,
-        author, code, bool(front), url, unit,
+        int(id_),
+        source,
+        title,
+        doc_type,
+        unit,
+        meeting,
+        published,
+        year,
+        part,
+        kind,
+        term,
+        author,
+        code,
+        bool(front),
+        url,
+        unit,
     )
 
 
@@ -224,7 +249,10 @@ def reform_of(unit: Unit) -> dict[str, list[str]] | None:
     of} when it went into units of other names, {"took_in": the legacy units of other names
     a 2025 one took in}; None when it is unchanged or unknown to the gazetteer."""
     admin = gazetteer.pinned(
-        unit.level, unit.name, code=unit.code, parents=[gazetteer.Place(p.level, p.name) for p in unit.parents]
+        unit.level,
+        unit.name,
+        code=unit.code,
+        parents=[gazetteer.Place(p.level, p.name) for p in unit.parents],
     )
     if admin is None:
         return None
@@ -234,5 +262,9 @@ def reform_of(unit: Unit) -> dict[str, list[str]] | None:
         return {"now": [gazetteer.label(a) for a in after]}
     # A ward that kept its name in 2025 is read as its 2025 self, which may have taken others in.
     now = next((a for a in after if (a.place.level, gazetteer.fold(a.place.name)) == same), admin)
-    before = [b for b in gazetteer.predecessors(now) if (b.place.level, gazetteer.fold(b.place.name)) != same]
+    before = [
+        b
+        for b in gazetteer.predecessors(now)
+        if (b.place.level, gazetteer.fold(b.place.name)) != same
+    ]
     return {"took_in": [f"{b.place.level} {b.place.name}" for b in before]} if before else None

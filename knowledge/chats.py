@@ -44,7 +44,12 @@ def context_of(engine: Engine, chat_id: int) -> dict[str, Any] | None:
 
 
 def record(
-    engine: Engine, *, chat_id: int, user_id: int | None, question: str, answer: dict[str, Any],
+    engine: Engine,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    question: str,
+    answer: dict[str, Any],
     context: dict[str, Any] | None = None,
 ) -> int:
     """Store one answer given (JSON-safe already: see json_safe), and with ``context`` the
@@ -80,7 +85,9 @@ def given(engine: Engine, asked_id: int, *, chat_id: int) -> Given | None:
                 col(Asked.id) == asked_id, col(Asked.chat_id) == chat_id
             )
         ).first()
-    return Given(int(row.id), int(row.chat_id), str(row.question), dict(row.answer)) if row else None
+    return (
+        Given(int(row.id), int(row.chat_id), str(row.question), dict(row.answer)) if row else None
+    )
 
 
 def vote(engine: Engine, asked_id: int, value: int, *, chat_id: int) -> bool:
@@ -112,11 +119,14 @@ def stats(engine: Engine, *, top: int = 5) -> dict[str, Any]:
     with engine.connect() as connection:
         asked = int(connection.execute(select(func.count()).select_from(Asked)).scalar() or 0)
         found = int(
-            connection.execute(select(func.count()).select_from(Asked).where(_answered())).scalar() or 0
+            connection.execute(select(func.count()).select_from(Asked).where(_answered())).scalar()
+            or 0
         )
         votes: dict[Any, Any] = dict(
             connection.execute(
-                select(Asked.feedback, func.count()).where(col(Asked.feedback).is_not(None)).group_by(Asked.feedback)  # type: ignore[call-overload]
+                select(Asked.feedback, func.count())  # type: ignore[call-overload]
+                .where(col(Asked.feedback).is_not(None))
+                .group_by(Asked.feedback)
             ).all()
         )
         missed = connection.execute(

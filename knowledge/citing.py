@@ -20,7 +20,7 @@ SAMPLE_NAMES: dict[str, str] = {
 
 
 def shown_name(source: str) -> str:
-    """"bài mẫu số 3" for a sample, "bao-cao.docx" for "/srv/uploads/bao-cao.docx",
+    """ "bài mẫu số 3" for a sample, "bao-cao.docx" for "/srv/uploads/bao-cao.docx",
     "tin.jsonl#17" for "/srv/data/tin.jsonl#17"."""
     path, hash_mark, record = source.partition("#")
     name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path

@@ -187,7 +187,9 @@ def _take_header(body: list[str], meta: dict[str, str], removed: list[str]) -> l
     return out
 
 
-_OFFICIAL = re.compile(r"^(?:cong hoa xa hoi chu nghia viet nam|dang cong san viet nam|so\s*:\s*\d)")
+_OFFICIAL = re.compile(
+    r"^(?:cong hoa xa hoi chu nghia viet nam|dang cong san viet nam|so\s*:\s*\d)"
+)
 _OFFICIAL_HEAD = 8
 
 
@@ -199,11 +201,13 @@ def _is_official(body: list[str]) -> bool:
 
 _DISTRIBUTION = re.compile(r"^noi nhan\b")
 _SIGNER = re.compile(r"^(?:[A-ZĐ][^\W\d_]*\s+){1,3}[A-ZĐ][^\W\d_]*$")
-_SIGNER_ROLE = re.compile(r"^(?:k/?t\.?\s+|tm\.?\s+)?(?:pho\s+)?(?:chu tich|bi thu|truong ban|pho ban)\b")
+_SIGNER_ROLE = re.compile(
+    r"^(?:k/?t\.?\s+|tm\.?\s+)?(?:pho\s+)?(?:chu tich|bi thu|truong ban|pho ban)\b"
+)
 
 
 def _drop_distribution(body: list[str], meta: dict[str, str], removed: list[str]) -> list[str]:
-    """"Nơi nhận:" and the signature block close an issued document: not content, but the
+    """ "Nơi nhận:" and the signature block close an issued document: not content, but the
     signer ("CHỦ TỊCH" / "Trần Văn Bình") is kept as metadata."""
     at = next((i for i, line in enumerate(body) if _DISTRIBUTION.match(fold(line))), None)
     if at is None:
@@ -213,7 +217,9 @@ def _drop_distribution(body: list[str], meta: dict[str, str], removed: list[str]
     names = [i for i, line in enumerate(tail) if _SIGNER.match(line) and not line.isupper()]
     if names:
         meta["signer"] = tail[names[-1]]
-        roles = [line for line in tail[: names[-1]] if _SIGNER_ROLE.match(fold(line)) and line.isupper()]
+        roles = [
+            line for line in tail[: names[-1]] if _SIGNER_ROLE.match(fold(line)) and line.isupper()
+        ]
         if roles:
             meta["signer_role"] = roles[-1].capitalize()
     return body[:at]
@@ -267,7 +273,9 @@ def _stamp(key: str) -> tuple[str, str | None] | None:
     parts = [part.strip() for part in key.split("|") if part.strip()]
     stamps = [_TIMESTAMP.match(part) for part in parts]
     found = [stamp for stamp in stamps if stamp and _iso(stamp)]
-    others = [part for part, stamp in zip(parts, stamps, strict=True) if not (stamp and _iso(stamp))]
+    others = [
+        part for part, stamp in zip(parts, stamps, strict=True) if not (stamp and _iso(stamp))
+    ]
     if len(found) != 1 or any(not _CHROME.match(part) for part in others):
         return None
     day = _iso(found[0])
@@ -367,7 +375,9 @@ class _Held:
         if any(other != index for other in self._words.get(word, [])):
             return True  # a whole word of another line, which is longer
         if self._long_words is None:
-            longest = sorted((w for w in self._words if len(w) > _MIN_DUPLICATE), key=len, reverse=True)
+            longest = sorted(
+                (w for w in self._words if len(w) > _MIN_DUPLICATE), key=len, reverse=True
+            )
             self._long_words = "\n".join(longest)
             self._long_sizes = [-len(w) for w in longest]
             self._long_ends = list(itertools.accumulate(len(w) + 1 for w in longest))

@@ -66,7 +66,11 @@ class _Content:
 
 def content(text: str) -> _Content:
     """A sentence's content words: folded syllables without boilerplate, stopwords or numbers."""
-    kept = [t for t in syllables(text) if t not in GENERIC and t not in STOPWORDS and not t[:1].isdigit() and len(t) > 1]
+    kept = [
+        t
+        for t in syllables(text)
+        if t not in GENERIC and t not in STOPWORDS and not t[:1].isdigit() and len(t) > 1
+    ]
     return _Content(frozenset(kept), frozenset(bigrams(kept)), " ".join(kept))
 
 
@@ -84,7 +88,11 @@ def score(asked: _Content, done: _Content) -> float:
 def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer:
     """The meeting's directives and, for each, the later report of the same unit that says it
     was done (or is still not), or that none does yet."""
-    pool = catalog.reports_of(set(question.units)) if question.units else list(catalog.reports.values())
+    pool = (
+        catalog.reports_of(set(question.units))
+        if question.units
+        else list(catalog.reports.values())
+    )
     # Newest first, a bounded number: with no unit named a large collection holds many.
     meetings = sorted(_meetings(question, pool), key=lambda r: r.sort_key, reverse=True)[:MEETINGS]
     asked = store.items_of(engine, [r.id for r in meetings])
@@ -94,10 +102,14 @@ def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer
         return _no_meeting(question, pool, "no_kind" if meetings else "no_meeting")
     source = _followed_report(question, having, catalog)
     later = sorted(
-        (r for r in catalog.reports_of({source.unit}) if r.sort_key > source.sort_key) if source.unit else [],
+        (r for r in catalog.reports_of({source.unit}) if r.sort_key > source.sort_key)
+        if source.unit
+        else [],
         key=lambda r: r.sort_key,
     )
-    later_items = [i for i in store.items_of(engine, [r.id for r in later]) if i["kind"] in ACTED_KINDS]
+    later_items = [
+        i for i in store.items_of(engine, [r.id for r in later]) if i["kind"] in ACTED_KINDS
+    ]
     by_id = {r.id: r for r in later}
     done = [(i, content(i["text"])) for i in later_items]
     rows = [_row(item, done, by_id) for item in asked if item["report_id"] == source.id][:ROWS]
@@ -116,7 +128,9 @@ def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer
         "followed": sum(1 for r in rows if r["followed"]),
         "other_units": others[:5] if not question.units else [],
     }
-    answer = Answer(True, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer = Answer(
+        True, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
     answer.lead = lead
     acted = {f["report_id"] for row in rows for f in row["followed"]}
     answer.groups = [Group(Source.of(source), period_of(source))]
@@ -124,11 +138,18 @@ def follow_up(question: Question, *, engine: Engine, catalog: Catalog) -> Answer
     return answer
 
 
-def _row(item: dict[str, Any], done: list[tuple[dict[str, Any], _Content]], reports: dict[int, ReportInfo]) -> dict[str, Any]:
+def _row(
+    item: dict[str, Any],
+    done: list[tuple[dict[str, Any], _Content]],
+    reports: dict[int, ReportInfo],
+) -> dict[str, Any]:
     text = request_of(item["text"])
     asked = content(text)
     scored = [(score(asked, c), fuzz.token_set_ratio(asked.text, c.text), i) for i, c in done]
-    best = sorted((s for s in scored if s[0] >= FOLLOWED), key=lambda s: (-s[0], -s[1], reports[s[2]["report_id"]].sort_key))
+    best = sorted(
+        (s for s in scored if s[0] >= FOLLOWED),
+        key=lambda s: (-s[0], -s[1], reports[s[2]["report_id"]].sort_key),
+    )
     followed = []
     for value, _, later in best[:1]:
         report = reports[later["report_id"]]
@@ -222,16 +243,24 @@ def _followed_report(question: Question, having: list[ReportInfo], catalog: Cata
     if not question.units:
         by_unit = {r.unit or r.id: r for r in newest}  # the newest stays
         newest = sorted(by_unit.values(), key=lambda r: r.sort_key)
-    answered = [r for r in newest if r.unit and any(o.sort_key > r.sort_key for o in catalog.reports_of({r.unit}))]
+    answered = [
+        r
+        for r in newest
+        if r.unit and any(o.sort_key > r.sort_key for o in catalog.reports_of({r.unit}))
+    ]
     return (answered or newest)[-1]
 
 
 def _no_meeting(question: Question, pool: list[ReportInfo], reason: str) -> Answer:
     """The meeting asked is not held (or says nothing to follow): say so, with the unit's
     reports that are held, and borrow nothing from another meeting."""
-    answer = Answer(False, question.intent, question.text, unit_asked(question), period_asked(question))
+    answer = Answer(
+        False, question.intent, question.text, unit_asked(question), period_asked(question)
+    )
     answer.reason = reason
     answer.lead = {"kind": "followup", "meeting_asked": question.meeting_kind}
     if question.units:
-        answer.suggestions = [describe(r) for r in sorted(pool, key=lambda r: r.sort_key, reverse=True)[:5]]
+        answer.suggestions = [
+            describe(r) for r in sorted(pool, key=lambda r: r.sort_key, reverse=True)[:5]
+        ]
     return answer

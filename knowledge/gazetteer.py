@@ -97,7 +97,9 @@ def fold(text: str) -> str:
     # The project's one diacritic folding (knowledge.text), plus the gazetteer's own rules:
     # single spaces and no leading zeros in numbers.
     # A hyphen is a space: "Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu" and "Bà Rịa Vũng Tàu" are one.
-    return _DIGIT_RUN_ZEROS.sub("", " ".join(text_fold(text).replace("-", " ").replace("–", " ").split()))
+    return _DIGIT_RUN_ZEROS.sub(
+        "", " ".join(text_fold(text).replace("-", " ").replace("–", " ").split())
+    )
 
 
 # Folded level word (and a few abbreviations) -> canonical level.
@@ -370,7 +372,9 @@ def _provinces() -> dict[str, Place]:
 def province(name: str) -> Place | None:
     """The province (or centrally-run city) of that name, written with or without accents:
     "Vĩnh Phúc", "vinh phuc", "Hà Nội"."""
-    return _provinces().get(fold(name)) if isinstance(name, str) and len(name) <= _MAX_INPUT else None
+    return (
+        _provinces().get(fold(name)) if isinstance(name, str) and len(name) <= _MAX_INPUT else None
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -412,7 +416,9 @@ def _build_lineage() -> _Lineage:
         "SELECT provinceKey, districtKey, wardKey, districtCode, wardCode FROM admin_units_legacy"
     ):
         if row["wardCode"] and row["wardKey"]:
-            legacy_key[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"] = str(row["wardCode"])
+            legacy_key[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"] = str(
+                row["wardCode"]
+            )
             wards_of.setdefault(str(row["districtCode"]), []).append(str(row["wardCode"]))
     new_key = {
         (str(row["provinceKey"]), str(row["wardKey"])): str(row["wardCode"])
@@ -509,7 +515,9 @@ def _provinces_2025(unit: AdminUnit) -> list[AdminUnit | None]:
     return list(found.values())
 
 
-def pinned(level: str, name: str, *, code: str | None = None, parents: Iterable[Place] = ()) -> AdminUnit | None:
+def pinned(
+    level: str, name: str, *, code: str | None = None, parents: Iterable[Place] = ()
+) -> AdminUnit | None:
     """The gazetteer's unit for a stored one: by its code when it has one, else resolved
     with the parents its reports named."""
     if code:

@@ -87,10 +87,14 @@ _CITIES = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue"}
 def _tier(place: Place) -> str:
     if place.level == "tỉnh" or (place.level == "thành phố" and fold(place.name) in _CITIES):
         return "province"
-    return "district" if place.level in _DISTRICT_TIER or place.level == "thành phố" else place.level
+    return (
+        "district" if place.level in _DISTRICT_TIER or place.level == "thành phố" else place.level
+    )
 
 
-def parents_agree(one: tuple[Place, ...] | list[Place], other: tuple[Place, ...] | list[Place]) -> bool:
+def parents_agree(
+    one: tuple[Place, ...] | list[Place], other: tuple[Place, ...] | list[Place]
+) -> bool:
     """Whether two sets of parents may be one unit's: no tier named differently on each side
     (a parent one side leaves out is no disagreement)."""
     named: dict[str, set[str]] = defaultdict(set)
@@ -122,12 +126,18 @@ class _Entity:
     @property
     def known(self) -> tuple[Place, ...]:
         """The gazetteer's parents for the code (looked up only when needed)."""
-        return gazetteer_parents(self.level, self.names[0], self.code) if self.code and self.names else ()
+        return (
+            gazetteer_parents(self.level, self.names[0], self.code)
+            if self.code and self.names
+            else ()
+        )
 
     def fits(self, parents: tuple[Place, ...]) -> bool:
         if not parents:
             return True
-        return parents_agree(self.parents, parents) and parents_agree([*self.parents, *self.known], parents)
+        return parents_agree(self.parents, parents) and parents_agree(
+            [*self.parents, *self.known], parents
+        )
 
     def take(self, parents: tuple[Place, ...], name: str) -> None:
         tiers = {_tier(p) for p in self.parents}
@@ -152,7 +162,9 @@ def resolve_units(stored: set[tuple[Unit, str | None]]) -> dict[tuple[Unit, str 
         by_code: dict[str, _Entity] = {}
         # Pinned by the gazetteer first, then the most placed: a unit written with fewer
         # parents joins the one entity it fits.
-        for unit, code in sorted(members, key=lambda m: (m[1] is None, -len(m[0].parents), m[0].label)):
+        for unit, code in sorted(
+            members, key=lambda m: (m[1] is None, -len(m[0].parents), m[0].label)
+        ):
             if code:
                 entity = by_code.get(code)
                 if entity is None:

@@ -98,7 +98,11 @@ PARAGRAPH_SCHEMA = _paragraph_schema()
 REPORT_SCHEMA = _report_schema()
 # Three indexes, one folder each: BM25 takes its document count and average length from
 # the whole index, so passages, paragraphs and whole reports must not share one.
-PARTS: dict[str, tantivy.Schema] = {"passages": SCHEMA, "paragraphs": PARAGRAPH_SCHEMA, "reports": REPORT_SCHEMA}
+PARTS: dict[str, tantivy.Schema] = {
+    "passages": SCHEMA,
+    "paragraphs": PARAGRAPH_SCHEMA,
+    "reports": REPORT_SCHEMA,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +179,20 @@ class PassageIndex:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise IndexUnavailable(
-                "index_path", f"cannot create the index folder {self.path}: {error}", source=str(self.path)
+                "index_path",
+                f"cannot create the index folder {self.path}: {error}",
+                source=str(self.path),
             ) from None
         try:
             # Opening a searcher reads every segment's footer: a truncated or garbled file
             # fails here rather than in the middle of a question.
             return _opened(_on_disk(self.path))
         except ValueError as error:
-            log.warning("index at %s is damaged (%s): rebuilding it from the database", self.path, _first_line(error))
+            log.warning(
+                "index at %s is damaged (%s): rebuilding it from the database",
+                self.path,
+                _first_line(error),
+            )
             return self._fresh_folder()
 
     def _fresh_folder(self) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
@@ -191,7 +201,9 @@ class PassageIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         return _opened(_on_disk(self.path))
 
-    def _open_read_only(self, cause: str) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
+    def _open_read_only(
+        self, cause: str
+    ) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
         """An index folder this process cannot write (a read-only mount, another user's).
 
         tantivy takes a lock file even to read, so the folder is read through links from a
@@ -345,7 +357,10 @@ class PassageIndex:
             self._verified = True
             return 0
         log.warning(
-            "index at %s holds %d reports, the database %d: rebuilding it", self.path, indexed, stored
+            "index at %s holds %d reports, the database %d: rebuilding it",
+            self.path,
+            indexed,
+            stored,
         )
         rebuilt = self._catch_up(database, 0, newest, stale=True)
         self._verified = rebuilt >= 0  # another process holds the writer: check again later
@@ -364,7 +379,11 @@ class PassageIndex:
         the database, once, so the next question is answered from a whole index."""
         if self.path is None:
             raise error
-        log.warning("index at %s failed (%s): rebuilding it from the database", self.path, _first_line(error))
+        log.warning(
+            "index at %s failed (%s): rebuilding it from the database",
+            self.path,
+            _first_line(error),
+        )
         with self._lock:
             self._parts, self._searchers = self._fresh_folder()
             self._verified = True
@@ -438,7 +457,12 @@ class PassageIndex:
                 before = found[n - 1].tokens[-_NEAR:] if n else ()
                 after = found[n + 1].tokens[:_NEAR] if n + 1 < len(found) else ()
                 context = (*before, *after, *titles[report_id].tokens[:_TITLE])
-                yield "passages", _document(report, int(item.id), item.kind, item.text, found[n], context, para=where[n])
+                yield (
+                    "passages",
+                    _document(
+                        report, int(item.id), item.kind, item.text, found[n], context, para=where[n]
+                    ),
+                )
 
     # -- searching -------------------------------------------------------------------------
 
@@ -491,29 +515,40 @@ class PassageIndex:
     def search_reports(self, tokens: list[str], *, limit: int) -> dict[int, float]:
         """Reports by BM25 over their whole text, best first."""
         should: list[tuple[tantivy.Occur, tantivy.Query]] = [
-            (tantivy.Occur.Should, tantivy.Query.term_query(REPORT_SCHEMA, "d", t)) for t in dict.fromkeys(tokens)
+            (tantivy.Occur.Should, tantivy.Query.term_query(REPORT_SCHEMA, "d", t))
+            for t in dict.fromkeys(tokens)
         ]
         if not should:
             return {}
         searcher = self._searchers["reports"]
         try:
-            found = searcher.search(tantivy.Query.boolean_query(should), limit=limit, count=False).hits
+            found = searcher.search(
+                tantivy.Query.boolean_query(should), limit=limit, count=False
+            ).hits
             reports = searcher.fast_field_values("report", [address for _, address in found])
         except ValueError as error:
             self.heal(error)
             return {}
-        return {int(report or 0): float(score) for (score, _), report in zip(found, reports, strict=True)}
+        return {
+            int(report or 0): float(score)
+            for (score, _), report in zip(found, reports, strict=True)
+        }
 
-    def search_paragraphs(self, tokens: list[str], *, limit: int) -> dict[tuple[int, int], tuple[float, str]]:
+    def search_paragraphs(
+        self, tokens: list[str], *, limit: int
+    ) -> dict[tuple[int, int], tuple[float, str]]:
         """Paragraphs by BM25: (report, paragraph) → (score, its tokens), best first."""
         should: list[tuple[tantivy.Occur, tantivy.Query]] = [
-            (tantivy.Occur.Should, tantivy.Query.term_query(PARAGRAPH_SCHEMA, "p", t)) for t in dict.fromkeys(tokens)
+            (tantivy.Occur.Should, tantivy.Query.term_query(PARAGRAPH_SCHEMA, "p", t))
+            for t in dict.fromkeys(tokens)
         ]
         if not should:
             return {}
         searcher = self._searchers["paragraphs"]
         try:
-            found = searcher.search(tantivy.Query.boolean_query(should), limit=limit, count=False).hits
+            found = searcher.search(
+                tantivy.Query.boolean_query(should), limit=limit, count=False
+            ).hits
         except ValueError as error:
             self.heal(error)
             return {}
@@ -548,7 +583,9 @@ def _on_disk(folder: Path) -> dict[str, tantivy.Index]:
     return indexes
 
 
-def _opened(indexes: dict[str, tantivy.Index]) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
+def _opened(
+    indexes: dict[str, tantivy.Index],
+) -> tuple[dict[str, tantivy.Index], dict[str, tantivy.Searcher]]:
     return indexes, {part: index.searcher() for part, index in indexes.items()}
 
 

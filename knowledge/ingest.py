@@ -219,7 +219,9 @@ _LOOKUP_DOCUMENTS = 256
 _LOOKUP_CHARACTERS = 4_000_000
 
 
-def _read_ahead(inputs: Iterable[RawDocument | ReadError]) -> Iterator[list[RawDocument | ReadError]]:
+def _read_ahead(
+    inputs: Iterable[RawDocument | ReadError],
+) -> Iterator[list[RawDocument | ReadError]]:
     read: list[RawDocument | ReadError] = []
     characters = 0
     for found in inputs:
@@ -300,7 +302,9 @@ class _Writer:
         except Exception as error:
             if _database_fault(error):
                 # Nothing of this batch was stored; the run stops before it.
-                self.summary.stopped = Failure(entries[0].source, "database_unavailable", _describe(error))
+                self.summary.stopped = Failure(
+                    entries[0].source, "database_unavailable", _describe(error)
+                )
                 return
             # One report's own fault (a value the database refused): each alone, so that
             # report is the only one to fail.

@@ -26,7 +26,9 @@ _ENDS_SENTENCE = tuple(".!?:;…")
 _CLOSERS = "\"'”’»)]"
 _CONTINUES = (",", "–", "-", "—", "(", "“")
 _LIST_MARK = re.compile(r"^(?:[IVXLC]+[.)]|\d+(?:\.\d+)*[.)]|[a-zđ][.)]|[-–—•+*▪●■◦])(?:\s|$)")
-_OFFICIAL = re.compile(r"CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGHĨA|Độc lập\s*[-–]\s*Tự do|^Số\s*:", re.IGNORECASE)
+_OFFICIAL = re.compile(
+    r"CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGHĨA|Độc lập\s*[-–]\s*Tự do|^Số\s*:", re.IGNORECASE
+)
 _NATION = re.compile(r"CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGHĨA$", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^[^,]{2,40}, ngày .{0,6}tháng .{0,4}năm \d{4}\s*$")
 _HEAD_LINES = 12  # where an issued document's header stands
@@ -74,7 +76,12 @@ def _paragraphs(lines: list[str]) -> list[str]:
         if not line:
             blank = True
             continue
-        if blank and kept and _lower_start(line) and not kept[-1].rstrip(_CLOSERS).endswith(_ENDS_SENTENCE):
+        if (
+            blank
+            and kept
+            and _lower_start(line)
+            and not kept[-1].rstrip(_CLOSERS).endswith(_ENDS_SENTENCE)
+        ):
             kept[-1] = f"{kept[-1]} {line}"
         else:
             kept.append(line)
@@ -108,7 +115,9 @@ def _lower_start(line: str) -> bool:
 
 def _capitals(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
-    return (len(letters) >= 2 and all(c.isupper() for c in letters)) or (not letters and line.isdigit())
+    return (len(letters) >= 2 and all(c.isupper() for c in letters)) or (
+        not letters and line.isdigit()
+    )
 
 
 def _column_width(lines: list[str]) -> int:

@@ -56,7 +56,9 @@ class Report(ReportBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
-    url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the page's address
+    url: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True)
+    )  # the page's address
     unit_parents: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

@@ -169,7 +169,9 @@ class _Head(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = {key.lower(): value or "" for key, value in attrs}
         if tag == "meta":
-            key = (named.get("property") or named.get("name") or named.get("itemprop") or "").lower()
+            key = (
+                named.get("property") or named.get("name") or named.get("itemprop") or ""
+            ).lower()
             content = named.get("content") or named.get("datetime")
             if key and content:
                 self.meta.setdefault(key, content.strip())

@@ -98,8 +98,67 @@ FEATURES = (
 )
 # Words of every Front report: they say nothing about which of a report's items is meant.
 GENERIC = frozenset(
-    ["mttq", "ubmttq", "ctmt", "btt", "bch", "ubnd", "hdnd", "cong", "tac", "chuong", "trinh", "hoat", "dong", "ket", "qua", "nhiem", "vu", "phuong", "huong", "bao", "cao", "so", "tong", "hoi", "nghi", "to", "chuc", "thanh", "vien", "cac", "cap", "nam", "thang", "ky", "dau", "cuoi", "doan", "the", "chinh", "tri", "xa", "moi", "tren", "dia", "ban",
-     "lanh", "dao", "lam", "thoi", "gian", "toi", "sap", "can", "tinh", "huyen", "thi", "uy", "nhan", "dan"]
+    [
+        "mttq",
+        "ubmttq",
+        "ctmt",
+        "btt",
+        "bch",
+        "ubnd",
+        "hdnd",
+        "cong",
+        "tac",
+        "chuong",
+        "trinh",
+        "hoat",
+        "dong",
+        "ket",
+        "qua",
+        "nhiem",
+        "vu",
+        "phuong",
+        "huong",
+        "bao",
+        "cao",
+        "so",
+        "tong",
+        "hoi",
+        "nghi",
+        "to",
+        "chuc",
+        "thanh",
+        "vien",
+        "cac",
+        "cap",
+        "nam",
+        "thang",
+        "ky",
+        "dau",
+        "cuoi",
+        "doan",
+        "the",
+        "chinh",
+        "tri",
+        "xa",
+        "moi",
+        "tren",
+        "dia",
+        "ban",
+        "lanh",
+        "dao",
+        "lam",
+        "thoi",
+        "gian",
+        "toi",
+        "sap",
+        "can",
+        "tinh",
+        "huyen",
+        "thi",
+        "uy",
+        "nhan",
+        "dan",
+    ]
 )
 _RECENT = date(2024, 1, 1).toordinal()
 
@@ -147,7 +206,8 @@ def asked(
     order = {report: n for n, report in enumerate(docs)}
     # A numbered unit is said with its level ("phường 3"): a bare "3" is any number.
     names = tuple(
-        tuple(syllables(f"{u.level} {u.name}" if u.name[:1].isdigit() else u.name)) for u in question.units
+        tuple(syllables(f"{u.level} {u.name}" if u.name[:1].isdigit() else u.name))
+        for u in question.units
     )
     return Asked(
         question=question,
@@ -184,22 +244,32 @@ def features(asked: Asked, hit: Hit, report: ReportInfo) -> list[float]:
         "bm25": hit.score / asked.top_bm25,
         "coverage": _held(asked, own) / asked.total,
         "coverage_around": _held(asked, own.union(around)) / asked.total,
-        "missing": _missing(asked, own.union(around), asked.paragraphs.get((report.id, hit.para), (0.0, ""))[1]),
+        "missing": _missing(
+            asked, own.union(around), asked.paragraphs.get((report.id, hit.para), (0.0, ""))[1]
+        ),
         "pairs": _pairs(asked.pairs, tokens),
         "fuzz": fuzz.token_set_ratio(asked.line, hit.line) / 100 if asked.line else 0.0,
         "exact": _exact(q, hit.text),
         "is_title": float(hit.kind == "title"),
-        "title_asked": float(hit.kind == "title" and q.intent in {"coverage", "timeline", "date", "event"}),
+        "title_asked": float(
+            hit.kind == "title" and q.intent in {"coverage", "timeline", "date", "event"}
+        ),
         "kind_match": float(wanted is not None and hit.kind == wanted),
         "kind_other": float(wanted is not None and hit.kind not in {wanted, "title"}),
         "figure_number": float(figure and bool(numbers)),
-        "figure_measure": float(figure and bool(asked.measure) and _counts(tokens, numbers, asked.measure)),
+        "figure_measure": float(
+            figure and bool(asked.measure) and _counts(tokens, numbers, asked.measure)
+        ),
         "figure_missing": float(figure and not numbers),
         "target_for_figure": float(figure and hit.kind in {"directive", "direction"}),
         "required_missing": float(bool(q.required) and not q.required <= own),
         "anchor_here": float(bool(q.anchors) and all(said(a, tokens) for a in q.anchors)),
-        "near_missing": float(bool(q.near) and not all(said(w, tokens) or said(w, around) for w in q.near)),
-        "unit_said": float(any(_written(name, tokens) or _written(name, around) for name in asked.unit_names)),
+        "near_missing": float(
+            bool(q.near) and not all(said(w, tokens) or said(w, around) for w in q.near)
+        ),
+        "unit_said": float(
+            any(_written(name, tokens) or _written(name, around) for name in asked.unit_names)
+        ),
         "deputy": _deputy(q, tokens),
         "report_para": 0.0,  # report_para, report_coverage, report_missing: with_report_features
         "report_coverage": 0.0,
@@ -217,7 +287,9 @@ def _of_paragraph(asked: Asked, key: tuple[int, int]) -> dict[str, float]:
         cached = {
             "para_bm25": score / asked.top_para,
             "para_coverage": _held(asked, set(line.split())) / asked.total if line else 0.0,
-            "para_fuzz": fuzz.token_set_ratio(asked.line, line) / 100 if line and asked.line else 0.0,
+            "para_fuzz": fuzz.token_set_ratio(asked.line, line) / 100
+            if line and asked.line
+            else 0.0,
             "para_pairs": _pairs(asked.pairs, line.split()) if line else 0.0,
         }
         asked.cache[key] = cached
@@ -253,15 +325,25 @@ def _of_report(asked: Asked, report: ReportInfo) -> dict[str, float]:
         "unit_match_news": float(news and match),
         "unit_other_news": float(news and other),
         "in_scope": float(asked.allowed is not None and report.id in asked.allowed),
-        "in_scope_generic": float(asked.generic and asked.allowed is not None and report.id in asked.allowed),
+        "in_scope_generic": float(
+            asked.generic and asked.allowed is not None and report.id in asked.allowed
+        ),
         "unit_match_generic": float(asked.generic and match),
         "period_match": float(period is not None and dated and period.covers(report, ahead=ahead)),
-        "period_other": float(period is not None and dated and not period.covers(report, ahead=ahead)),
+        "period_other": float(
+            period is not None and dated and not period.covers(report, ahead=ahead)
+        ),
         "front": float(report.front),
         "front_missing": float(q.about_front and not report.front),
         "news": float(news),
         "central": float(q.central and unit is not None and unit.level == "trung ương"),
-        "meeting_kind": float(bool(q.meeting_kind and report.meeting_kind and q.meeting_kind in fold(report.meeting_kind))),
+        "meeting_kind": float(
+            bool(
+                q.meeting_kind
+                and report.meeting_kind
+                and q.meeting_kind in fold(report.meeting_kind)
+            )
+        ),
         "recency": _recency(report),
         "unseen": len(asked.unseen) / max(len(asked.weights), 1),
         "words": math.log1p(len(asked.weights)),
@@ -309,7 +391,9 @@ def _held(asked: Asked, present: set[str] | frozenset[str]) -> float:
     counts when a present word is one edit away (never a number)."""
     held = 0.0
     for token, weight in asked.weights.items():
-        if token in present or (token in asked.unseen and not token.isdigit() and _near(token, present)):
+        if token in present or (
+            token in asked.unseen and not token.isdigit() and _near(token, present)
+        ):
             held += weight
     return held
 
@@ -322,7 +406,8 @@ def _missing(asked: Asked, present: set[str], paragraph: str) -> float:
         return 0.0
     words = set(paragraph.split()) if paragraph else set()
     absent = [
-        w for t, w in asked.weights.items()
+        w
+        for t, w in asked.weights.items()
         if t not in present and t not in words and not (t in asked.unseen and _near(t, present))
     ]
     return max(absent, default=0.0) / max(asked.weights.values())
@@ -409,7 +494,9 @@ class Logistic:
 
     def logit(self, values: list[float]) -> float:
         total = self.bias
-        for value, mean, scale, weight in zip(values, self.mean, self.scale, self.weights, strict=True):
+        for value, mean, scale, weight in zip(
+            values, self.mean, self.scale, self.weights, strict=True
+        ):
             total += weight * (value - mean) / scale
         return total
 
@@ -540,6 +627,11 @@ def model() -> Model:
         raise RuntimeError(f"{MODEL_FILE} was fitted on other features: run bench/fit_ranking.py")
     calibration = (float(data["calibration"]["slope"]), float(data["calibration"]["intercept"]))
     return Model(
-        rank, passage, confidence, calibration, float(data["threshold"]), float(data["supporting"]),
+        rank,
+        passage,
+        confidence,
+        calibration,
+        float(data["threshold"]),
+        float(data["supporting"]),
         float(data["exact_preference"]),
     )

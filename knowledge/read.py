@@ -958,13 +958,17 @@ def _parse_record(
     if isinstance(ident, int):
         ident = str(ident)
     if len(ident) > _MAX_ID:
-        return _bad_record(source, line_no, f'"id" is {len(ident)} characters long (at most {_MAX_ID})')
+        return _bad_record(
+            source, line_no, f'"id" is {len(ident)} characters long (at most {_MAX_ID})'
+        )
     try:
         # A lone surrogate ("\\ud800") is valid JSON but no Unicode text: it cannot be stored.
         size = len(text.encode("utf-8"))
         ident.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return _bad_record(source, line_no, f"invalid Unicode in the record ({exc.reason} at {exc.start})")
+        return _bad_record(
+            source, line_no, f"invalid Unicode in the record ({exc.reason} at {exc.start})"
+        )
     src = f"{source}#{ident}"
     if size > max_bytes:
         return _too_large(src, size, max_bytes, what=f"record on line {line_no}")
@@ -975,7 +979,10 @@ def _parse_record(
     except ReadError as exc:
         return exc
     return RawDocument(
-        source=src, text=unicodedata.normalize("NFC", text), fmt="jsonl", meta=_record_meta(record, line_no)
+        source=src,
+        text=unicodedata.normalize("NFC", text),
+        fmt="jsonl",
+        meta=_record_meta(record, line_no),
     )
 
 

@@ -54,7 +54,9 @@ class Retrieved:
     confidence: float = 0.0  # the fitted probability that the best passage's report answers
 
 
-def allowed_reports(question: Question, catalog: Catalog) -> tuple[list[ReportInfo] | None, list[ReportInfo]]:
+def allowed_reports(
+    question: Question, catalog: Catalog
+) -> tuple[list[ReportInfo] | None, list[ReportInfo]]:
     """Reports the unit and period facets allow, newest first (None when neither is given)."""
     of_units = catalog.reports_of(set(question.units)) if question.units else []
     if not question.units:
@@ -77,7 +79,12 @@ def _undated(report: ReportInfo, question: Question) -> bool:
 
 
 def retrieve(
-    question: Question, *, index: PassageIndex, catalog: Catalog, limit: int = CANDIDATES, fitted: bool = True
+    question: Question,
+    *,
+    index: PassageIndex,
+    catalog: Catalog,
+    limit: int = CANDIDATES,
+    fitted: bool = True,
 ) -> Retrieved:
     """Candidates from three searches, ranked by the fitted model (knowledge/rank.py):
 
@@ -101,7 +108,9 @@ def retrieve(
     content = _query(words, seen, total)
     hits = index.search(content, limit=limit)
     if allowed:
-        hits += index.search(_within(content, [r.id for r in allowed], _unit_keys(allowed)), limit=SCOPED)
+        hits += index.search(
+            _within(content, [r.id for r in allowed], _unit_keys(allowed)), limit=SCOPED
+        )
     # Paragraphs and whole reports are matched on every word of the question: BM25 weighs the
     # common ones down, and "ai", "ngày nào" still say which paragraph answers.
     every = [*syllables(question.text), *words]
@@ -112,12 +121,22 @@ def retrieve(
         hits += index.search(_within(content, missing, []), limit=PER_DOCUMENT * len(missing))
     paragraphs = index.search_paragraphs(every, limit=PARAGRAPHS)
     held = {(h.report_id, h.para) for h in hits}
-    hits += index.passages_of([key for key in paragraphs if key not in held], limit=PER_PARAGRAPH * PARAGRAPHS)
+    hits += index.passages_of(
+        [key for key in paragraphs if key not in held], limit=PER_PARAGRAPH * PARAGRAPHS
+    )
     weights, unseen = term_weights({t: seen[t] for t in question.tokens}, total)
     anchored = anchored_reports(question, index)
     scored = rerank(
-        question, _unique(hits), catalog, weights=weights, unseen=unseen, anchored=anchored, docs=docs,
-        paragraphs=paragraphs, allowed={r.id for r in allowed} if allowed is not None else None, fitted=fitted,
+        question,
+        _unique(hits),
+        catalog,
+        weights=weights,
+        unseen=unseen,
+        anchored=anchored,
+        docs=docs,
+        paragraphs=paragraphs,
+        allowed={r.id for r in allowed} if allowed is not None else None,
+        fitted=fitted,
     )
     sure = confidence(scored) if fitted else 0.0
     return Retrieved(_best_report_first(scored) if fitted else scored, allowed, of_units, sure)
@@ -155,14 +174,20 @@ def holds(question: Question, scored: Scored) -> bool:
     names is said where the answer is; a question about the Front is not answered by a page
     that never names it."""
     if question.required:
-        present = {*scored.hit.line.split(), *scored.hit.context.split(), *rank.title_tokens(scored.report.title)}
+        present = {
+            *scored.hit.line.split(),
+            *scored.hit.context.split(),
+            *rank.title_tokens(scored.report.title),
+        }
         if not question.required <= present:
             return False
     if not scored.anchored:
         return False
     if question.units and not _may_speak_for(scored.report, question):
         return False
-    if question.near and not said_near(question.near, scored.hit.line.split(), scored.hit.context.split()):
+    if question.near and not said_near(
+        question.near, scored.hit.line.split(), scored.hit.context.split()
+    ):
         return False
     return not (question.about_front and not scored.report.front)
 
@@ -178,7 +203,9 @@ def _may_speak_for(report: ReportInfo, question: Question) -> bool:
     for asked in question.units:
         if unit == asked or (unit.key == asked.key and not (unit.parents and asked.parents)):
             return True
-        if any(p.key == unit.key for p in asked.parents) or any(p.key == asked.key for p in unit.parents):
+        if any(p.key == unit.key for p in asked.parents) or any(
+            p.key == asked.key for p in unit.parents
+        ):
             return True
     return False
 
@@ -278,7 +305,9 @@ def _within(content: tantivy.Query, report_ids: list[int], unit_keys: list[str])
         scope = tantivy.Query.term_set_query(SCHEMA, "report", report_ids)
     else:
         scope = tantivy.Query.term_set_query(SCHEMA, "unit", unit_keys)
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, content), (tantivy.Occur.Must, scope)])
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, content), (tantivy.Occur.Must, scope)]
+    )
 
 
 def rerank(
@@ -372,7 +401,9 @@ def _shortlist(asked: rank.Asked, hits: list[Hit]) -> list[Hit]:
         # The reports the unit and period allow keep their best passages whatever their BM25:
         # "Phường 3 đạt được gì?" has no content word, and its report is the answer.
         taken = {id(c[2]) for c in chosen}
-        chosen += [c for c in cheap if c[2].report_id in asked.allowed and id(c[2]) not in taken][:SCOPED_SHORTLIST]
+        chosen += [c for c in cheap if c[2].report_id in asked.allowed and id(c[2]) not in taken][
+            :SCOPED_SHORTLIST
+        ]
     return [hit for _, _, hit in chosen]
 
 
@@ -387,5 +418,3 @@ def counts(tokens: list[str], measure: list[str]) -> bool:
     five tokens after the number."""
     head = measure[0]
     return any(t[0].isdigit() and head in tokens[i + 1 : i + 6] for i, t in enumerate(tokens))
-
-

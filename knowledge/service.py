@@ -51,19 +51,40 @@ class Service:
     # -- questions ---------------------------------------------------------------------
 
     def ask(
-        self, text: str, *, chat_id: int, user_id: int | None, context: dict[str, Any] | None = None,
+        self,
+        text: str,
+        *,
+        chat_id: int,
+        user_id: int | None,
+        context: dict[str, Any] | None = None,
         remember: bool = True,
     ) -> dict[str, Any]:
         """Answer with the chat's previous facets (or ``context``), keep the new facets and
         store the answer; the result carries its id ("id") for the buttons."""
-        previous = context if context is not None else chats.context_of(self.engine, chat_id) if remember else None
+        previous = (
+            context
+            if context is not None
+            else chats.context_of(self.engine, chat_id)
+            if remember
+            else None
+        )
         answer = self.assistant.ask(text, context=previous)
         data = chats.json_safe(answer.to_dict())
         data["id"] = chats.record(
-            self.engine, chat_id=chat_id, user_id=user_id, question=text, answer=data,
+            self.engine,
+            chat_id=chat_id,
+            user_id=user_id,
+            question=text,
+            answer=data,
             context=answer.context if remember else None,
         )
-        log.info("answer %s: intent=%s found=%s %.0f ms", data["id"], answer.intent, answer.found, answer.elapsed_ms)
+        log.info(
+            "answer %s: intent=%s found=%s %.0f ms",
+            data["id"],
+            answer.intent,
+            answer.found,
+            answer.elapsed_ms,
+        )
         return data
 
     def given(self, asked_id: int, *, chat_id: int | None) -> dict[str, Any] | None:
@@ -75,20 +96,28 @@ class Service:
             return None
         return {**found.answer, "id": found.id, "question": found.question}
 
-    def follow(self, asked_id: int, topic: str, *, chat_id: int | None, user_id: int | None) -> dict[str, Any] | None:
+    def follow(
+        self, asked_id: int, topic: str, *, chat_id: int | None, user_id: int | None
+    ) -> dict[str, Any] | None:
         """A follow-up button: the same unit and period, another kind of item."""
         before = self.given(asked_id, chat_id=chat_id)
         if before is None or chat_id is None or topic not in FOLLOW_UPS:
             return None
-        return self.ask(FOLLOW_UPS[topic], chat_id=chat_id, user_id=user_id, context=before.get("context") or {})
+        return self.ask(
+            FOLLOW_UPS[topic], chat_id=chat_id, user_id=user_id, context=before.get("context") or {}
+        )
 
-    def choose(self, asked_id: int, index: int, *, chat_id: int | None, user_id: int | None) -> dict[str, Any] | None:
+    def choose(
+        self, asked_id: int, index: int, *, chat_id: int | None, user_id: int | None
+    ) -> dict[str, Any] | None:
         """A disambiguation button: the question again, with the unit chosen spelled out."""
         before = self.given(asked_id, chat_id=chat_id)
         choices = (before or {}).get("choices") or []
         if before is None or chat_id is None or not 0 <= index < len(choices):
             return None
-        return self.ask(f"{before['question']} ({choices[index]})", chat_id=chat_id, user_id=user_id)
+        return self.ask(
+            f"{before['question']} ({choices[index]})", chat_id=chat_id, user_id=user_id
+        )
 
     def excerpt(self, asked_id: int, group: int, *, chat_id: int | None) -> dict[str, Any] | None:
         """The report's own text around the passages an answer quoted from one source."""
@@ -126,7 +155,13 @@ class Service:
                 continue
             reports = [catalog.reports[i] for i in ids if i in catalog.reports]
             newest = max((r.when for r in reports if r.when), default=None)
-            rows.append({"unit": unit.label, "reports": len(reports), "newest": newest.isoformat() if newest else None})
+            rows.append(
+                {
+                    "unit": unit.label,
+                    "reports": len(reports),
+                    "newest": newest.isoformat() if newest else None,
+                }
+            )
         return sorted(rows, key=lambda r: (r["unit"].casefold(), r["unit"]))
 
     def latest_report(self, text: str) -> dict[str, Any]:
@@ -175,17 +210,32 @@ class Service:
     def preview(self, *, user_id: int, chat_id: int, file_name: str, data: bytes) -> dict[str, Any]:
         """What a sent file would store; held for Lưu / Hủy by this admin in this chat."""
         return uploads.preview(
-            self.engine, user_id=user_id, chat_id=chat_id, file_name=file_name, data=data, max_bytes=self.max_bytes
+            self.engine,
+            user_id=user_id,
+            chat_id=chat_id,
+            file_name=file_name,
+            data=data,
+            max_bytes=self.max_bytes,
         )
 
     def held(self, upload_id: int, *, user_id: int, chat_id: int | None) -> dict[str, Any] | None:
         """An upload's name and status, for the admin who sent it pressing in the chat of its
         preview only; None for anyone else, anywhere else, or an id never given."""
-        found = uploads.held(self.engine, upload_id, user_id=user_id, chat_id=chat_id) if chat_id is not None else None
-        return {"upload_id": found.upload_id, "file_name": found.file_name, "status": found.status} if found else None
+        found = (
+            uploads.held(self.engine, upload_id, user_id=user_id, chat_id=chat_id)
+            if chat_id is not None
+            else None
+        )
+        return (
+            {"upload_id": found.upload_id, "file_name": found.file_name, "status": found.status}
+            if found
+            else None
+        )
 
     def commit(self, upload_id: int, *, user_id: int, chat_id: int) -> dict[str, Any] | None:
-        summary = uploads.commit(self.engine, upload_id, user_id=user_id, chat_id=chat_id, max_bytes=self.max_bytes)
+        summary = uploads.commit(
+            self.engine, upload_id, user_id=user_id, chat_id=chat_id, max_bytes=self.max_bytes
+        )
         if summary is not None:
             self.assistant.refresh(force=True)  # the next question sees the new report at once
         return summary
@@ -207,18 +257,37 @@ class Service:
         card = self.report(report_id)
         if card is None:
             return None
-        return {**card, "deletion_id": uploads.ask_delete(self.engine, report_id, user_id=user_id, chat_id=chat_id)}
+        return {
+            **card,
+            "deletion_id": uploads.ask_delete(
+                self.engine, report_id, user_id=user_id, chat_id=chat_id
+            ),
+        }
 
-    def deletion(self, deletion_id: int, *, user_id: int, chat_id: int | None) -> dict[str, Any] | None:
+    def deletion(
+        self, deletion_id: int, *, user_id: int, chat_id: int | None
+    ) -> dict[str, Any] | None:
         """A deletion's report and status, for the admin who asked it pressing in the chat they
         asked in only (see `held`)."""
-        found = uploads.pending(self.engine, deletion_id, user_id=user_id, chat_id=chat_id) if chat_id is not None else None
-        return {"deletion_id": found.deletion_id, "report_id": found.report_id, "status": found.status} if found else None
+        found = (
+            uploads.pending(self.engine, deletion_id, user_id=user_id, chat_id=chat_id)
+            if chat_id is not None
+            else None
+        )
+        return (
+            {"deletion_id": found.deletion_id, "report_id": found.report_id, "status": found.status}
+            if found
+            else None
+        )
 
-    def confirm_delete(self, deletion_id: int, *, user_id: int, chat_id: int) -> dict[str, Any] | None:
+    def confirm_delete(
+        self, deletion_id: int, *, user_id: int, chat_id: int
+    ) -> dict[str, Any] | None:
         """Carry out a confirmed deletion once: {"report_id", "source"} (source None when the
         report was gone meanwhile); None when it was settled before or is not theirs."""
-        report_id = uploads.settle(self.engine, deletion_id, "deleted", user_id=user_id, chat_id=chat_id)
+        report_id = uploads.settle(
+            self.engine, deletion_id, "deleted", user_id=user_id, chat_id=chat_id
+        )
         if report_id is None:
             return None
         return {"report_id": report_id, "source": self.remove(report_id, user_id=user_id)}

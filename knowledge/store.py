@@ -105,7 +105,9 @@ def connect(url: str, *, read_only: bool = False) -> Engine:
         if not _write_refused(error):
             raise
         engine.dispose()
-        raise StoreError("read_only_database", f"database {_url_text(url)} cannot be written: {error.orig}") from None
+        raise StoreError(
+            "read_only_database", f"database {_url_text(url)} cannot be written: {error.orig}"
+        ) from None
     return engine
 
 
@@ -123,7 +125,9 @@ def require_writable(engine: Engine, *, purpose: str) -> None:
     """Raise StoreError('read_only_database') when ``purpose`` needs to write and cannot."""
     cause = read_only_cause(engine)
     if cause is not None:
-        raise StoreError("read_only_database", f"{purpose}: the database cannot be written: {cause}")
+        raise StoreError(
+            "read_only_database", f"{purpose}: the database cannot be written: {cause}"
+        )
 
 
 # Engines opened read-only, with the reason (the file system, permissions).
@@ -165,12 +169,17 @@ def _write_refused(error: OperationalError) -> bool:
     ACLs, a -shm file of another user), or PostgreSQL is read-only."""
     name = str(getattr(error.orig, "sqlite_errorname", ""))
     sqlstate = str(getattr(error.orig, "sqlstate", ""))
-    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or sqlstate == "25006"
+    return (
+        name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+        or sqlstate == "25006"
+    )
 
 
 def _open_read_only(path: Path, cause: str) -> Engine:
     if not path.exists():
-        raise StoreError("read_only_database", f"database {path} does not exist and cannot be created: {cause}")
+        raise StoreError(
+            "read_only_database", f"database {path} does not exist and cannot be created: {cause}"
+        )
     engine = create_engine(f"sqlite:///{path}", creator=partial(_read_only_connection, path))
     _READ_ONLY[engine] = cause
     try:
@@ -200,7 +209,9 @@ def _read_only_connection(path: Path) -> sqlite3.Connection:
     except sqlite3.OperationalError:
         connection.close()
         if Path(f"{path}-wal").exists():
-            log.warning("%s: its WAL cannot be read here; changes not yet checkpointed are not seen", path)
+            log.warning(
+                "%s: its WAL cannot be read here; changes not yet checkpointed are not seen", path
+            )
         connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
     connection.execute("PRAGMA query_only=ON")
     return connection
@@ -275,7 +286,9 @@ def schema_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         if not inspect(connection).has_table(_VERSION_TABLE):
             return None
-        versions: list[str] = list(connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalars())
+        versions: list[str] = list(
+            connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalars()
+        )
     if len(versions) > 1:  # branches: Alembic's own error says what to do
         from alembic.runtime.migration import MigrationContext
 
@@ -297,7 +310,9 @@ def _head() -> str | None:
     for path in (_MIGRATIONS / "versions").glob("*.py"):
         found = dict(_REVISION.findall(path.read_text("utf-8")))
         revision, down = found.get("revision", ""), found.get("down_revision", "")
-        if not re.fullmatch(r"[\"'][\w-]+[\"']", revision) or not re.fullmatch(r"None|[\"'][\w-]+[\"']", down):
+        if not re.fullmatch(r"[\"'][\w-]+[\"']", revision) or not re.fullmatch(
+            r"None|[\"'][\w-]+[\"']", down
+        ):
             return _alembic_head()
         revisions.add(revision.strip("\"'"))
         if down != "None":
@@ -351,7 +366,9 @@ def change_head(engine: Engine) -> tuple[str, int]:
     """The database's identity and the newest change-log sequence number: all a follower
     (the index, the catalog) needs to know whether it is behind, in one round trip."""
     with engine.connect() as connection:
-        value = connection.execute(select(col(DbInfo.value)).where(col(DbInfo.key) == "identity")).scalar()
+        value = connection.execute(
+            select(col(DbInfo.value)).where(col(DbInfo.key) == "identity")
+        ).scalar()
         newest = connection.execute(select(func.max(col(ReportChange.seq)))).scalar()
     return str(value or ""), int(newest or 0)
 
@@ -364,7 +381,9 @@ def known_sources(engine: Engine, sources: Sequence[str]) -> dict[str, str]:
         return {}
     with engine.connect() as connection:
         rows = connection.execute(
-            select(col(Report.source), col(Report.raw_hash)).where(col(Report.source).in_(set(sources)))
+            select(col(Report.source), col(Report.raw_hash)).where(
+                col(Report.source).in_(set(sources))
+            )
         ).all()
     return {str(source): str(raw) for source, raw in rows}
 
@@ -407,7 +426,9 @@ def save_many(engine: Engine, entries: Sequence[Entry]) -> list[Saved]:
         except IntegrityError as error:
             if not _unique_conflict(error) or attempt + 1 == _SAVE_ATTEMPTS:
                 raise
-            log.info("%s…: stored by another process meanwhile; classifying again", entries[0].source)
+            log.info(
+                "%s…: stored by another process meanwhile; classifying again", entries[0].source
+            )
     raise AssertionError("unreachable")
 
 
@@ -420,7 +441,9 @@ class _Stored:
         # another process has just stored is never taken for an old version.
         rows = connection.execute(
             select(col(Report.id), col(Report.source), col(Report.content_hash)).where(
-                or_(col(Report.content_hash).in_(set(digests)), col(Report.source).in_(set(sources)))
+                or_(
+                    col(Report.content_hash).in_(set(digests)), col(Report.source).in_(set(sources))
+                )
             )
         ).all()
         self.by_hash: dict[str, tuple[int, str]] = {}
@@ -459,7 +482,13 @@ class _Rows:
 
     def write(self, connection: Connection) -> None:
         for table in CHILD_TABLES:
-            rows = [row for parts in self.children.values() for kind, found in parts if kind is table for row in found]
+            rows = [
+                row
+                for parts in self.children.values()
+                for kind, found in parts
+                if kind is table
+                for row in found
+            ]
             if rows:
                 connection.execute(insert(_table(table)), rows)
         if self.changes:
@@ -477,7 +506,11 @@ def _save_many(engine: Engine, entries: Sequence[Entry], digests: list[str]) -> 
             if same is not None:
                 report_id, holder = same
                 status = "unchanged" if holder == entry.source else "duplicate"
-                saved.append(Saved(status, report_id, entry.source, None if status == "unchanged" else holder))
+                saved.append(
+                    Saved(
+                        status, report_id, entry.source, None if status == "unchanged" else holder
+                    )
+                )
                 continue
             old = stored.by_source.get(entry.source)
             if old is not None:
@@ -486,7 +519,12 @@ def _save_many(engine: Engine, entries: Sequence[Entry], digests: list[str]) -> 
                 stored.forget(old, entry.source)
             code = units.code_of(entry.record)
             report_id = _insert(
-                connection, entry.record, source=entry.source, digest=digest, raw_hash=entry.raw_hash, code=code
+                connection,
+                entry.record,
+                source=entry.source,
+                digest=digest,
+                raw_hash=entry.raw_hash,
+                code=code,
             )
             rows.add(report_id, entry.record)
             stored.remember(report_id, entry.source, digest)
@@ -525,14 +563,19 @@ class _FiledUnits:
             cast(col(Report.unit_parents), Text),
         ).where(col(Report.unit_key).in_(keys)).distinct()  # fmt: skip
         for key, level, name, code, parents in connection.execute(found):
-            self.known.setdefault(str(key), set()).add((_filed(str(level), str(name), parents), code))
+            self.known.setdefault(str(key), set()).add(
+                (_filed(str(level), str(name), parents), code)
+            )
 
     def code_of(self, record: Record) -> str | None:
         unit = record.unit
         if unit is None or unit.code:
             return unit.code if unit else None
         key = _unit_key(unit.level, unit.name)
-        mine = (Unit(unit.level, unit.name, tuple(Place(p.level, p.name) for p in unit.parents)), None)
+        mine = (
+            Unit(unit.level, unit.name, tuple(Place(p.level, p.name) for p in unit.parents)),
+            None,
+        )
         known = self.known.get(key)
         code = resolve_units({*known, mine})[mine].code if known else None
         self.known.setdefault(key, set()).add((mine[0], code))
@@ -544,7 +587,11 @@ def _filed(level: str, name: str, parents: str | None) -> Unit:
         raw = json.loads(parents or "[]")
     except ValueError:
         raw = []
-    places = tuple(Place(str(p["level"]), str(p["name"])) for p in raw if isinstance(p, dict) and "level" in p and "name" in p)
+    places = tuple(
+        Place(str(p["level"]), str(p["name"]))
+        for p in raw
+        if isinstance(p, dict) and "level" in p and "name" in p
+    )
     return Unit(level, name, places)
 
 
@@ -553,7 +600,13 @@ def _unit_key(level: str, name: str) -> str:
 
 
 def _insert(
-    connection: Connection, record: Record, *, source: str, digest: str, raw_hash: str, code: str | None = None
+    connection: Connection,
+    record: Record,
+    *,
+    source: str,
+    digest: str,
+    raw_hash: str,
+    code: str | None = None,
 ) -> int:
     unit = record.unit
     values: dict[str, Any] = {
@@ -837,7 +890,9 @@ def items_by_id(engine: Engine, item_ids: list[int]) -> dict[int, dict[str, Any]
     return {int(r["id"]): dict(r) for r in rows}
 
 
-def items_of(engine: Engine, report_ids: list[int], *, kind: str | None = None) -> list[dict[str, Any]]:
+def items_of(
+    engine: Engine, report_ids: list[int], *, kind: str | None = None
+) -> list[dict[str, Any]]:
     """Items of these reports in document order (optionally of one kind)."""
     if not report_ids:
         return []
@@ -870,14 +925,18 @@ def _children(engine: Engine, table: Any, report_ids: list[int]) -> list[dict[st
 def report_text(engine: Engine, report_id: int) -> str | None:
     """A report's cleaned text (for quoting around a passage)."""
     with engine.connect() as connection:
-        found = connection.execute(select(col(Report.text)).where(col(Report.id) == report_id)).scalar()
+        found = connection.execute(
+            select(col(Report.text)).where(col(Report.id) == report_id)
+        ).scalar()
     return str(found) if found is not None else None
 
 
 def report_meta(engine: Engine, report_id: int) -> dict[str, str]:
     """A report's page metadata (footer editor, site, banner...)."""
     with engine.connect() as connection:
-        meta = connection.execute(select(col(Report.meta)).where(col(Report.id) == report_id)).scalar()
+        meta = connection.execute(
+            select(col(Report.meta)).where(col(Report.id) == report_id)
+        ).scalar()
     return dict(meta or {})
 
 
@@ -885,8 +944,12 @@ def documents_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
     """Stored documents (plans, resolutions…) whose own code starts with this number."""
     query = (
         select(
-            col(Report.id), col(Report.doc_code), col(Report.title), col(Report.issuer),
-            col(Report.subject), col(Report.published_date),
+            col(Report.id),
+            col(Report.doc_code),
+            col(Report.title),
+            col(Report.issuer),
+            col(Report.subject),
+            col(Report.published_date),
         )
         .where(col(Report.doc_code).startswith(number))
         .order_by(col(Report.id))
@@ -898,7 +961,11 @@ def documents_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
 def doc_refs_numbered(engine: Engine, number: str) -> list[dict[str, Any]]:
     """References whose code starts with this document number ("05" → 05-CT/TW, 05/CT...)."""
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(DocRef).where(col(DocRef.code).startswith(number)).order_by(col(DocRef.id))
-        ).mappings().all()
+        rows = (
+            connection.execute(
+                select(DocRef).where(col(DocRef.code).startswith(number)).order_by(col(DocRef.id))
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]

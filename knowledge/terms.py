@@ -69,10 +69,14 @@ ABBREVIATIONS: dict[str, str] = {
     "d/c": "dc",
 }
 _ABBREVIATION = re.compile(
-    r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/])"
+    r"(?<![\w/])("
+    + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+    + r")(?![\w/])"
 )
 # Party/State document codes: 05-CT/TW, 124-QĐ/TW, 15-NQ/TU, 35/2021/NĐ-CP.
-DOC_CODE = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-zĐđ]{1,6}){0,2}\b")  # 25/KH-MTTQ-BTT
+DOC_CODE = re.compile(
+    r"\b\d{1,4}(?:/\d{4})?[-/][A-Za-zĐđ]{1,6}(?:[-/][A-Za-zĐđ]{1,6}){0,2}\b"
+)  # 25/KH-MTTQ-BTT
 _NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:,\d+)?)")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"\w+")
@@ -99,7 +103,9 @@ def code_token(code: str) -> str:
 
 def _roman(text: str) -> int | None:
     values = [_ROMAN_VALUES[c] for c in text]
-    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    total = sum(
+        -v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values)
+    )
     return total if 0 < total < 100 else None
 
 

@@ -42,7 +42,9 @@ _TONE_FIXES: dict[str, str] = _tone_fixes()
 
 _WORD = re.compile(r"\w+")
 # Runs of spaces, and any other space character: a lone ' ' is already what it becomes.
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+)
 _WORD_CHAR = re.compile(r"\w")
 # Characters that look like đ/Đ in pasted text (Icelandic eth).
 _LOOKALIKES = str.maketrans({"ð": "đ", "Ð": "Đ", "\ufeff": None, "\u200c": None, "\u200d": None})

@@ -34,12 +34,21 @@ LIMIT = 40  # parts at most in one total
 # -- the measure asked -----------------------------------------------------------------------
 
 # Folded measure words → the measure (longest first, so "suất quà" before "suất").
-_WORDS = sorted({fold(w): measure_of(u) for w, u in _UNIT_WORDS.items() if len(w) > 1}.items(), key=lambda p: -len(p[0]))
-_MEASURE_WORD = "|".join(re.escape(w) for w, _ in _WORDS if w not in {"ha", "em", "con", "cay", "bo", "bai", "ban", "don", "lop", "thon"})
+_WORDS = sorted(
+    {fold(w): measure_of(u) for w, u in _UNIT_WORDS.items() if len(w) > 1}.items(),
+    key=lambda p: -len(p[0]),
+)
+_MEASURE_WORD = "|".join(
+    re.escape(w)
+    for w, _ in _WORDS
+    if w not in {"ha", "em", "con", "cay", "bo", "bai", "ban", "don", "lop", "thon"}
+)
 _MONEY_WORDS = r"tien|kinh phi|gia tri|tri gia|so tien|ung ho|dong"
 _CUE = r"(?:tong so|tong cong|tong|bao nhieu|may|so luong|so)"
 _ASKED = re.compile(rf"\b{_CUE}\s+(?:luong\s+)?({_MONEY_WORDS}|{_MEASURE_WORD})\b")
-_AND = re.compile(rf"\b({_MONEY_WORDS}|{_MEASURE_WORD})\s+(?:va|cung)\s+(?:so\s+|tong so\s+)?({_MONEY_WORDS}|{_MEASURE_WORD})\b")
+_AND = re.compile(
+    rf"\b({_MONEY_WORDS}|{_MEASURE_WORD})\s+(?:va|cung)\s+(?:so\s+|tong so\s+)?({_MONEY_WORDS}|{_MEASURE_WORD})\b"
+)
 _SHARE = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _FUNDISH = re.compile(r"\b(quy|tien|kinh phi|ung ho|tri gia|gia tri|trieu|ty)\b")
 
@@ -65,7 +74,11 @@ def asked_measures(question: Question) -> list[str]:
     if asked:
         return [_measure_word(asked[1])]
     if question.measure:
-        return [measure_of(question.measure) if question.measure in _UNIT_WORDS.values() else question.measure]
+        return [
+            measure_of(question.measure)
+            if question.measure in _UNIT_WORDS.values()
+            else question.measure
+        ]
     return ["đồng"] if _FUNDISH.search(folded) else []
 
 
@@ -126,10 +139,14 @@ def same_unit(a: Unit | None, b: Unit | None) -> bool:
 
 
 def _same_or_inside(unit: Unit, wanted: list[Unit]) -> bool:
-    return any(same_unit(unit, w) for w in wanted) or any(unit.within(Place(w.level, w.name)) for w in wanted)
+    return any(same_unit(unit, w) for w in wanted) or any(
+        unit.within(Place(w.level, w.name)) for w in wanted
+    )
 
 
-def scoped_reports(question: Question, catalog: Catalog, *, units: list[Unit] | None = None) -> list[ReportInfo]:
+def scoped_reports(
+    question: Question, catalog: Catalog, *, units: list[Unit] | None = None
+) -> list[ReportInfo]:
     """The reports of the units named and of the units inside them, in the period asked."""
     wanted = units if units is not None else question.units
     found = [u for u in catalog.by_unit if _same_or_inside(u, wanted)]
@@ -143,7 +160,12 @@ _GENERIC = frozenset(
      "thang", "mttq", "mat", "tran", "uy", "ban", "to", "quoc", "ket", "qua", "gi", "nao", "nhu", "the", "va", "theo",
      "tung", "ky", "dien", "bien", "hang", "quy", "sanh", "voi"]
 )  # fmt: skip
-_MEASURE_TOKENS = frozenset(t for w, _ in _WORDS for t in w.split()) | {"tien", "dong", "gia", "tri"}
+_MEASURE_TOKENS = frozenset(t for w, _ in _WORDS for t in w.split()) | {
+    "tien",
+    "dong",
+    "gia",
+    "tri",
+}
 _FUNDS = ("vi nguoi ngheo", "nha dai doan ket", "nha tinh nghia", "nha nhan ai", "khuyen hoc", "den on dap nghia",
           "bao hiem y te", "ao am", "cuu tro", "phong chong thien tai", "vac xin", "an sinh xa hoi")  # fmt: skip
 
@@ -159,7 +181,14 @@ def topic(question: Question) -> tuple[list[str], list[str]]:
     folded = question.folded
     funds = [f for f in _FUNDS if f in folded]
     fund_tokens = {t for f in funds for t in f.split()} | (_RAISING if funds else set())
-    words = [t for t in question.tokens if t not in _GENERIC and t not in _MEASURE_TOKENS and t not in fund_tokens and not t.isdigit()]
+    words = [
+        t
+        for t in question.tokens
+        if t not in _GENERIC
+        and t not in _MEASURE_TOKENS
+        and t not in fund_tokens
+        and not t.isdigit()
+    ]
     return funds, list(dict.fromkeys(words))
 
 
@@ -225,28 +254,41 @@ class Candidates:
 
 
 def candidates(
-    question: Question, *, engine: Any, index: PassageIndex, catalog: Catalog, units: list[Unit] | None = None
+    question: Question,
+    *,
+    engine: Any,
+    index: PassageIndex,
+    catalog: Catalog,
+    units: list[Unit] | None = None,
 ) -> Candidates:
     """Reports that may hold the figures asked: those of the units named (and inside them),
     else those the question's words find, in the period asked, with the passages that say
     most of the question (a figure there is about it, whatever its own sentence says)."""
     # Every unit written ("xã Tiền Phong và xã Tráng Việt"), not only the first.
     named = sorted({u for mention in question.mentions for u in mention}, key=lambda u: u.label)
-    scope = units if units is not None else (named if len(question.mentions) > 1 else question.units)
+    scope = (
+        units if units is not None else (named if len(question.mentions) > 1 else question.units)
+    )
     if scope:
         return Candidates(scoped_reports(question, catalog, units=scope))
     retrieved = retrieve(question, index=index, catalog=catalog, limit=300)
     seen: dict[int, ReportInfo] = {}
     passages: dict[int, list[str]] = {}
     for scored in retrieved.passages:
-        if scored.coverage >= CANDIDATE_COVERAGE and scored.hit.kind != "title" and within(scored.report, question.period):
+        if (
+            scored.coverage >= CANDIDATE_COVERAGE
+            and scored.hit.kind != "title"
+            and within(scored.report, question.period)
+        ):
             seen.setdefault(scored.report.id, scored.report)
             if scored.coverage >= PASSAGE_COVERAGE:
                 passages.setdefault(scored.report.id, []).append(scored.hit.text)
     return Candidates(list(seen.values())[:200], passages)
 
 
-def collect(question: Question, found: Candidates, *, engine: Any, measure: str | None = None) -> Collected:
+def collect(
+    question: Question, found: Candidates, *, engine: Any, measure: str | None = None
+) -> Collected:
     """The parts of a total of what ``question`` asks over the reports found."""
     figures = figures_of(engine, found.reports)
     for figure in figures:
@@ -256,7 +298,11 @@ def collect(question: Question, found: Candidates, *, engine: Any, measure: str 
 
 
 def collect_from(
-    question: Question, reports: list[ReportInfo], figures: list[dict[str, Any]], *, measure: str | None = None
+    question: Question,
+    reports: list[ReportInfo],
+    figures: list[dict[str, Any]],
+    *,
+    measure: str | None = None,
 ) -> Collected:
     """``collect`` over figures already read (each told what it is, see ``figures_of``)."""
     measures = [measure] if measure else asked_measures(question)
@@ -268,7 +314,11 @@ def collect_from(
         result.others = _best_parts(relevant, by_id, measures, Collected(None))
         return result
     if not measures:  # no measure asked: the one the figures about it are in, if only one
-        found = Counter(f["measure"] for f in relevant if f["kind"] in {"amount", "count"} and f["role"] != "part")
+        found = Counter(
+            f["measure"]
+            for f in relevant
+            if f["kind"] in {"amount", "count"} and f["role"] != "part"
+        )
         if len(found) > 1:
             result = Collected(None, refused="mixed", measures=[m for m, _ in found.most_common(4)])
             result.others = _best_parts(relevant, by_id, result.measures, Collected(None))
@@ -276,7 +326,12 @@ def collect_from(
         measures = list(found) or ["đồng"]
     wanted = measures[0]
     result = Collected(wanted)
-    mine = [f for f in relevant if f["measure"] == wanted or (wanted in MONEY and f["measure"] in MONEY and f["unit"] == wanted)]
+    mine = [
+        f
+        for f in relevant
+        if f["measure"] == wanted
+        or (wanted in MONEY and f["measure"] in MONEY and f["unit"] == wanted)
+    ]
     if wanted == "%":
         result.refused = "shares"
         result.others = [Part(by_id[f["report_id"]], f) for f in mine][:LIMIT]
@@ -319,7 +374,10 @@ def collect_from(
             result.refused = "none"  # only goals, bounds or shares: nothing done to add up
         return result
     # Unit by unit, each unit's periods in order.
-    result.parts = sorted(result.parts, key=lambda p: (p.report.unit.label if p.report.unit else "", p.report.sort_key))[:LIMIT]
+    result.parts = sorted(
+        result.parts,
+        key=lambda p: (p.report.unit.label if p.report.unit else "", p.report.sort_key),
+    )[:LIMIT]
     return result
 
 
@@ -336,16 +394,27 @@ def figures_of(engine: Any, reports: list[ReportInfo]) -> list[dict[str, Any]]:
     for figure in figures:
         sentence = str(figure.get("sentence") or "")
         texts = ahead.get(int(figure["report_id"]), [])
-        figure["planned"] = any(str(figure["raw"]) in t and (sentence[:80] in t or t[:80] in sentence) for t in texts)
+        figure["planned"] = any(
+            str(figure["raw"]) in t and (sentence[:80] in t or t[:80] in sentence) for t in texts
+        )
     return figures
 
 
-def _best_parts(figures: list[dict[str, Any]], by_id: dict[int, ReportInfo], measures: list[str], into: Collected) -> list[Part]:
+def _best_parts(
+    figures: list[dict[str, Any]],
+    by_id: dict[int, ReportInfo],
+    measures: list[str],
+    into: Collected,
+) -> list[Part]:
     """What is known of each measure (one figure a report and measure), for an answer that
     gives no total."""
     kept: dict[tuple[int, str], dict[str, Any]] = {}
     for figure in figures:
-        if figure["measure"] not in measures or figure["kind"] not in {"amount", "count"} or figure["role"] in {"part", "target", "max"}:
+        if (
+            figure["measure"] not in measures
+            or figure["kind"] not in {"amount", "count"}
+            or figure["role"] in {"part", "target", "max"}
+        ):
             continue
         key = (int(figure["report_id"]), str(figure["measure"]))
         if key not in kept or float(figure["value"]) > float(kept[key]["value"]):
@@ -355,7 +424,7 @@ def _best_parts(figures: list[dict[str, Any]], by_id: dict[int, ReportInfo], mea
 
 
 def _attendance(figure: dict[str, Any]) -> bool:
-    """"Dự hội nghị có 25 đồng chí", "135/135 đại biểu": who came, never what was done."""
+    """ "Dự hội nghị có 25 đồng chí", "135/135 đại biểu": who came, never what was done."""
     if figure["unit"] not in {"người", "đại biểu"}:
         return False
     before = fold(str(figure.get("text") or ""))[-40:]
@@ -367,7 +436,14 @@ def _comparable(parts: list[Part], result: Collected) -> list[Part]:
     holds (a year's review its months, the same period twice is one event told twice), and a
     unit's total replaces its child units' for the same months."""
     # Widest periods first, then the unit's own meeting report before news of it.
-    ordered = sorted(parts, key=lambda p: (-len((span(p.report) or (0, frozenset()))[1]), p.report.doc_type == "tin tức", -p.report.sort_key[0].toordinal()))
+    ordered = sorted(
+        parts,
+        key=lambda p: (
+            -len((span(p.report) or (0, frozenset()))[1]),
+            p.report.doc_type == "tin tức",
+            -p.report.sort_key[0].toordinal(),
+        ),
+    )
     kept: list[Part] = []
     for part in ordered:
         mine = span(part.report)
@@ -375,15 +451,25 @@ def _comparable(parts: list[Part], result: Collected) -> list[Part]:
         for other in kept:
             theirs = span(other.report)
             # Undated pages: the same only when they say the same figure.
-            overlap = (part.value == other.value) if mine is None or theirs is None else (
-                mine[0] == theirs[0] and bool(mine[1] & theirs[1])
+            overlap = (
+                (part.value == other.value)
+                if mine is None or theirs is None
+                else (mine[0] == theirs[0] and bool(mine[1] & theirs[1]))
             )
             if same_unit(part.report.unit, other.report.unit) and overlap:
                 reason = "duplicate" if mine == theirs else "nested"
-            elif part.report.unit is None and other.report.unit is None and part.value == other.value and overlap:
+            elif (
+                part.report.unit is None
+                and other.report.unit is None
+                and part.value == other.value
+                and overlap
+            ):
                 reason = "duplicate"
-            elif part.report.unit is not None and other.report.unit is not None and overlap and part.report.unit.within(
-                Place(other.report.unit.level, other.report.unit.name)
+            elif (
+                part.report.unit is not None
+                and other.report.unit is not None
+                and overlap
+                and part.report.unit.within(Place(other.report.unit.level, other.report.unit.name))
             ):
                 reason = "child"
             if reason:
@@ -413,7 +499,9 @@ def _overlaps(a: ReportInfo, b: ReportInfo) -> bool:
     return sa is not None and sb is not None and sa[0] == sb[0] and bool(sa[1] & sb[1])
 
 
-def main_figure(figures: list[dict[str, Any]], measure: str, funds: list[str], words: list[str]) -> dict[str, Any] | None:
+def main_figure(
+    figures: list[dict[str, Any]], measure: str, funds: list[str], words: list[str]
+) -> dict[str, Any] | None:
     """A report's figure of this measure about the topic: its total, else the largest."""
     own = [f for f in figures if f["measure"] == measure and f["kind"] in {"amount", "count"} and not f.get("planned")
            and f["role"] not in {"part", "target", "max"} and not _attendance(f) and about(f, funds, words)]  # fmt: skip
@@ -426,7 +514,12 @@ def _preference(figure: dict[str, Any], words: list[str]) -> tuple[int, bool, bo
     """Which of a report's figures answers: the one whose sentence says the most of the
     question's words ("chùa Ngái tặng …"), then its total, its result, the largest."""
     said = set(syllables(fold(str(figure.get("sentence") or "")))) if words else set()
-    return (sum(w in said for w in words), figure["role"] == "total", figure["role"] == "achieved", float(figure["value"]))
+    return (
+        sum(w in said for w in words),
+        figure["role"] == "total",
+        figure["role"] == "achieved",
+        float(figure["value"]),
+    )
 
 
 def main_fund(figures: list[dict[str, Any]], measure: str | None) -> list[str]:

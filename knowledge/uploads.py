@@ -101,7 +101,9 @@ def stored_name(file_name: str) -> str:
     return STORED_STEM + _suffix(safe_name(file_name))
 
 
-def documents_in(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[RawDocument | ReadError]:
+def documents_in(
+    data: bytes, file_name: str, *, max_bytes: int
+) -> Iterator[RawDocument | ReadError]:
     """The documents of an uploaded file, cited by its name (jsonl records as NAME#id)."""
     name = safe_name(file_name)
     with tempfile.TemporaryDirectory(prefix="mttq-upload-") as folder:
@@ -110,7 +112,7 @@ def documents_in(data: bytes, file_name: str, *, max_bytes: int) -> Iterator[Raw
         prefix = str(path)
         for found in iter_path(path, max_bytes=max_bytes):
             if isinstance(found, RawDocument):
-                yield replace(found, source=name + found.source[len(prefix):])
+                yield replace(found, source=name + found.source[len(prefix) :])
             else:
                 source = (found.source or prefix).replace(prefix, name)
                 yield ReadError(found.reason, found.detail.replace(prefix, name), source=source)
@@ -128,7 +130,9 @@ def preview(
     readable = shown = 0
     for found in documents_in(data, name, max_bytes=max_bytes):
         if isinstance(found, ReadError):
-            failed.append({"source": found.source or name, "reason": found.reason, "detail": found.detail})
+            failed.append(
+                {"source": found.source or name, "reason": found.reason, "detail": found.detail}
+            )
             continue
         readable += 1
         if shown < SHOWN:  # the rest of a JSON Lines file is only counted
@@ -143,7 +147,9 @@ def preview(
         "reports": reports,
         "more": more,
         "failed": failed,
-        "upload_id": _hold(engine, user_id=user_id, chat_id=chat_id, file_name=name, data=data) if new else None,
+        "upload_id": _hold(engine, user_id=user_id, chat_id=chat_id, file_name=name, data=data)
+        if new
+        else None,
     }
 
 
@@ -153,7 +159,11 @@ def _describe(engine: Engine, document: RawDocument) -> dict[str, Any]:
     except KnowledgeError as error:
         return {"source": document.source, "reason": error.reason, "detail": error.detail}
     except Exception as error:  # a document the extractor cannot handle must not stop the preview
-        return {"source": document.source, "reason": "extract_failed", "detail": f"{type(error).__name__}: {error}"}
+        return {
+            "source": document.source,
+            "reason": "extract_failed",
+            "detail": f"{type(error).__name__}: {error}",
+        }
     unit = record.unit
     stored = _stored_as(engine, document.source)
     return {
@@ -167,7 +177,9 @@ def _describe(engine: Engine, document: RawDocument) -> dict[str, Any]:
         if unit
         else None,
         "meeting_date": record.meeting_date,
-        "period": {"year": record.period.year, "part": record.period.part} if record.period else None,
+        "period": {"year": record.period.year, "part": record.period.part}
+        if record.period
+        else None,
         "doc_type": record.doc_type,
         "meeting_kind": record.meeting_kind,
         "people": len(record.people),
@@ -205,7 +217,14 @@ def _hold(engine: Engine, *, user_id: int, chat_id: int, file_name: str, data: b
         connection.execute(delete(Upload).where(col(Upload.created_at) < now - KEPT))
     return store.add_row(
         engine,
-        Upload(user_id=user_id, chat_id=chat_id, file_name=file_name, data=data, status="pending", created_at=now),
+        Upload(
+            user_id=user_id,
+            chat_id=chat_id,
+            file_name=file_name,
+            data=data,
+            status="pending",
+            created_at=now,
+        ),
     )
 
 
@@ -226,11 +245,15 @@ def held(engine: Engine, upload_id: int, *, user_id: int, chat_id: int) -> Held 
     return Held(int(row.id), int(row.user_id), str(row.file_name), str(row.status)) if row else None
 
 
-def _claim(engine: Engine, upload_id: int, status: str, *, user_id: int, chat_id: int) -> Held | None:
+def _claim(
+    engine: Engine, upload_id: int, status: str, *, user_id: int, chat_id: int
+) -> Held | None:
     """Move a pending upload of this admin and chat to ``status`` exactly once (two presses,
     or two instances, must not store it twice); returns it, with its bytes, to whoever
     claimed it."""
-    bound = _upload_of(upload_id, user_id=user_id, chat_id=chat_id) & (col(Upload.status) == "pending")
+    bound = _upload_of(upload_id, user_id=user_id, chat_id=chat_id) & (
+        col(Upload.status) == "pending"
+    )
     with engine.begin() as connection:
         row = connection.execute(select(Upload.file_name, Upload.data).where(bound)).first()  # type: ignore[call-overload]
         if row is None:
@@ -241,13 +264,17 @@ def _claim(engine: Engine, upload_id: int, status: str, *, user_id: int, chat_id
     return Held(upload_id, user_id, str(row.file_name), status, bytes(row.data))
 
 
-def commit(engine: Engine, upload_id: int, *, user_id: int, chat_id: int, max_bytes: int) -> dict[str, Any] | None:
+def commit(
+    engine: Engine, upload_id: int, *, user_id: int, chat_id: int, max_bytes: int
+) -> dict[str, Any] | None:
     """Store a held upload (the CLI's ingest); None when it was already stored or dropped,
     or is not this admin's in this chat."""
     upload = _claim(engine, upload_id, "saved", user_id=user_id, chat_id=chat_id)
     if upload is None:
         return None
-    summary = ingest(engine, documents_in(upload.data, upload.file_name, max_bytes=max_bytes), workers=1)
+    summary = ingest(
+        engine, documents_in(upload.data, upload.file_name, max_bytes=max_bytes), workers=1
+    )
     _audit_load(engine, summary, user_id=user_id)
     return summary.as_dict()
 
@@ -258,12 +285,25 @@ def cancel(engine: Engine, upload_id: int, *, user_id: int, chat_id: int) -> boo
 
 def _audit_load(engine: Engine, summary: Summary, *, user_id: int) -> None:
     rows = [
-        Audit(at=_now(), user_id=user_id, action="load", report_id=s.report_id, source=s.source, detail=status)
+        Audit(
+            at=_now(),
+            user_id=user_id,
+            action="load",
+            report_id=s.report_id,
+            source=s.source,
+            detail=status,
+        )
         for status, saved in (("added", summary.added), ("replaced", summary.replaced))
         for s in saved
     ]
     rows += [
-        Audit(at=_now(), user_id=user_id, action="load", source=f.source, detail=f"failed: {f.reason}: {f.detail}"[:2000])
+        Audit(
+            at=_now(),
+            user_id=user_id,
+            action="load",
+            source=f.source,
+            detail=f"failed: {f.reason}: {f.detail}"[:2000],
+        )
         for f in summary.failed
     ]
     _append(engine, rows)
@@ -272,10 +312,19 @@ def _audit_load(engine: Engine, summary: Summary, *, user_id: int) -> None:
 def remove(engine: Engine, report_id: int, *, user_id: int) -> str | None:
     """Delete a report (and everything extracted from it), logged; returns its source."""
     with engine.connect() as connection:
-        source = connection.execute(select(col(Report.source)).where(col(Report.id) == report_id)).scalar()
+        source = connection.execute(
+            select(col(Report.source)).where(col(Report.id) == report_id)
+        ).scalar()
     if source is None or not store.delete_report(engine, report_id):
         return None
-    _append(engine, [Audit(at=_now(), user_id=user_id, action="delete", report_id=report_id, source=str(source))])
+    _append(
+        engine,
+        [
+            Audit(
+                at=_now(), user_id=user_id, action="delete", report_id=report_id, source=str(source)
+            )
+        ],
+    )
     return str(source)
 
 
@@ -284,13 +333,19 @@ def ask_delete(engine: Engine, report_id: int, *, user_id: int, chat_id: int) ->
     now = _now()
     with engine.begin() as connection:
         connection.execute(delete(Deletion).where(col(Deletion.created_at) < now - KEPT))
-    row = Deletion(chat_id=chat_id, user_id=user_id, report_id=report_id, status="pending", created_at=now)
+    row = Deletion(
+        chat_id=chat_id, user_id=user_id, report_id=report_id, status="pending", created_at=now
+    )
     return store.add_row(engine, row)
 
 
 def _deletion_of(deletion_id: int, *, user_id: int, chat_id: int) -> ColumnElement[bool]:
     """The deletion, only for the admin who asked it, pressing in the chat they asked in."""
-    return (col(Deletion.id) == deletion_id) & (col(Deletion.user_id) == user_id) & (col(Deletion.chat_id) == chat_id)
+    return (
+        (col(Deletion.id) == deletion_id)
+        & (col(Deletion.user_id) == user_id)
+        & (col(Deletion.chat_id) == chat_id)
+    )
 
 
 def pending(engine: Engine, deletion_id: int, *, user_id: int, chat_id: int) -> Pending | None:
@@ -304,10 +359,14 @@ def pending(engine: Engine, deletion_id: int, *, user_id: int, chat_id: int) -> 
     return Pending(int(row.id), int(row.report_id), str(row.status)) if row else None
 
 
-def settle(engine: Engine, deletion_id: int, status: str, *, user_id: int, chat_id: int) -> int | None:
+def settle(
+    engine: Engine, deletion_id: int, status: str, *, user_id: int, chat_id: int
+) -> int | None:
     """Move a pending deletion of this admin and chat to ``status`` (deleted | kept) once;
     returns its report's id to whoever settled it, None to anyone else or a second press."""
-    bound = _deletion_of(deletion_id, user_id=user_id, chat_id=chat_id) & (col(Deletion.status) == "pending")
+    bound = _deletion_of(deletion_id, user_id=user_id, chat_id=chat_id) & (
+        col(Deletion.status) == "pending"
+    )
     with engine.begin() as connection:
         report_id = connection.execute(select(col(Deletion.report_id)).where(bound)).scalar()
         if report_id is None:
@@ -319,7 +378,11 @@ def settle(engine: Engine, deletion_id: int, status: str, *, user_id: int, chat_
 def audit_log(engine: Engine, *, limit: int = 10) -> list[dict[str, Any]]:
     """The newest entries first."""
     with engine.connect() as connection:
-        rows = connection.execute(select(Audit).order_by(col(Audit.id).desc()).limit(limit)).mappings().all()
+        rows = (
+            connection.execute(select(Audit).order_by(col(Audit.id).desc()).limit(limit))
+            .mappings()
+            .all()
+        )
     return [
         {
             "at": r["at"].isoformat(timespec="minutes"),

@@ -55,7 +55,9 @@ MAX_DOWNLOAD = FileSizeLimit.FILESIZE_DOWNLOAD  # 20 MB: 20,000,000 bytes, not 2
 # Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
          "tg-spoiler", "tg-emoji", "blockquote"}  # fmt: skip
-_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*>""")
+_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*>"""
+)
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 # Over HTTP every parameter is a string; these carry JSON.
@@ -71,7 +73,11 @@ class BadRequest(Exception):
         self.description, self.code, self.retry_after = description, code, retry_after
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
@@ -92,13 +98,17 @@ def html_text(markup: str) -> str:
         if char == "<":
             tag = _TAG.match(markup, at)
             if tag is None:
-                raise BadRequest(f"Bad Request: can't parse entities: Unsupported start tag at byte offset {offset}")
+                raise BadRequest(
+                    f"Bad Request: can't parse entities: Unsupported start tag at byte offset {offset}"
+                )
             _open_or_close(tag, open_tags, offset)
             at = tag.end()
         elif char == "&":
             entity = _ENTITY.match(markup, at)
             if entity is None:
-                raise BadRequest(f"Bad Request: can't parse entities: Unsupported HTML entity at byte offset {offset}")
+                raise BadRequest(
+                    f"Bad Request: can't parse entities: Unsupported HTML entity at byte offset {offset}"
+                )
             shown.append(html.unescape(entity.group()))
             at = entity.end()
         else:
@@ -115,11 +125,15 @@ def _open_or_close(tag: re.Match[str], open_tags: list[str], offset: int) -> Non
     closing, name, attributes = tag.group(1) == "/", tag.group(2).lower(), tag.group(3)
     if not closing:
         if name not in _TAGS or (name == "span" and "tg-spoiler" not in attributes):
-            raise BadRequest(f"Bad Request: can't parse entities: Unsupported start tag \"{name}\" at byte offset {offset}")
+            raise BadRequest(
+                f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" at byte offset {offset}'
+            )
         open_tags.append(name)
     elif not open_tags or open_tags[-1] != name:
         expected = f'expected "</{open_tags[-1]}>", ' if open_tags else ""
-        raise BadRequest(f"Bad Request: can't parse entities: Unmatched end tag at byte offset {offset}, {expected}found \"</{name}>\"")
+        raise BadRequest(
+            f'Bad Request: can\'t parse entities: Unmatched end tag at byte offset {offset}, {expected}found "</{name}>"'
+        )
     else:
         open_tags.pop()
 
@@ -137,19 +151,27 @@ def _keyboard(markup: Any) -> None:
             if not str(button.get("text", "")).strip():
                 raise BadRequest("Bad Request: text buttons are unallowed in the inline keyboard")
             data = button.get("callback_data")
-            if data is not None and not MIN_CALLBACK_DATA <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+            if (
+                data is not None
+                and not MIN_CALLBACK_DATA <= len(str(data).encode()) <= MAX_CALLBACK_DATA
+            ):
                 raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
 
 
 def check(method: str, params: dict[str, Any]) -> None:
     """Raise the BadRequest Telegram would answer to this call."""
     parse_mode = params.get("parse_mode")
-    if method in {"sendMessage", "editMessageText"} and not _formatted(
-        params.get("text", ""), parse_mode, limit=MAX_TEXT, too_long="message is too long"
-    ).strip():
+    if (
+        method in {"sendMessage", "editMessageText"}
+        and not _formatted(
+            params.get("text", ""), parse_mode, limit=MAX_TEXT, too_long="message is too long"
+        ).strip()
+    ):
         raise BadRequest("Bad Request: message text is empty")
     if method in {"sendPhoto", "sendDocument", "editMessageCaption"} and params.get("caption"):
-        _formatted(params["caption"], parse_mode, limit=MAX_CAPTION, too_long="message caption is too long")
+        _formatted(
+            params["caption"], parse_mode, limit=MAX_CAPTION, too_long="message caption is too long"
+        )
     _keyboard(params.get("reply_markup"))
     if method == "answerCallbackQuery" and utf16_len(str(params.get("text", ""))) > MAX_ALERT:
         raise BadRequest("Bad Request: MESSAGE_TOO_LONG")
@@ -157,7 +179,10 @@ def check(method: str, params: dict[str, Any]) -> None:
         _inline_results(params.get("results") or [])
     if method == "setMyCommands":
         for command in params.get("commands") or []:
-            if not _COMMAND.fullmatch(str(command.get("command"))) or not 1 <= len(str(command.get("description", ""))) <= 256:
+            if (
+                not _COMMAND.fullmatch(str(command.get("command")))
+                or not 1 <= len(str(command.get("description", ""))) <= 256
+            ):
                 raise BadRequest("Bad Request: BOT_COMMAND_INVALID")
 
 
@@ -171,7 +196,12 @@ def _inline_results(results: list[dict[str, Any]]) -> None:
         if not 1 <= len(str(result.get("id", "")).encode()) <= 64:
             raise BadRequest("Bad Request: RESULT_ID_INVALID")
         content = result.get("input_message_content") or {}
-        _formatted(content.get("message_text", ""), content.get("parse_mode"), limit=MAX_TEXT, too_long="MESSAGE_TOO_LONG")
+        _formatted(
+            content.get("message_text", ""),
+            content.get("parse_mode"),
+            limit=MAX_TEXT,
+            too_long="MESSAGE_TOO_LONG",
+        )
         _keyboard(result.get("reply_markup"))
 
 
@@ -194,7 +224,9 @@ class BotAPI:
         self._failed: set[int] = set()  # indexes in `calls` of the calls that got an error
         self.last_message_id = 0  # of the newest message sent or edited
         self._ids = itertools.count(1000)
-        self._messages: dict[tuple[int, int], tuple[str, str]] = {}  # (chat, message) → (text, markup)
+        self._messages: dict[
+            tuple[int, int], tuple[str, str]
+        ] = {}  # (chat, message) → (text, markup)
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """The status and JSON body Telegram would send back."""
@@ -236,7 +268,10 @@ class BotAPI:
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params.get("chat_id", 1))
         message_id = int(params.get("message_id") or next(self._ids))
-        shown = (str(params.get("text", "")), json.dumps(params.get("reply_markup"), sort_keys=True))
+        shown = (
+            str(params.get("text", "")),
+            json.dumps(params.get("reply_markup"), sort_keys=True),
+        )
         if method == "editMessageText" and self._messages.get((chat_id, message_id)) == shown:
             raise BadRequest(
                 "Bad Request: message is not modified: specified new message content and reply markup are exactly "
@@ -292,7 +327,11 @@ class BotAPI:
         return [params for name, params in self.delivered() if name == method]
 
     def texts(self) -> list[str]:
-        return [str(p.get("text", "")) for name, p in self.calls if name in {"sendMessage", "editMessageText"}]
+        return [
+            str(p.get("text", ""))
+            for name, p in self.calls
+            if name in {"sendMessage", "editMessageText"}
+        ]
 
     def buttons(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """(label, callback_data) of a sent message's inline keyboard."""
@@ -371,7 +410,9 @@ class LoopbackBotAPI(BotAPI):
                 else:
                     self.finish(content)
 
-        self.app = tornado.web.Application([(r"/bot([^/]+)/(\w+)", Method), (r"/file/bot([^/]+)/(.+)", File)])
+        self.app = tornado.web.Application(
+            [(r"/bot([^/]+)/(\w+)", Method), (r"/file/bot([^/]+)/(.+)", File)]
+        )
 
     def listen(self, port: int) -> None:
         self.port = port
@@ -400,7 +441,9 @@ class LoopbackBotAPI(BotAPI):
         if not self.updates:
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):  # an empty answer, as Telegram's long poll ends
-                await asyncio.wait_for(self._arrived.wait(), timeout=min(float(params.get("timeout") or 0), 1.0))
+                await asyncio.wait_for(
+                    self._arrived.wait(), timeout=min(float(params.get("timeout") or 0), 1.0)
+                )
         return list(self.updates)
 
     async def reply(self, chat_id: int, *, after: int, methods: tuple[str, ...] = ("sendMessage",),
@@ -412,7 +455,9 @@ class LoopbackBotAPI(BotAPI):
                 if method in methods and int(params.get("chat_id", 0)) == chat_id:
                     return params
             await asyncio.sleep(0.05)
-        raise AssertionError(f"no {methods} to chat {chat_id}; calls: {[m for m, _ in self.calls[after:]]}")
+        raise AssertionError(
+            f"no {methods} to chat {chat_id}; calls: {[m for m, _ in self.calls[after:]]}"
+        )
 
 
 def _http_params(request: Any) -> dict[str, Any]:
@@ -436,7 +481,11 @@ def _user(user_id: int) -> dict[str, Any]:
 
 
 def _chat(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "type": "private"} if chat_id > 0 else {"id": chat_id, "type": "supergroup", "title": "Nhóm"}
+    return (
+        {"id": chat_id, "type": "private"}
+        if chat_id > 0
+        else {"id": chat_id, "type": "supergroup", "title": "Nhóm"}
+    )
 
 
 def message_body(
@@ -445,7 +494,10 @@ def message_body(
 ) -> dict[str, Any]:  # fmt: skip
     """A Message as Telegram sends it, with the entities a command or a mention carries."""
     body: dict[str, Any] = {
-        "message_id": next(_update_ids), "date": int(time.time()), "chat": _chat(chat_id), "from": _user(user_id),
+        "message_id": next(_update_ids),
+        "date": int(time.time()),
+        "chat": _chat(chat_id),
+        "from": _user(user_id),
     }
     if text is not None:
         body["text"] = text
@@ -461,8 +513,11 @@ def message_body(
         body["document"] = document
     if reply_to_bot:
         body["reply_to_message"] = {
-            "message_id": 1, "date": int(time.time()), "chat": _chat(chat_id),
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"}, "text": "…",
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý MTTQ"},
+            "text": "…",
         }
     return body
 
@@ -473,7 +528,12 @@ def button_body(
     """A CallbackQuery: a press on a button of the bot's message `message_id`, or with
     `inline_message_id`, of a message sent in inline mode (Telegram then sends no message,
     hence no chat)."""
-    body: dict[str, Any] = {"id": str(next(_update_ids)), "from": _user(user_id), "chat_instance": "ci", "data": data}
+    body: dict[str, Any] = {
+        "id": str(next(_update_ids)),
+        "from": _user(user_id),
+        "chat_instance": "ci",
+        "data": data,
+    }
     if inline_message_id is not None:
         body["inline_message_id"] = inline_message_id
         return body
@@ -485,11 +545,15 @@ def button_body(
 
 
 def message(bot: Any, text: str | None = None, **options: Any) -> Update:
-    return Update.de_json({"update_id": next(_update_ids), "message": message_body(text, **options)}, bot)
+    return Update.de_json(
+        {"update_id": next(_update_ids), "message": message_body(text, **options)}, bot
+    )
 
 
 def button(bot: Any, data: str, **options: Any) -> Update:
-    return Update.de_json({"update_id": next(_update_ids), "callback_query": button_body(data, **options)}, bot)
+    return Update.de_json(
+        {"update_id": next(_update_ids), "callback_query": button_body(data, **options)}, bot
+    )
 
 
 def inline(bot: Any, query: str, *, user_id: int = 501) -> Update:
@@ -498,4 +562,9 @@ def inline(bot: Any, query: str, *, user_id: int = 501) -> Update:
 
 
 def document(file_id: str, file_name: str, size: int) -> dict[str, Any]:
-    return {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name, "file_size": size}
+    return {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "file_name": file_name,
+        "file_size": size,
+    }

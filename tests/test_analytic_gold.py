@@ -81,7 +81,9 @@ def test_a_wrong_answer_fails_the_gold() -> None:
     short = {**right, "lead": {"kind": "sum", "total": 275_000_000, "parts": [{}] * 11}}
     assert len(bench.check(total, short)) == 2
     refuse = next(g for g in GOLD if g.id == "ref-01")
-    assert bench.check(refuse, {"found": True, "answer": "Tổng cộng: 1 đồng", "lead": {"kind": "sum", "total": 1}})
+    assert bench.check(
+        refuse, {"found": True, "answer": "Tổng cộng: 1 đồng", "lead": {"kind": "sum", "total": 1}}
+    )
 
 
 # -- properties of any total -------------------------------------------------------------------
@@ -133,23 +135,32 @@ def _question(period: Period | None) -> Question:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(collections(), st.sampled_from([None, Period(2024, "Y"), Period(2025, "H1"), Period(2024, "Q3")]))
+@given(
+    collections(),
+    st.sampled_from([None, Period(2024, "Y"), Period(2025, "H1"), Period(2024, "Q3")]),
+)
 def test_a_total_is_its_parts_and_only_comparable_ones(
     collection: tuple[list[ReportInfo], list[dict[str, Any]]], period: Period | None
 ) -> None:
     reports, figures = collection
     reports = [r for r in reports if totals.within(r, period)]  # as totals.candidates gives them
     kept = {r.id for r in reports}
-    found = totals.collect_from(_question(period), reports, [f for f in figures if f["report_id"] in kept])
+    found = totals.collect_from(
+        _question(period), reports, [f for f in figures if f["report_id"] in kept]
+    )
     parts = found.parts
     ids = [p.report.id for p in parts]
     assert len(ids) == len(set(ids))  # no report twice
     for part in parts:
         figure = part.figure
-        assert figure["kind"] == "amount" and figure["measure"] == "đồng"  # never a rate, share or count
+        assert (
+            figure["kind"] == "amount" and figure["measure"] == "đồng"
+        )  # never a rate, share or count
         assert figure["role"] not in {"target", "max", "part"} and not figure["planned"]
         assert totals.within(part.report, period)
-    for a in parts:  # one part per unit and months; never a unit with its parent for the same months
+    for (
+        a
+    ) in parts:  # one part per unit and months; never a unit with its parent for the same months
         for b in parts:
             if a is b or a.report.unit is None or b.report.unit is None:
                 continue
@@ -165,4 +176,6 @@ def test_a_total_is_its_parts_and_only_comparable_ones(
         text = render.answer({"found": True, "lead": lead, "groups": []})
         shown = [float(n.replace(".", "")) for n in re.findall(r"– x: ([\d.]+) đồng", text)]
         assert sum(shown) == found.total
-        assert f"Tổng cộng: {render.format_number(found.total)} đồng từ {len(parts)} báo cáo" in text
+        assert (
+            f"Tổng cộng: {render.format_number(found.total)} đồng từ {len(parts)} báo cáo" in text
+        )

@@ -15,9 +15,66 @@ from knowledge import store
 from knowledge.assistant import Assistant
 from knowledge.ingest import documents, ingest, sample_paths
 
-VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
+VIETNAMESE = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
+)
 WORDS = st.sampled_from(
-    ["phường", "xã", "huyện", "2", "12", "Kiến", "Tường", "Đình", "Lập", "MTTQ", "UBMTTQ", "đạt", "được", "gì", "bao", "nhiêu", "ai", "là", "chủ", "trì", "năm", "2024", "6", "tháng", "đầu", "cuối", "quý", "III", "nhiệm", "kỳ", "2024-2029", "hạn", "chế", "phương", "hướng", "so", "sánh", "tổng", "số", "có", "những", "báo", "cáo", "nào", "05-CT/TW", "quỹ", "vì", "người", "nghèo", "thì", "sao", "còn", "năm", "ngoái"]
+    [
+        "phường",
+        "xã",
+        "huyện",
+        "2",
+        "12",
+        "Kiến",
+        "Tường",
+        "Đình",
+        "Lập",
+        "MTTQ",
+        "UBMTTQ",
+        "đạt",
+        "được",
+        "gì",
+        "bao",
+        "nhiêu",
+        "ai",
+        "là",
+        "chủ",
+        "trì",
+        "năm",
+        "2024",
+        "6",
+        "tháng",
+        "đầu",
+        "cuối",
+        "quý",
+        "III",
+        "nhiệm",
+        "kỳ",
+        "2024-2029",
+        "hạn",
+        "chế",
+        "phương",
+        "hướng",
+        "so",
+        "sánh",
+        "tổng",
+        "số",
+        "có",
+        "những",
+        "báo",
+        "cáo",
+        "nào",
+        "05-CT/TW",
+        "quỹ",
+        "vì",
+        "người",
+        "nghèo",
+        "thì",
+        "sao",
+        "còn",
+        "năm",
+        "ngoái",
+    ]
 )
 
 
@@ -82,31 +139,48 @@ def test_empty_question_asks_for_one(assistant: Assistant) -> None:
 
 
 def test_long_question_is_cut_not_refused(assistant: Assistant) -> None:
-    data = check(assistant, "Phường 2 vận động Quỹ Vì người nghèo được bao nhiêu tiền? " + "a " * 3000)
+    data = check(
+        assistant, "Phường 2 vận động Quỹ Vì người nghèo được bao nhiêu tiền? " + "a " * 3000
+    )
     assert data["found"] is True
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=400))
 def test_any_text(assistant: Assistant, question: str) -> None:
     check(assistant, question)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(WORDS, max_size=14).map(" ".join))
 def test_any_mix_of_domain_words(assistant: Assistant, question: str) -> None:
     check(assistant, question)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + "0123456789 /-.,%?", max_size=120))
 def test_any_vietnamese_letters(assistant: Assistant, question: str) -> None:
     check(assistant, question)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(WORDS, min_size=1, max_size=8).map(" ".join), st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers() | st.none(), max_size=4))
-def test_follow_up_with_any_context(assistant: Assistant, question: str, context: dict[str, object]) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(WORDS, min_size=1, max_size=8).map(" ".join),
+    st.dictionaries(
+        st.text(max_size=10), st.text(max_size=10) | st.integers() | st.none(), max_size=4
+    ),
+)
+def test_follow_up_with_any_context(
+    assistant: Assistant, question: str, context: dict[str, object]
+) -> None:
     """The context comes back from a client (the bot's database, a --context flag): a
     malformed one is ignored, never an error."""
     answer = assistant.ask(question, context=context)
@@ -135,7 +209,7 @@ def test_malformed_context_is_ignored(assistant: Assistant, context: dict[str, o
 SYNTAX_CHARS = "+-&|!(){}[]^\"~*?:\\/.,;'`<>=_@#$"
 OPERATORS = st.one_of(
     st.text(alphabet=SYNTAX_CHARS, min_size=1, max_size=6),
-    st.sampled_from(["AND", "OR", "NOT", "TO", "&&", "||", "and", "or", "\"\"", "[* TO *]"]),
+    st.sampled_from(["AND", "OR", "NOT", "TO", "&&", "||", "and", "or", '""', "[* TO *]"]),
     st.from_regex(r"\A[~^][0-9]{1,3}(\.[0-9])?\Z"),  # fuzziness and boosts: "~2", "^0.5"
 )
 # A lone letter: a range's bound, a wildcard's stem, a field. Alone it is no word; beside a
@@ -145,7 +219,9 @@ SPACE = st.text(alphabet=" \t\n\u00a0", min_size=1, max_size=3)
 
 
 def spaced(pieces: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.tuples(pieces, SPACE), min_size=1, max_size=10).map(lambda parts: "".join(p + s for p, s in parts))
+    return st.lists(st.tuples(pieces, SPACE), min_size=1, max_size=10).map(
+        lambda parts: "".join(p + s for p, s in parts)
+    )
 
 
 ANSWERED = [  # questions the samples answer, with the report they are answered from
@@ -156,15 +232,21 @@ ANSWERED = [  # questions the samples answer, with the report they are answered 
 ]
 
 
-@pytest.mark.parametrize("question", ["~2 ?", "^5 ^5 ?", "[a TO z]", "\"\" :: ()", "* OR AND", "(a OR b) AND NOT c*"])
+@pytest.mark.parametrize(
+    "question", ["~2 ?", "^5 ^5 ?", "[a TO z]", '"" :: ()', "* OR AND", "(a OR b) AND NOT c*"]
+)
 def test_query_syntax_alone_asks_nothing(assistant: Assistant, question: str) -> None:
     data = check(assistant, question)
     assert (data["found"], data["reason"], data["sources"]) == (False, "empty", [])
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spaced(OPERATORS | LETTERS))
-def test_any_string_of_query_syntax_is_not_found_and_cites_nothing(assistant: Assistant, question: str) -> None:
+def test_any_string_of_query_syntax_is_not_found_and_cites_nothing(
+    assistant: Assistant, question: str
+) -> None:
     data = check(assistant, question)
     assert (data["found"], data["reason"], data["sources"]) == (False, "empty", []), question
     # Not even as a follow-up of a question that was answered.
@@ -172,7 +254,9 @@ def test_any_string_of_query_syntax_is_not_found_and_cites_nothing(assistant: As
     assert not assistant.ask(question, context=context).found
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.sampled_from(ANSWERED), spaced(OPERATORS), spaced(OPERATORS))
 def test_a_question_with_query_syntax_around_it_is_still_answered(
     assistant: Assistant, asked: tuple[str, str | None], before: str, after: str
@@ -194,7 +278,16 @@ ANSWERED = [
     "dinh lap tang bao nhieu suat qua cho gia dinh chinh sach",
 ]
 MARKUP = st.sampled_from(
-    [("<b>", "</b>"), ("<i>", "</i>"), ("_", "_"), ("**", "**"), ("`", "`"), ("&nbsp;", ""), ("<p>", "</p>"), ("~~", "~~")]
+    [
+        ("<b>", "</b>"),
+        ("<i>", "</i>"),
+        ("_", "_"),
+        ("**", "**"),
+        ("`", "`"),
+        ("&nbsp;", ""),
+        ("<p>", "</p>"),
+        ("~~", "~~"),
+    ]
 )
 
 
@@ -202,8 +295,13 @@ def _sources(data: dict[str, object]) -> list[str]:
     return [s["source"] for s in data["sources"]]  # type: ignore[attr-defined,index]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(question=st.sampled_from(ANSWERED), marks=st.lists(st.tuples(st.integers(0, 12), MARKUP), min_size=1, max_size=3))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    question=st.sampled_from(ANSWERED),
+    marks=st.lists(st.tuples(st.integers(0, 12), MARKUP), min_size=1, max_size=3),
+)
 def test_markup_in_a_question_changes_nothing(
     assistant: Assistant, question: str, marks: list[tuple[int, tuple[str, str]]]
 ) -> None:
@@ -221,9 +319,18 @@ def test_markup_in_a_question_changes_nothing(
 def test_city_shorthand_names_the_city() -> None:
     engine = store.connect("sqlite:///:memory:")
     cities = [
-        ("hcm.txt", "Ngày 5/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hồ Chí Minh tổ chức hội nghị tổng kết năm 2023."),
-        ("hn.txt", "Ngày 6/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hà Nội tổ chức hội nghị tổng kết năm 2023."),
-        ("dn.txt", "Ngày 7/1/2024, Ủy ban MTTQ Việt Nam Thành phố Đà Nẵng tổ chức hội nghị tổng kết năm 2023."),
+        (
+            "hcm.txt",
+            "Ngày 5/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hồ Chí Minh tổ chức hội nghị tổng kết năm 2023.",
+        ),
+        (
+            "hn.txt",
+            "Ngày 6/1/2024, Ủy ban MTTQ Việt Nam Thành phố Hà Nội tổ chức hội nghị tổng kết năm 2023.",
+        ),
+        (
+            "dn.txt",
+            "Ngày 7/1/2024, Ủy ban MTTQ Việt Nam Thành phố Đà Nẵng tổ chức hội nghị tổng kết năm 2023.",
+        ),
     ]
     from knowledge.read import RawDocument
     from knowledge.understand import understand
@@ -231,17 +338,29 @@ def test_city_shorthand_names_the_city() -> None:
     ingest(engine, [RawDocument(name, text, "txt") for name, text in cities], workers=1)
     assistant = Assistant.open("sqlite:///:memory:", engine=engine)
     expected = {
-        "Thành phố Hồ Chí Minh": ["MTTQ TP.HCM làm gì", "mttq tphcm lam gi", "MTTQ tp hcm", "MTTQ TP. HCM", "MTTQ Sài Gòn", "mttq thanh pho ho chi minh"],
+        "Thành phố Hồ Chí Minh": [
+            "MTTQ TP.HCM làm gì",
+            "mttq tphcm lam gi",
+            "MTTQ tp hcm",
+            "MTTQ TP. HCM",
+            "MTTQ Sài Gòn",
+            "mttq thanh pho ho chi minh",
+        ],
         "Thành phố Hà Nội": ["MTTQ HN làm gì", "MTTQ TP.HN", "mttq tp hn"],
         "Thành phố Đà Nẵng": ["MTTQ ĐN làm gì", "MTTQ TP ĐN", "mttq tp đn"],
     }
     for city, questions in expected.items():
         for question in questions:
-            assert [u.label for u in understand(question, catalog=assistant.catalog).units] == [city], question
+            assert [u.label for u in understand(question, catalog=assistant.catalog).units] == [
+                city
+            ], question
     # Lower-case shorthand keeps its chat meaning: "hn" is a conference, "DN" an enterprise.
     assert understand("hn giao ban", catalog=assistant.catalog).units == []
     assert understand("DN nhà nước", catalog=assistant.catalog).units == []
-    assert understand("học tập và làm theo tư tưởng Hồ Chí Minh", catalog=assistant.catalog).intent != "error"
+    assert (
+        understand("học tập và làm theo tư tưởng Hồ Chí Minh", catalog=assistant.catalog).intent
+        != "error"
+    )
 
 
 def test_only_an_elliptical_question_takes_the_previous_unit(assistant: Assistant) -> None:
@@ -256,7 +375,9 @@ def test_only_an_elliptical_question_takes_the_previous_unit(assistant: Assistan
 
 def test_a_numbered_unit_placed_elsewhere_is_not_the_one_held(assistant: Assistant) -> None:
     """We hold Kiến Tường's Phường 2: Vị Thanh's is another unit, of which nothing is held."""
-    answer = as_json(assistant.ask("Phường 2, thành phố Vị Thanh đạt được gì trong 6 tháng đầu năm 2024?"))
+    answer = as_json(
+        assistant.ask("Phường 2, thành phố Vị Thanh đạt được gì trong 6 tháng đầu năm 2024?")
+    )
     assert answer["found"] is False and answer["sources"] == []
     assert "Chưa có báo cáo nào của phường 2, thành phố Vị Thanh" in str(answer["answer"])
     assert "Phường 2, thị xã Kiến Tường" in answer["choices"]  # type: ignore[operator]

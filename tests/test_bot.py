@@ -66,13 +66,17 @@ async def start_bot(url: str, index: Path, *, admins: tuple[int, ...] = (ADMIN,)
 
 
 @pytest.fixture
-async def bot(seeded_file: Path, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+async def bot(
+    seeded_file: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Bot]:
     """A bot over its own copy of the seeded database (admins: ADMIN, or those of a test's
     `admins` mark)."""
     path = tmp_path / "mttq.db"
     shutil.copy(seeded_file, path)
     marked = request.node.get_closest_marker("admins")
-    running = await start_bot(f"sqlite:///{path}", tmp_path / "index", admins=marked.args if marked else (ADMIN,))
+    running = await start_bot(
+        f"sqlite:///{path}", tmp_path / "index", admins=marked.args if marked else (ADMIN,)
+    )
     yield running
     await running.app.shutdown()
     running.service.engine.dispose()
@@ -108,7 +112,11 @@ async def test_a_question_gets_a_cited_html_answer_with_buttons(bot: Bot) -> Non
     buttons = last_buttons(bot)
     assert {d.split(":")[0] for _, d in buttons} >= {"s", "f", "v"}
     assert all(len(d.encode()) <= 64 for _, d in buttons)
-    assert [label for label, d in buttons if d.startswith("f:")] == ["Hạn chế", "Phương hướng", "Chỉ đạo"]
+    assert [label for label, d in buttons if d.startswith("f:")] == [
+        "Hạn chế",
+        "Phương hướng",
+        "Chỉ đạo",
+    ]
 
 
 async def test_follow_up_reuses_the_chats_facets(bot: Bot) -> None:
@@ -126,9 +134,12 @@ async def test_follow_up_buttons_ask_about_the_same_unit_and_period(bot: Bot) ->
     await bot.send(tg.message(bot.app.bot, QUESTION))
     buttons = last_buttons(bot)
     bot.api.clear()
-    await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:") .rsplit(":", 1)[0] + ":l"))
+    await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:").rsplit(":", 1)[0] + ":l"))
     assert "không nêu hạn chế" in bot.says()  # that report lists none: said, not invented
-    assert [label for label, d in last_buttons(bot) if d.startswith("f:")] == ["Phương hướng", "Chỉ đạo"]
+    assert [label for label, d in last_buttons(bot) if d.startswith("f:")] == [
+        "Phương hướng",
+        "Chỉ đạo",
+    ]
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, data_of(buttons, "f:").rsplit(":", 1)[0] + ":c"))
     assert "Huỳnh Thanh Vinh" in bot.says() or "bài mẫu số 3" in bot.says()
@@ -154,11 +165,15 @@ async def test_pages_edit_the_answer_in_place(bot: Bot) -> None:
     assert any(d.endswith(":0") and d.startswith("p:") for _, d in bot.api.buttons(edited[0]))
 
 
-@examples(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(
-    st.from_regex(r"\A[psfcvxuLHDNRK]:-?[0-9a-z]{0,25}(:-?[0-9a-z]{0,5})?\Z"),
-    st.text(max_size=64),
-))
+@examples(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.from_regex(r"\A[psfcvxuLHDNRK]:-?[0-9a-z]{0,25}(:-?[0-9a-z]{0,5})?\Z"),
+        st.text(max_size=64),
+    )
+)
 @example(data="D:99999999999999999999999")
 @example(data="R:1")
 @example(data="K:999999999999999999")
@@ -174,7 +189,9 @@ async def test_any_button_data_is_answered_without_an_error(bot: Bot, data: str)
     assert not any("Xin lỗi" in str(p.get("text")) for p in bot.api.sent("answerCallbackQuery"))
 
 
-@examples(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=1, max_size=5000))
 @example(text="<b>Phường 2</b> & <script>alert(1)</script> đạt được gì?")
 @example(text="/hoi")
@@ -184,7 +201,9 @@ async def test_any_message_is_answered_without_an_error(bot: Bot, text: str) -> 
     await bot.send(tg.message(bot.app.bot, text))
     sent = bot.api.sent()
     assert all(render_len(p["text"]) <= 4096 for p in sent)
-    assert not any("Lỗi trong bot" in p["text"] or "Xin lỗi, đã có lỗi khi xử lý" in p["text"] for p in sent)
+    assert not any(
+        "Lỗi trong bot" in p["text"] or "Xin lỗi, đã có lỗi khi xử lý" in p["text"] for p in sent
+    )
 
 
 def render_len(text: str) -> int:
@@ -196,7 +215,9 @@ async def test_a_double_press_on_a_page_is_harmless(bot: Bot) -> None:
     page, answer = data_of(last_buttons(bot), "p:"), bot.api.last_message_id
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, page, message_id=answer))
-    await bot.send(tg.button(bot.app.bot, page, message_id=answer))  # Telegram: "message is not modified"
+    await bot.send(
+        tg.button(bot.app.bot, page, message_id=answer)
+    )  # Telegram: "message is not modified"
     assert len(bot.api.sent("editMessageText")) == 1 and not bot.api.sent()  # no apology, no trace
     assert [m for m, _ in bot.api.refused] == ["editMessageText"]
     bot.api.refused.clear()
@@ -229,7 +250,9 @@ async def test_groups_answer_only_when_addressed(bot: Bot) -> None:
     assert "08/07/2024" in bot.says()
     assert "message_id" in str(bot.api.sent()[0]["reply_parameters"])  # quotes the question
     bot.api.clear()
-    await bot.send(tg.message(bot.app.bot, "còn hạn chế thì sao?", chat_id=group, reply_to_bot=True))
+    await bot.send(
+        tg.message(bot.app.bot, "còn hạn chế thì sao?", chat_id=group, reply_to_bot=True)
+    )
     assert bot.api.sent()
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, f"/hoi@{tg.BOT_USERNAME} {QUESTION}", chat_id=group))
@@ -261,7 +284,9 @@ async def test_start_offers_example_questions_that_answer(bot: Bot) -> None:
     assert "Nguồn" in bot.says() or "[0" in bot.says()
 
 
-async def test_help_units_report_and_document_commands(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_help_units_report_and_document_commands(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await bot.send(tg.message(bot.app.bot, "/help"))
     assert "/baocao" in bot.says() and "/xoa" not in bot.says()  # admin commands for admins only
     bot.api.clear()
@@ -295,7 +320,11 @@ async def test_unknown_commands_and_non_text_messages_are_explained(bot: Bot) ->
     await bot.send(Update.de_json({"update_id": 90_001, "message": body}, bot.app.bot))
     assert "câu hỏi viết bằng chữ" in bot.says()
     bot.api.clear()
-    await bot.send(Update.de_json({"update_id": 90_002, "edited_message": {**body, "edit_date": 1}}, bot.app.bot))
+    await bot.send(
+        Update.de_json(
+            {"update_id": 90_002, "edited_message": {**body, "edit_date": 1}}, bot.app.bot
+        )
+    )
     group = {**tg.message_body(None, chat_id=-100_9), "sticker": sticker}
     await bot.send(Update.de_json({"update_id": 90_003, "message": group}, bot.app.bot))
     await bot.send(tg.message(bot.app.bot, "/thoitiet", chat_id=-100_9))
@@ -328,12 +357,17 @@ async def test_a_member_who_blocked_the_bot_or_a_late_press_troubles_no_admin(
     bot.api.failing["sendMessage"] = ("Forbidden: bot was blocked by the user", None)
     with caplog.at_level(logging.INFO):
         await bot.send(tg.message(bot.app.bot, QUESTION))
-    assert [int(p["chat_id"]) for m, p in bot.api.calls if m == "sendMessage"] == [MEMBER]  # no trace
+    assert [int(p["chat_id"]) for m, p in bot.api.calls if m == "sendMessage"] == [
+        MEMBER
+    ]  # no trace
     assert "no longer takes messages" in caplog.text
     bot.api.failing.clear()
     await bot.send(tg.message(bot.app.bot, "tuyên truyền"))
     page = data_of(last_buttons(bot), "p:")
-    bot.api.failing["answerCallbackQuery"] = ("Bad Request: query is too old and response timeout expired or query id is invalid", None)
+    bot.api.failing["answerCallbackQuery"] = (
+        "Bad Request: query is too old and response timeout expired or query id is invalid",
+        None,
+    )
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, page))
     assert bot.api.sent("editMessageText")  # the page still turns
@@ -354,7 +388,9 @@ async def test_commands_are_registered_with_an_admin_menu(bot: Bot) -> None:
 # -- admins -------------------------------------------------------------------------------
 
 
-async def upload(bot: Bot, path: Path, *, user: int = ADMIN, name: str | None = None, data: bytes | None = None) -> None:
+async def upload(
+    bot: Bot, path: Path, *, user: int = ADMIN, name: str | None = None, data: bytes | None = None
+) -> None:
     content = path.read_bytes() if data is None else data
     file_id = f"f{abs(hash((name or path.name, content))) % 10**8}"
     bot.api.files[file_id] = content
@@ -406,7 +442,10 @@ async def test_a_second_press_on_save_or_cancel_is_a_short_notice(bot: Bot) -> N
         await upload(bot, path, name=name)
         on = {"chat_id": ADMIN, "user_id": ADMIN, "message_id": bot.api.last_message_id}
         buttons = last_buttons(bot)
-        return (tg.button(bot.app.bot, data_of(buttons, "L:"), **on), tg.button(bot.app.bot, data_of(buttons, "H:"), **on))
+        return (
+            tg.button(bot.app.bot, data_of(buttons, "L:"), **on),
+            tg.button(bot.app.bot, data_of(buttons, "H:"), **on),
+        )
 
     save, cancel = await preview(REPORTS / "phuong2_vung_tau_2024.txt")
     await bot.send(save)
@@ -428,16 +467,24 @@ async def test_a_second_press_on_save_or_cancel_is_a_short_notice(bot: Bot) -> N
     save, _ = await preview(REPORTS / "phuong12_kien_tuong_2024.txt", name="lan-hai.txt")
     bot.api.clear()
     processor = bot.app.update_processor
-    await asyncio.gather(*(processor.process_update(save, bot.app.process_update(save)) for _ in range(2)))
+    await asyncio.gather(
+        *(processor.process_update(save, bot.app.process_update(save)) for _ in range(2))
+    )
     assert store.count_reports(bot.service.engine) == 7
     assert "Đã lưu" in bot.says() and "Lỗi trong bot" not in bot.says()
     assert notices(bot) == ["Tệp này đã được lưu rồi: không lưu lại lần nữa."]
 
 
-async def test_answers_in_a_chat_go_out_in_the_order_asked(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_answers_in_a_chat_go_out_in_the_order_asked(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A slow question and a quick one right after it in one chat: answered in that order
     (the quick one does not overtake), while another chat's question is answered meanwhile."""
-    slow, quick, other = QUESTION, "Bí thư Huyện ủy Đình Lập là ai?", "bi thu huyen uy dinh lap la ai"
+    slow, quick, other = (
+        QUESTION,
+        "Bí thư Huyện ủy Đình Lập là ai?",
+        "bi thu huyen uy dinh lap la ai",
+    )
     ask = Service.ask
 
     def slowly(self: Service, text: str, **options: Any) -> dict[str, Any]:
@@ -449,7 +496,9 @@ async def test_answers_in_a_chat_go_out_in_the_order_asked(bot: Bot, monkeypatch
     await bot.app.start()  # the update fetcher and its processor, as `mttq run` runs them
     try:
         for text, chat in ((slow, MEMBER), (quick, MEMBER), (other, STRANGER)):
-            await bot.app.update_queue.put(tg.message(bot.app.bot, text, chat_id=chat, user_id=chat))
+            await bot.app.update_queue.put(
+                tg.message(bot.app.bot, text, chat_id=chat, user_id=chat)
+            )
         for _ in range(600):
             if len([p for p in bot.api.sent() if p.get("reply_markup")]) == 3:
                 break
@@ -532,7 +581,9 @@ async def test_cancel_and_duplicates_store_nothing(bot: Bot) -> None:
         ("hong.pdf", b"%PDF-1.4 garbage", "PDF bị hỏng"),
     ],
 )
-async def test_a_bad_file_gets_a_precise_reason_and_nothing_is_stored(bot: Bot, name: str, data: bytes, reason: str) -> None:
+async def test_a_bad_file_gets_a_precise_reason_and_nothing_is_stored(
+    bot: Bot, name: str, data: bytes, reason: str
+) -> None:
     await upload(bot, Path(name), name=name, data=data)
     text = bot.says()
     assert reason in text and "không có gì được lưu" in text
@@ -560,7 +611,11 @@ async def test_an_upload_with_any_name_gets_a_preview_or_a_reason_never_a_trace(
     await upload(bot, path, name=long + ".txt")
     await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
     assert "Đã lưu" in bot.says()
-    (source,) = [r["source"] for r in store.list_reports(bot.service.engine) if r["source"].startswith("Báo cáo")]
+    (source,) = [
+        r["source"]
+        for r in store.list_reports(bot.service.engine)
+        if r["source"].startswith("Báo cáo")
+    ]
     assert source.endswith("ệ….txt") and len(source) <= 120
 
 
@@ -607,7 +662,10 @@ async def test_an_admin_deletes_after_confirming(bot: Bot) -> None:
     assert store.count_reports(bot.service.engine) == 4
     bot.api.clear()
     await bot.send(tg.button(bot.app.bot, delete, **confirmation))  # a second press
-    assert notices(bot) == ["Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."] and not bot.says()
+    assert (
+        notices(bot) == ["Yêu cầu xóa này đã được xử lý trước đó: không có gì thay đổi."]
+        and not bot.says()
+    )
     bot.api.clear()
     await bot.send(tg.message(bot.app.bot, QUESTION))
     assert "bài mẫu số 3" not in bot.says()
@@ -654,10 +712,16 @@ async def offer(bot: Bot, kind: str) -> Offered:
     """Have the bot offer a button of this kind to its rightful chat and user."""
     if kind in {"save", "cancel"}:
         await upload(bot, REPORTS / "phuong12_kien_tuong_2024.txt")
-        return Offered(data_of(last_buttons(bot), {"save": "L:", "cancel": "H:"}[kind]), ADMIN, ADMIN)
+        return Offered(
+            data_of(last_buttons(bot), {"save": "L:", "cancel": "H:"}[kind]), ADMIN, ADMIN
+        )
     if kind in {"delete", "keep"}:
-        await bot.send(tg.message(bot.app.bot, "/xoa 3", chat_id=GROUP, user_id=ADMIN))  # in a group
-        return Offered(data_of(last_buttons(bot), {"delete": "R:", "keep": "K:"}[kind]), GROUP, ADMIN)
+        await bot.send(
+            tg.message(bot.app.bot, "/xoa 3", chat_id=GROUP, user_id=ADMIN)
+        )  # in a group
+        return Offered(
+            data_of(last_buttons(bot), {"delete": "R:", "keep": "K:"}[kind]), GROUP, ADMIN
+        )
     if kind == "choice":  # two units are called Phường 2 once this report is stored
         await upload(bot, REPORTS / "phuong2_vung_tau_2024.txt")
         await bot.send(tg.button(bot.app.bot, data_of(last_buttons(bot), "L:"), **on_last(bot)))
@@ -683,7 +747,9 @@ def presses(offered: Offered, way: str) -> list[dict[str, object]]:
                     {"data": offered.data, "chat_id": ADMIN2, "user_id": ADMIN2}]  # fmt: skip
         return [{"data": offered.data, "chat_id": STRANGER, "user_id": STRANGER}]
     if way == "inline message":
-        return [{"data": offered.data, "user_id": offered.user, "inline_message_id": "AgAAAIgAAAB4"}]
+        return [
+            {"data": offered.data, "user_id": offered.user, "inline_message_id": "AgAAAIgAAAB4"}
+        ]
     return [{"data": forged(offered.data), "chat_id": offered.chat, "user_id": offered.user}]
 
 
@@ -693,7 +759,9 @@ KINDS = ["page", "source", "follow", "choice", "vote", "save", "cancel", "delete
 @pytest.mark.admins(ADMIN, ADMIN2)
 @pytest.mark.parametrize("way", ["another chat", "inline message", "forged id"])
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_button_pressed_anywhere_else_is_refused_and_changes_nothing(bot: Bot, kind: str, way: str) -> None:
+async def test_a_button_pressed_anywhere_else_is_refused_and_changes_nothing(
+    bot: Bot, kind: str, way: str
+) -> None:
     offered = await offer(bot, kind)
     engine = bot.service.engine
     before = snapshot(engine)
@@ -724,7 +792,9 @@ async def test_a_button_pressed_anywhere_else_is_refused_and_changes_nothing(bot
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-async def test_instances_sharing_a_database_share_conversations(backend: str, seeded_file: Path, tmp_path: Path) -> None:
+async def test_instances_sharing_a_database_share_conversations(
+    backend: str, seeded_file: Path, tmp_path: Path
+) -> None:
     """Behind a load balancer the next update of a chat may reach another instance."""
     if backend == "sqlite":
         path = tmp_path / "shared.db"
@@ -735,7 +805,11 @@ async def test_instances_sharing_a_database_share_conversations(backend: str, se
             pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set to a postgresql:// URL")
         _reset_postgres(POSTGRES_URL)
         engine = store.connect(POSTGRES_URL)
-        ingest(engine, documents(sample_paths(), sources={p: p.name for p in sample_paths()}), workers=1)
+        ingest(
+            engine,
+            documents(sample_paths(), sources={p: p.name for p in sample_paths()}),
+            workers=1,
+        )
         engine.dispose()
         url = POSTGRES_URL
     one, two = await start_bot(url, tmp_path / "i1"), await start_bot(url, tmp_path / "i2")
@@ -751,7 +825,9 @@ async def test_instances_sharing_a_database_share_conversations(backend: str, se
         await one.send(tg.button(one.app.bot, data_of(last_buttons(one), "L:"), **on_last(one)))
         two.api.clear()
         two.service.assistant.refresh(force=True)
-        await two.send(tg.message(two.app.bot, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?"))
+        await two.send(
+            tg.message(two.app.bot, "Phường 12 vận động Quỹ Vì người nghèo được bao nhiêu?")
+        )
         assert "45.000.000" in two.says()
     finally:
         for running in (one, two):

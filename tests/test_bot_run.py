@@ -44,10 +44,17 @@ def test_the_bot_refuses_to_start_without_what_it_needs() -> None:
         with pytest.raises(SettingsError, match="in-memory SQLite"):
             check(settings(database_url=memory), webhook=False)
     with pytest.raises(SettingsError, match="WEBHOOK_URL"):
-        check(settings(webhook_url="http://insecure.example/tg", webhook_secret="abc"), webhook=True)
+        check(
+            settings(webhook_url="http://insecure.example/tg", webhook_secret="abc"), webhook=True
+        )
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
-        check(settings(webhook_url="https://bot.example/tg", webhook_secret="has spaces"), webhook=True)
-    assert check(settings(webhook_url="https://bot.example/tg", webhook_secret="s3cret_-X"), webhook=True)
+        check(
+            settings(webhook_url="https://bot.example/tg", webhook_secret="has spaces"),
+            webhook=True,
+        )
+    assert check(
+        settings(webhook_url="https://bot.example/tg", webhook_secret="s3cret_-X"), webhook=True
+    )
 
 
 def test_admin_ids_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +64,9 @@ def test_admin_ids_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> 
     assert Settings(_env_file=None).admin_ids == [7]  # type: ignore[call-arg]
 
 
-def test_a_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_setting_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ADMIN_IDS", "anh Ba")
     get_settings.cache_clear()
     try:
@@ -162,7 +171,12 @@ def test_without_a_token_run_opens_the_console_chat(tmp_path: Path) -> None:
 
 
 def test_with_a_token_but_no_admins_it_refuses(tmp_path: Path) -> None:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.TOKEN, "ADMIN_IDS": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": tg.TOKEN,
+        "ADMIN_IDS": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env, cwd=tmp_path,
         timeout=120, check=False,
@@ -177,7 +191,9 @@ GROUP = -100_555
 OFFICIAL = 777
 
 
-async def start_run(api: tg.LoopbackBotAPI, tmp_path: Path, *args: str, **env: str) -> asyncio.subprocess.Process:
+async def start_run(
+    api: tg.LoopbackBotAPI, tmp_path: Path, *args: str, **env: str
+) -> asyncio.subprocess.Process:
     api.listen(free_port())
     environment = {
         **os.environ,
@@ -215,7 +231,9 @@ async def say(api: tg.LoopbackBotAPI, text: str | None, *, chat: int, user: int 
               document: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     """Send a message as `user` and wait for the bot's first message to that chat."""
     after = len(api.calls)
-    api.push("message", tg.message_body(text, chat_id=chat, user_id=user or chat, document=document))
+    api.push(
+        "message", tg.message_body(text, chat_id=chat, user_id=user or chat, document=document)
+    )
     return await api.reply(chat, after=after)
 
 
@@ -256,17 +274,23 @@ async def test_members_officials_and_admins_use_the_running_bot_over_http(tmp_pa
         directive = await say(api, "/vanban 05-CT/TW", chat=OFFICIAL)
         assert "05-CT/TW" in directive["text"]
 
-        api.push("message", tg.message_body(QUESTION, chat_id=GROUP, user_id=MEMBER))  # not addressed
+        api.push(
+            "message", tg.message_body(QUESTION, chat_id=GROUP, user_id=MEMBER)
+        )  # not addressed
         addressed = await say(api, f"@{tg.BOT_USERNAME} {QUESTION}", chat=GROUP, user=MEMBER)
         assert "08/07/2024" in addressed["text"]
         assert len([p for p in api.sent() if int(p["chat_id"]) == GROUP]) == 1
 
         content = (REPORTS / "phuong2_vung_tau_2024.txt").read_bytes()
         api.files["up1"] = content
-        refused = await say(api, None, chat=MEMBER, document=tg.document("up1", "bao-cao.txt", len(content)))
+        refused = await say(
+            api, None, chat=MEMBER, document=tg.document("up1", "bao-cao.txt", len(content))
+        )
         assert "chỉ dành cho quản trị viên" in refused["text"] and not api.sent("getFile")
 
-        preview = await say(api, None, chat=ADMIN, document=tg.document("up1", "bao-cao.txt", len(content)))
+        preview = await say(
+            api, None, chat=ADMIN, document=tg.document("up1", "bao-cao.txt", len(content))
+        )
         assert "Vũng Tàu" in preview["text"] and "12/07/2024" in preview["text"]
         saved = await press(api, data_of(api, preview, "L:"), chat=ADMIN)
         assert "Đã lưu" in saved["text"]
@@ -318,7 +342,9 @@ async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
             forged = None
             for _ in range(300):
                 try:
-                    forged = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+                    forged = await client.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+                    )
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
@@ -326,13 +352,19 @@ async def test_run_webhook_serves_updates_and_health(tmp_path: Path) -> None:
             for port in (health_port, hook_port):  # both listening, neither on 127.0.0.1
                 with pytest.raises(httpx.ConnectError):
                     await client.get(f"http://127.0.0.1:{port}/healthz")
-            real = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+            real = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
             assert (forged.status_code, real.status_code) == (403, 200)
         answer = await api.reply(MEMBER, after=after, timeout=20)
     finally:
         log = await stop_run(process, api)
     hooks = api.sent("setWebhook")
-    assert hooks and hooks[0]["url"] == "https://bot.example.org/telegram" and hooks[0]["secret_token"] == "s3cret"
+    assert (
+        hooks
+        and hooks[0]["url"] == "https://bot.example.org/telegram"
+        and hooks[0]["secret_token"] == "s3cret"
+    )
     assert len(api.sent()) == 1 and "77 cuộc/2288 lượt" in answer["text"], log[-2000:]
     assert not api.refused
 
@@ -368,16 +400,28 @@ async def test_webhook_takes_updates_only_with_the_secret(service: Service) -> N
     await app.start()
     assert app.updater is not None
     await app.updater.start_webhook(
-        listen="127.0.0.1", port=port, url_path="tg", webhook_url="https://bot.example/tg", secret_token="s3cret"
+        listen="127.0.0.1",
+        port=port,
+        url_path="tg",
+        webhook_url="https://bot.example/tg",
+        secret_token="s3cret",
     )
     try:
         (hook,) = api.sent("setWebhook")
         assert hook["secret_token"] == "s3cret" and hook["url"] == "https://bot.example/tg"
         update = tg.message(app.bot, QUESTION).to_dict()
         async with httpx.AsyncClient() as client:
-            forged = await client.post(f"http://127.0.0.1:{port}/tg", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            forged = await client.post(
+                f"http://127.0.0.1:{port}/tg",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            )
             assert forged.status_code == 403
-            real = await client.post(f"http://127.0.0.1:{port}/tg", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+            real = await client.post(
+                f"http://127.0.0.1:{port}/tg",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+            )
             assert real.status_code == 200
         for _ in range(100):
             if api.sent():

@@ -18,7 +18,10 @@ LONG_UNIT = "Xã Liêm Hải, huyện Trực Ninh, tỉnh Nam Định (trước 
 
 def sum_answer(values: list[float], *, measure: str = "đồng", long: bool = False) -> dict[str, Any]:
     names = [f"{LONG_UNIT} số {n}" if long else f"Phường {n + 1}" for n in range(len(values))]
-    parts = [{"unit": u, "value": v, "raw": f"{render.format_number(v)} {measure}"} for u, v in zip(names, values, strict=True)]
+    parts = [
+        {"unit": u, "value": v, "raw": f"{render.format_number(v)} {measure}"}
+        for u, v in zip(names, values, strict=True)
+    ]
     return {
         "found": True,
         "unit": None,
@@ -27,7 +30,9 @@ def sum_answer(values: list[float], *, measure: str = "đồng", long: bool = Fa
     }
 
 
-def compare_answer(values: list[float], *, measure: str = "đồng", long: bool = False) -> dict[str, Any]:
+def compare_answer(
+    values: list[float], *, measure: str = "đồng", long: bool = False
+) -> dict[str, Any]:
     labels = [LONG_UNIT if long else "Phường 2, thị xã Kiến Tường", "Phường 12, thành phố Vũng Tàu"]
     sides = [
         {"label": label, "found": True, "lead": {"kind": "figure", "value": v, "unit": measure}}
@@ -36,12 +41,29 @@ def compare_answer(values: list[float], *, measure: str = "đồng", long: bool 
     return {"found": True, "lead": {"kind": "compare", "sides": sides}, "sources": []}
 
 
-def timeline_answer(values: list[float], *, measure: str = "đồng", halves: bool = False) -> dict[str, Any]:
+def timeline_answer(
+    values: list[float], *, measure: str = "đồng", halves: bool = False
+) -> dict[str, Any]:
     rows = []
     for n, value in enumerate(values):
-        period = {"year": 2010 + n, "part": "H1"} if halves else {"year": 2024 + n // 12, "part": f"M{n % 12 + 1}"}
-        rows.append({"period": period, "date": None, "figures": [{"value": value, "unit": measure, "raw": "", "text": ""}]})
-    return {"found": True, "unit": LONG_UNIT, "lead": {"kind": "timeline", "rows": rows[::-1]}, "sources": []}
+        period = (
+            {"year": 2010 + n, "part": "H1"}
+            if halves
+            else {"year": 2024 + n // 12, "part": f"M{n % 12 + 1}"}
+        )
+        rows.append(
+            {
+                "period": period,
+                "date": None,
+                "figures": [{"value": value, "unit": measure, "raw": "", "text": ""}],
+            }
+        )
+    return {
+        "found": True,
+        "unit": LONG_UNIT,
+        "lead": {"kind": "timeline", "rows": rows[::-1]},
+        "sources": [],
+    }
 
 
 CASES = {
@@ -55,7 +77,9 @@ CASES = {
     "timeline, three months": timeline_answer([12e6, 40e6, 25e6]),
     "timeline, twelve months": timeline_answer([12e6 + n * 2.5e6 for n in range(12)]),
     "timeline, twenty-four months": timeline_answer([250_000.0 * (n + 1) for n in range(24)]),
-    "timeline, twelve half-years": timeline_answer([1.5e9 * (n + 1) for n in range(12)], halves=True),
+    "timeline, twelve half-years": timeline_answer(
+        [1.5e9 * (n + 1) for n in range(12)], halves=True
+    ),
     "timeline, tiny percentages": timeline_answer([0.5, 0.25, 0.125, 1.0], measure="%"),
 }
 
@@ -76,7 +100,11 @@ def drawn_labels(figure: Figure) -> list[tuple[str, Bbox]]:
         for axis, limits in ((axes.xaxis, axes.get_xlim()), (axes.yaxis, axes.get_ylim())):
             low, high = sorted(limits)
             texts += [t.label1 for t in axis.get_major_ticks() if low <= t.get_loc() <= high]
-        found += [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text().strip()]
+        found += [
+            (t.get_text(), t.get_window_extent(renderer))
+            for t in texts
+            if t.get_visible() and t.get_text().strip()
+        ]
     return found
 
 
@@ -89,7 +117,16 @@ def clashes(figure: Figure) -> list[str]:
         if box.overlaps(other)
     ]
     whole = figure.bbox
-    found += [f"{a!r} outside" for a, box in labels if not (whole.x0 - 1 <= box.x0 and box.x1 <= whole.x1 + 1 and whole.y0 - 1 <= box.y0 and box.y1 <= whole.y1 + 1)]
+    found += [
+        f"{a!r} outside"
+        for a, box in labels
+        if not (
+            whole.x0 - 1 <= box.x0
+            and box.x1 <= whole.x1 + 1
+            and whole.y0 - 1 <= box.y0
+            and box.y1 <= whole.y1 + 1
+        )
+    ]
     return found
 
 
@@ -163,7 +200,10 @@ def test_mixed_measures_give_no_chart() -> None:
 def test_timeline_runs_oldest_first() -> None:
     found = charts.points(timeline_answer([5, 8], measure="cuộc", halves=True))
     assert found is not None
-    assert found.labels == ["6 tháng đầu năm 2010", "6 tháng đầu năm 2011"] and found.values == [5, 8]
+    assert found.labels == ["6 tháng đầu năm 2010", "6 tháng đầu năm 2011"] and found.values == [
+        5,
+        8,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +217,12 @@ def test_compact_numbers(value: float, shown: str) -> None:
 
 def test_titles_and_captions_are_vietnamese() -> None:
     data = compare_answer([8e6, 45e6])
-    assert render.chart_title(data) == "So sánh: Phường 2, thị xã Kiến Tường và Phường 12, thành phố Vũng Tàu"
+    assert (
+        render.chart_title(data)
+        == "So sánh: Phường 2, thị xã Kiến Tường và Phường 12, thành phố Vũng Tàu"
+    )
     total = sum_answer([8e6, 45e6])
     assert render.chart_title(total) == "Tổng 53.000.000 đồng theo đơn vị"
-    assert render.chart_caption(total).startswith("Tổng 53.000.000 đồng theo đơn vị. Nguồn: Phường 1, Phường 2")
+    assert render.chart_caption(total).startswith(
+        "Tổng 53.000.000 đồng theo đơn vị. Nguồn: Phường 1, Phường 2"
+    )

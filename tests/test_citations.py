@@ -36,7 +36,9 @@ def article(ident: str) -> dict[str, str]:
     raise KeyError(ident)
 
 
-def test_a_file_is_cited_by_its_name_never_the_servers_folders(tmp_path: Path, database: Path) -> None:
+def test_a_file_is_cited_by_its_name_never_the_servers_folders(
+    tmp_path: Path, database: Path
+) -> None:
     folder = tmp_path / "srv" / "mttq" / "bao-cao"
     folder.mkdir(parents=True)
     (folder / "003.txt").write_text(SAMPLE.read_text("utf-8"), "utf-8")
@@ -56,10 +58,16 @@ def test_the_samples_are_cited_by_a_readable_name(database: Path) -> None:
     assert json.loads(run("ask", QUESTION, "--json"))["sources"][0]["source"] == SAMPLE.name
 
 
-def test_a_post_is_cited_by_its_address_and_the_date_it_was_published(tmp_path: Path, database: Path) -> None:
+def test_a_post_is_cited_by_its_address_and_the_date_it_was_published(
+    tmp_path: Path, database: Path
+) -> None:
     """A real article that dates nothing itself: the date shown is its published date, said
     to be one ("đăng ngày"), and the citation links to it."""
-    record = {**article("21478391"), "published": "2017-02-03T09:15:00+07:00", "url": "https://mattran.example.vn/tin/21478391"}
+    record = {
+        **article("21478391"),
+        "published": "2017-02-03T09:15:00+07:00",
+        "url": "https://mattran.example.vn/tin/21478391",
+    }
     path = tmp_path / "tin.jsonl"
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
     run("ingest", str(path), "--workers", "1")
@@ -67,7 +75,9 @@ def test_a_post_is_cited_by_its_address_and_the_date_it_was_published(tmp_path: 
     answer = json.loads(run("ask", question, "--json"))
     assert answer["found"]
     source = answer["sources"][0]
-    assert {k: source[k] for k in ("meeting_date", "published_date", "date_kind", "url", "name")} == {
+    assert {
+        k: source[k] for k in ("meeting_date", "published_date", "date_kind", "url", "name")
+    } == {
         "meeting_date": "2017-02-03",  # the date shown, as before: here the published one
         "published_date": "2017-02-03",
         "date_kind": "published",
@@ -79,7 +89,9 @@ def test_a_post_is_cited_by_its_address_and_the_date_it_was_published(tmp_path: 
     assert str(tmp_path) not in answer["answer"]
 
 
-def test_the_bot_shows_no_server_path_in_answers_excerpts_or_reports(tmp_path: Path, database: Path) -> None:
+def test_the_bot_shows_no_server_path_in_answers_excerpts_or_reports(
+    tmp_path: Path, database: Path
+) -> None:
     folder = tmp_path / "srv" / "data"
     folder.mkdir(parents=True)
     (folder / "bao-cao-phuong-2.txt").write_text(SAMPLE.read_text("utf-8"), "utf-8")
@@ -97,6 +109,15 @@ def test_the_bot_shows_no_server_path_in_answers_excerpts_or_reports(tmp_path: P
 
 def test_a_long_title_is_cut_at_a_word() -> None:
     title = "HỘI NGHỊ ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM XÃ LIÊM HẢI PHỐI HỢP TỔ CHỨC HỘI NGHỊ TIẾP XÚC CỬ TRI TRƯỚC KỲ HỌP"
-    cited = render.citation({"unit": "Xã Liêm Hải", "meeting_date": "2026-06-16", "title": title, "source": "/srv/a/b.txt"})
+    cited = render.citation(
+        {
+            "unit": "Xã Liêm Hải",
+            "meeting_date": "2026-06-16",
+            "title": title,
+            "source": "/srv/a/b.txt",
+        }
+    )
     assert cited.startswith("Xã Liêm Hải · ngày 16/06/2026 · HỘI NGHỊ ỦY BAN")
-    assert "TIẾP XÚC CỬ…" not in cited and cited.endswith("… [b.txt]")  # an answer stored before names: the file's name
+    assert "TIẾP XÚC CỬ…" not in cited and cited.endswith(
+        "… [b.txt]"
+    )  # an answer stored before names: the file's name

@@ -48,7 +48,9 @@ def test_ask_reads_questions_from_stdin_as_json_lines(loaded: Path) -> None:
 
 
 def test_ask_text_from_stdin_one_line_each(loaded: Path) -> None:
-    code, out = run("ask", stdin="Bí thư Huyện ủy Đình Lập là ai?\nChủ tịch UBMTTQ thị xã Hồng Lĩnh là ai?\n")
+    code, out = run(
+        "ask", stdin="Bí thư Huyện ủy Đình Lập là ai?\nChủ tịch UBMTTQ thị xã Hồng Lĩnh là ai?\n"
+    )
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 2
     assert lines[0].startswith("Hoàng Xuân Thuận") and "Nguồn:" in lines[0]
@@ -84,14 +86,18 @@ def test_eval_missing_file(loaded: Path, tmp_path: Path) -> None:
 
 def test_ingest_updates_the_index_for_the_next_question(loaded: Path, tmp_path: Path) -> None:
     report = tmp_path / "tan_hoa.txt"
-    report.write_text("Ngày 3/3/2024, Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", encoding="utf-8")
+    report.write_text(
+        "Ngày 3/3/2024, Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", encoding="utf-8"
+    )
     assert run("ingest", str(report), "--workers", "1")[0] == 0
     assert Path(f"{loaded}.index", "state.json").exists()
     code, out = run("ask", "xã Tân Hòa trao bao nhiêu suất quà?", "--json")
     assert code == 0 and "41 suất quà" in json.loads(out)["answer"]
     report_id = json.loads(run("show", str(report), "--json")[1])["id"]
     assert run("delete", str(report_id))[0] == 0
-    assert json.loads(run("ask", "xã Tân Hòa trao bao nhiêu suất quà?", "--json")[1])["found"] is False
+    assert (
+        json.loads(run("ask", "xã Tân Hòa trao bao nhiêu suất quà?", "--json")[1])["found"] is False
+    )
 
 
 def test_chat_over_piped_stdin_loads_samples_into_an_empty_database(tmp_path: Path) -> None:
@@ -116,7 +122,6 @@ def test_ask_on_an_empty_database_says_how_to_load(database: Path) -> None:
     assert "mttq ingest" in answer["answer"]
 
 
-
 # Loaded only by the commands that need them; each cost `mttq ask` a share of its start-up
 # (underthesea alone about a second, for one table of tone marks).
 NOT_FOR_ASKING = (
@@ -138,12 +143,19 @@ def test_ask_loads_only_what_answering_needs(loaded: Path) -> None:
     marks are still placed by underthesea's own table (read without importing underthesea)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{loaded}"}
     done = subprocess.run(
-        [sys.executable, "-c", _REPORT_AT_EXIT], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-c", _REPORT_AT_EXIT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Hoàng Xuân Thuận")
     modules = set(done.stderr.rsplit("MODULES", 1)[1].split())
-    assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_ASKING or m in NOT_FOR_ASKING) == []
+    assert (
+        sorted(m for m in modules if m.split(".")[0] in NOT_FOR_ASKING or m in NOT_FOR_ASKING) == []
+    )
     from underthesea.pipeline.text_normalize.text_normalizer import token_map
 
     from knowledge.text import _TONE_FIXES

@@ -81,7 +81,9 @@ def test_published_values(value: str, day: str | None) -> None:
 # -- where the published date is found -------------------------------------------------------
 
 
-def test_a_json_lines_post_keeps_its_published_date_and_address(tmp_path: Path, engine: Engine) -> None:
+def test_a_json_lines_post_keeps_its_published_date_and_address(
+    tmp_path: Path, engine: Engine
+) -> None:
     """A real article as a JSON Lines record: "Sáng 22-6" is the 22nd of June of the year it
     was published, not of the term its lead names ("nhiệm kỳ 2014 - 2019")."""
     path = tmp_path / "posts.jsonl"
@@ -98,13 +100,19 @@ def test_a_json_lines_post_keeps_its_published_date_and_address(tmp_path: Path, 
     assert report["url"] == "https://mattran.example.vn/bai/22591202"
 
 
-def test_a_news_story_is_dated_by_its_opening_beside_its_published_date(tmp_path: Path, engine: Engine) -> None:
+def test_a_news_story_is_dated_by_its_opening_beside_its_published_date(
+    tmp_path: Path, engine: Engine
+) -> None:
     path = tmp_path / "posts.jsonl"
     record = {"id": "21512369", "text": article("21512369"), "published": "2017-02-11"}
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
     ingest(engine, documents([path]), workers=1)
     dated = store.find(engine, f"{path}#21512369")
-    assert (dated["doc_type"], dated["meeting_date"], dated["published_date"]) == ("tin tức", "2017-02-10", "2017-02-11")
+    assert (dated["doc_type"], dated["meeting_date"], dated["published_date"]) == (
+        "tin tức",
+        "2017-02-10",
+        "2017-02-11",
+    )
     # The same story with no published date: "Tối 10-2" of which year? Not guessed.
     assert process(RawDocument("tin.txt", article("21512369"), "txt")).meeting_date is None
 
@@ -113,7 +121,9 @@ def html_page(head: str, body: str) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body><article>{body}</article></body></html>"
 
 
-SAMPLE = (Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "002_0c8cf19a6beb1e4d.txt").read_text("utf-8")
+SAMPLE = (
+    Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "002_0c8cf19a6beb1e4d.txt"
+).read_text("utf-8")
 
 
 def sample_body() -> str:
@@ -130,7 +140,9 @@ def sample_body() -> str:
         '<meta property="og:url" content="https://phuong2.example.vn/tin/hoi-nghi-lan-thu-ii">',
     ],
 )
-def test_an_html_page_gives_its_published_date_and_address(tmp_path: Path, engine: Engine, head: str) -> None:
+def test_an_html_page_gives_its_published_date_and_address(
+    tmp_path: Path, engine: Engine, head: str
+) -> None:
     path = tmp_path / "page.html"
     path.write_text(html_page(head, sample_body()), "utf-8")
     ingest(engine, documents([path]), workers=1)
@@ -140,7 +152,12 @@ def test_an_html_page_gives_its_published_date_and_address(tmp_path: Path, engin
 
 
 def test_html_meta_ignores_what_is_no_date_or_address() -> None:
-    meta = html_meta(html_page('<link rel="canonical" href="/tin/1"><meta property="article:published_time" content="sớm">', "<p>x</p>"))
+    meta = html_meta(
+        html_page(
+            '<link rel="canonical" href="/tin/1"><meta property="article:published_time" content="sớm">',
+            "<p>x</p>",
+        )
+    )
     assert meta == {}
 
 
@@ -166,7 +183,9 @@ def test_a_timestamp_line_of_the_page_is_its_published_date(line: str, where: st
 
 @pytest.mark.skipif(not FRONT_DOCS.exists(), reason="../shared/data/front-docs-2025 is not there")
 @pytest.mark.parametrize(("name", "issued"), [("e2-04", None), ("e2-10", None)])
-def test_an_issued_document_is_dated_by_its_own_line_not_a_law_it_cites(name: str, issued: str | None, engine: Engine) -> None:
+def test_an_issued_document_is_dated_by_its_own_line_not_a_law_it_cites(
+    name: str, issued: str | None, engine: Engine
+) -> None:
     """e2-10 leaves its day blank ("ngày tháng 01 năm 2026"): the Electoral Law's "ngày 25
     tháng 6 năm 2015" two lines below is not its date."""
     path = FRONT_DOCS / f"{name}.txt"
@@ -179,9 +198,22 @@ def test_an_issued_document_is_dated_by_its_own_line_not_a_law_it_cites(name: st
 
 def test_show_json_prints_both_dates_and_the_address(tmp_path: Path, database: Path) -> None:
     path = tmp_path / "posts.jsonl"
-    record = {"id": "22591202", "text": article("22591202"), "published": "2017-06-23", "url": "https://mattran.example.vn/a"}
+    record = {
+        "id": "22591202",
+        "text": article("22591202"),
+        "published": "2017-06-23",
+        "url": "https://mattran.example.vn/a",
+    }
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
     assert runner.invoke(app, ["ingest", str(path), "--workers", "1"]).exit_code == 0
     shown = json.loads(runner.invoke(app, ["show", f"{path}#22591202", "--json"]).output)
-    assert (shown["meeting_date"], shown["published_date"], shown["url"]) == ("2017-06-22", "2017-06-23", "https://mattran.example.vn/a")
-    assert read_path(path)[0].meta == {"line": "1", "published": "2017-06-23", "url": "https://mattran.example.vn/a"}
+    assert (shown["meeting_date"], shown["published_date"], shown["url"]) == (
+        "2017-06-22",
+        "2017-06-23",
+        "https://mattran.example.vn/a",
+    )
+    assert read_path(path)[0].meta == {
+        "line": "1",
+        "published": "2017-06-23",
+        "url": "https://mattran.example.vn/a",
+    }

@@ -87,7 +87,9 @@ def test_figures_know_what_they_are() -> None:
         ("2 triệu đồng", "đồng", "rate", "hộ", None),
         ("40 người", "người", "rate", "đơn vị", None),
     ]
-    assert kinds("với tổng số tiền 25.000.000 đồng, trong đó tiền mặt 20.000.000 đồng, hiện vật 5.000.000 đồng") == [
+    assert kinds(
+        "với tổng số tiền 25.000.000 đồng, trong đó tiền mặt 20.000.000 đồng, hiện vật 5.000.000 đồng"
+    ) == [
         ("25.000.000 đồng", "đồng", "amount", None, "total"),
         ("20.000.000 đồng", "đồng", "amount", None, "part"),
         ("5.000.000 đồng", "đồng", "amount", None, "part"),
@@ -236,23 +238,33 @@ def test_place_after_a_role_word_is_not_a_person() -> None:
     ],
 )
 def test_a_lower_case_word_after_a_level_is_no_unit(text: str) -> None:
-    """"thành phố đã", "xã hội": a unit's name is written with a capital."""
+    """ "thành phố đã", "xã hội": a unit's name is written with a capital."""
     assert extract(clean(text)).unit is None
 
 
 def test_initials_of_ho_chi_minh_city() -> None:
-    record = extract(clean("Hội nghị hiệp thương\nNgày 5/3/2024, Ủy ban MTTQ TP HCM tổ chức hội nghị hiệp thương."))
-    assert record.unit is not None and (record.unit.level, record.unit.name) == ("thành phố", "Hồ Chí Minh")
+    record = extract(
+        clean(
+            "Hội nghị hiệp thương\nNgày 5/3/2024, Ủy ban MTTQ TP HCM tổ chức hội nghị hiệp thương."
+        )
+    )
+    assert record.unit is not None and (record.unit.level, record.unit.name) == (
+        "thành phố",
+        "Hồ Chí Minh",
+    )
 
 
 def test_a_hyphenated_province_is_named_whole() -> None:
-    """"tỉnh Bà Rịa - Vũng Tàu" is one province, not "Bà Rịa" (and the gazetteer knows it)."""
+    """ "tỉnh Bà Rịa - Vũng Tàu" is one province, not "Bà Rịa" (and the gazetteer knows it)."""
     record = extract(clean(
         "Sơ kết 6 tháng\nNgày 12/7/2024, Ủy ban MTTQ Việt Nam Phường 2, thành phố Vũng Tàu, "
         "tỉnh Bà Rịa - Vũng Tàu tổ chức hội nghị sơ kết."
     ))  # fmt: skip
     assert record.unit is not None and record.unit.code is not None
-    assert [(p.level, p.name) for p in record.unit.parents] == [("thành phố", "Vũng Tàu"), ("tỉnh", "Bà Rịa - Vũng Tàu")]
+    assert [(p.level, p.name) for p in record.unit.parents] == [
+        ("thành phố", "Vũng Tàu"),
+        ("tỉnh", "Bà Rịa - Vũng Tàu"),
+    ]
     assert "unit_not_in_gazetteer" not in record.warnings
 
 
@@ -270,9 +282,15 @@ def test_a_portal_menu_site_name_and_view_counter_are_not_the_report() -> None:
     line are page chrome, so the lead is the meeting sentence and dates it."""
     cleaned = clean(PORTAL_PAGE)
     assert cleaned.title == "MTTQ xã Tân Phú tổng kết công tác Mặt trận năm 2023"
-    assert cleaned.meta["published"] == "2023-12-28" and cleaned.meta["site"].startswith("UBND XÃ TÂN PHÚ")
+    assert cleaned.meta["published"] == "2023-12-28" and cleaned.meta["site"].startswith(
+        "UBND XÃ TÂN PHÚ"
+    )
     record = extract(cleaned)
-    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "tổng kết năm", "2023-12-27")
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == (
+        "hội nghị",
+        "tổng kết năm",
+        "2023-12-27",
+    )
     assert record.unit is not None and record.unit.name == "Tân Phú"
     assert [p.name for p in record.people] == ["Nguyễn Văn Hùng", "Lê Thị Mai"]  # not "Đồng Phú"
 
@@ -304,7 +322,9 @@ def test_content_that_looks_like_chrome_stays(line: str) -> None:
 
 def test_a_place_named_like_a_person_after_a_role_is_a_place() -> None:
     assert [p.name for p in people_in("Chủ tịch UBND huyện Trần Văn Thời phát biểu.")] == []
-    assert [p.name for p in people_in("Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn phát biểu.")] == ["Đặng Ngọc Sơn"]
+    assert [p.name for p in people_in("Chủ tịch UBMTTQ thị xã Đặng Ngọc Sơn phát biểu.")] == [
+        "Đặng Ngọc Sơn"
+    ]
 
 
 def test_a_section_label_is_not_the_title_and_an_afternoon_dates_the_meeting() -> None:
@@ -313,7 +333,11 @@ def test_a_section_label_is_not_the_title_and_an_afternoon_dates_the_meeting() -
     assert cleaned.title == "MTTQ xã Hòa Bình giao ban công tác Mặt trận quý III năm 2025"
     assert cleaned.meta["category"] == "Tin hoạt động" and cleaned.meta["published"] == "2025-09-25"
     record = extract(cleaned)
-    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "giao ban", "2025-09-25")
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == (
+        "hội nghị",
+        "giao ban",
+        "2025-09-25",
+    )
     assert record.period is not None and (record.period.year, record.period.part) == (2025, "Q3")
 
 
@@ -325,7 +349,9 @@ def test_a_section_label_is_not_the_title_and_an_afternoon_dates_the_meeting() -
         ("Có 3/5 thôn tổ chức hội nghị.", None),  # a ratio, not a date
     ],
 )
-def test_a_time_of_day_before_a_date_marks_it_as_the_meetings(sentence: str, expected: str | None) -> None:
+def test_a_time_of_day_before_a_date_marks_it_as_the_meetings(
+    sentence: str, expected: str | None
+) -> None:
     found = dates.meeting_date([sentence], covered=None, fallback_year=2025)
     assert (found.value if found else None) == expected
 
@@ -333,9 +359,14 @@ def test_a_time_of_day_before_a_date_marks_it_as_the_meetings(sentence: str, exp
 def test_an_issued_plan_keeps_its_header_as_issuer_unit_subject_and_date() -> None:
     record = extract(clean((REPORT_DIR / "thach_ha_ke_hoach_2024.txt").read_text(encoding="utf-8")))
     assert record.doc_code == "25/KH-MTTQ-BTT"
-    assert record.issuer == "Ủy ban MTTQ Việt Nam huyện Thạch Hà"  # two header lines, as running text
+    assert (
+        record.issuer == "Ủy ban MTTQ Việt Nam huyện Thạch Hà"
+    )  # two header lines, as running text
     assert record.subject == "Tổ chức các hoạt động chăm lo Tết Nguyên đán Giáp Thìn năm 2024"
-    assert record.unit is not None and (record.unit.level, record.unit.name) == ("huyện", "Thạch Hà")
+    assert record.unit is not None and (record.unit.level, record.unit.name) == (
+        "huyện",
+        "Thạch Hà",
+    )
     assert record.published_date == "2024-01-10"  # not the province the plan cites
 
 
@@ -344,18 +375,24 @@ def test_someone_elected_holds_the_post_they_were_elected_to() -> None:
         "Hội nghị cử bổ sung bà Vàng Thị Mai, Bí thư Đoàn thị trấn giữ chức Phó Chủ tịch Ủy ban MTTQ "
         "Việt Nam thị trấn Đồng Văn, nhiệm kỳ 2019 - 2024 với 100% đại biểu tán thành."
     )
-    assert [(p.name, p.role) for p in found] == [("Vàng Thị Mai", "Phó Chủ tịch Ủy ban MTTQ Việt Nam thị trấn Đồng Văn")]
+    assert [(p.name, p.role) for p in found] == [
+        ("Vàng Thị Mai", "Phó Chủ tịch Ủy ban MTTQ Việt Nam thị trấn Đồng Văn")
+    ]
 
 
 def test_an_issued_report_is_filed_as_its_period_and_meeting() -> None:
-    """"BÁO CÁO / Sơ kết … 6 tháng đầu năm" under a numbered header: the subject gives the
+    """ "BÁO CÁO / Sơ kết … 6 tháng đầu năm" under a numbered header: the subject gives the
     period and the kind, the signature the date and the author; neither the header nor the
     distribution list and signature block are content."""
     cleaned = clean((REPORT_DIR / "phuong3_bao_cao_so_ket_2024.txt").read_text(encoding="utf-8"))
     assert (cleaned.meta["signer"], cleaned.meta["signer_role"]) == ("Trần Văn Bình", "Chủ tịch")
     record = extract(cleaned)
     assert record.title.startswith("Báo cáo sơ kết công tác Mặt trận 6 tháng đầu năm")
-    assert (record.doc_type, record.meeting_kind, record.meeting_date) == ("hội nghị", "sơ kết 6 tháng", "2024-07-05")
+    assert (record.doc_type, record.meeting_kind, record.meeting_date) == (
+        "hội nghị",
+        "sơ kết 6 tháng",
+        "2024-07-05",
+    )
     assert record.period is not None and (record.period.year, record.period.part) == (2024, "H1")
     assert record.author == "Trần Văn Bình" and record.doc_code == "12/BC-MTTQ"
     kinds = [item.kind for item in record.items]
@@ -366,9 +403,15 @@ def test_an_issued_report_is_filed_as_its_period_and_meeting() -> None:
     ("header", "issuer"),
     [
         (["HUYỆN ỦY ĐÌNH LẬP", "*"], "Huyện ủy Đình Lập"),
-        (["ĐẢNG BỘ TỈNH HÀ TĨNH", "ĐẢNG ỦY XÃ LIÊM HẢI"], "Đảng bộ tỉnh Hà Tĩnh Đảng ủy xã Liêm Hải"),
+        (
+            ["ĐẢNG BỘ TỈNH HÀ TĨNH", "ĐẢNG ỦY XÃ LIÊM HẢI"],
+            "Đảng bộ tỉnh Hà Tĩnh Đảng ủy xã Liêm Hải",
+        ),
         (["SỞ TƯ PHÁP", "TỈNH HÀ TĨNH", "Số: 3/KH-STP"], "Sở tư pháp tỉnh Hà Tĩnh"),
-        (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN MTTQ VIỆT NAM TỈNH LẠNG SƠN"], "Ủy ban MTTQ Việt Nam tỉnh Lạng Sơn"),
+        (
+            ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN MTTQ VIỆT NAM TỈNH LẠNG SƠN"],
+            "Ủy ban MTTQ Việt Nam tỉnh Lạng Sơn",
+        ),
     ],
 )
 def test_an_issuer_header_reads_as_running_text(header: list[str], issuer: str) -> None:

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS = {"unit": 0.95, "date": 0.25, "code": 1.0}
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared/data").is_dir(), reason="needs ../shared (the real documents)")
+@pytest.mark.skipif(
+    not (ROOT.parent / "shared/data").is_dir(), reason="needs ../shared (the real documents)"
+)
 def test_real_documents_are_extracted_as_the_gold_says() -> None:
     spec = importlib.util.spec_from_file_location("extraction_bench", ROOT / "bench/extraction.py")
     assert spec is not None and spec.loader is not None
@@ -40,5 +42,7 @@ def test_a_drafts_blank_number_is_no_code_and_a_cited_one_is_not_its_own() -> No
     ]  # fmt: skip
     found = directive_header(header)
     assert found is not None and found.code is None
-    numbered = directive_header(["ỦY BAN MTTQ VIỆT NAM", "HUYỆN THẠCH HÀ", "Số: 25/KH-MTTQ-BTT", "KẾ HOẠCH"])
+    numbered = directive_header(
+        ["ỦY BAN MTTQ VIỆT NAM", "HUYỆN THẠCH HÀ", "Số: 25/KH-MTTQ-BTT", "KẾ HOẠCH"]
+    )
     assert numbered is not None and numbered.code == "25/KH-MTTQ-BTT"

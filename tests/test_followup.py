@@ -26,11 +26,15 @@ from tests.conftest import POSTGRES_URL, _reset_postgres
 ROOT = Path(__file__).resolve().parents[1]
 SERIES = ROOT / "tests" / "fixtures" / "analytic"
 GOLD = ROOT / "eval" / "analytic" / "followup.jsonl"
-QUESTIONS = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+QUESTIONS = [
+    json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()
+]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def series(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+def series(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
     if request.param == "sqlite":
         url = "sqlite:///" + str(tmp_path_factory.mktemp("followup") / "series.db")
     else:
@@ -42,7 +46,9 @@ def series(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     paths = sorted(SERIES.glob("followup-*/*.txt"))
     summary = ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
     assert len(summary.added) == len(paths), summary.failed
-    assistant = Assistant.open(url, index_dir=str(tmp_path_factory.mktemp("followup-index")), engine=engine)
+    assistant = Assistant.open(
+        url, index_dir=str(tmp_path_factory.mktemp("followup-index")), engine=engine
+    )
     assistant.index.refresh_seconds = assistant.catalog.refresh_seconds = 0.0
     yield assistant
     engine.dispose()
@@ -68,7 +74,9 @@ def test_follow_through(series: Assistant, gold: dict[str, Any]) -> None:
     if "rows" in gold:
         assert answer["found"] and len(answer["lead"]["rows"]) == gold["rows"], text
     else:
-        assert not answer["found"] and answer["sources"] == [], text  # nothing borrowed, nothing cited
+        assert not answer["found"] and answer["sources"] == [], (
+            text
+        )  # nothing borrowed, nothing cited
 
 
 def test_the_threshold_separates_the_labelled_pairs(series: Assistant) -> None:
@@ -83,7 +91,7 @@ def test_the_threshold_separates_the_labelled_pairs(series: Assistant) -> None:
     # directive (a phrase of it) → the later item that reports on it (a phrase), or None
     labelled = {
         ("my_loc_so_ket_6_thang_2024.txt", "my_loc_tong_ket_nam_2024.txt"): {
-            "Quỹ \"Vì người nghèo\" năm 2024": "46.200.000 đồng",
+            'Quỹ "Vì người nghèo" năm 2024': "46.200.000 đồng",
             "Ngày hội Đại đoàn kết": "9/9 khu dân cư",
             "2 nhà Đại đoàn kết": "mới khởi công được 1 nhà",
             "tiếp xúc cử tri": "3 hội nghị tiếp xúc cử tri",
@@ -119,11 +127,17 @@ def test_no_unit_named_follows_a_unit_that_later_reports_answer(series: Assistan
     """Two units held the sơ kết: the one whose later reports can answer is followed, and the
     other is named so the reader can ask of it; never one unit's directive answered by the
     other's report."""
-    answer = as_json(series.ask("các chỉ đạo tại hội nghị sơ kết 6 tháng đầu năm đã được thực hiện đến đâu?"))
+    answer = as_json(
+        series.ask("các chỉ đạo tại hội nghị sơ kết 6 tháng đầu năm đã được thực hiện đến đâu?")
+    )
     lead = answer["lead"]
     assert lead["meeting"]["unit"].startswith("Xã Mỹ Lộc")
     assert any(u.startswith("Phường Hưng Trí") for u in lead["other_units"])
-    mine = {r.id for r in series.catalog.reports.values() if r.unit and r.unit.label.startswith("Xã Mỹ Lộc")}
+    mine = {
+        r.id
+        for r in series.catalog.reports.values()
+        if r.unit and r.unit.label.startswith("Xã Mỹ Lộc")
+    }
     assert {f["report_id"] for row in lead["rows"] for f in row["followed"]} <= mine
     assert "Hội nghị này cũng có ở: Phường Hưng Trí" in str(answer["answer"])
 
@@ -133,13 +147,25 @@ def test_the_followed_item_is_cited_with_its_date(series: Assistant) -> None:
     cited = [s["source"] for s in answer["sources"]]
     assert cited == ["my_loc_so_ket_6_thang_2024.txt", "my_loc_tong_ket_nam_2024.txt"]
     festival = next(r for r in answer["lead"]["rows"] if "Ngày hội" in r["text"])
-    assert festival["followed"][0]["date"] == "2024-12-20" and festival["followed"][0]["name"] == "my_loc_tong_ket_nam_2024.txt"
+    assert (
+        festival["followed"][0]["date"] == "2024-12-20"
+        and festival["followed"][0]["name"] == "my_loc_tong_ket_nam_2024.txt"
+    )
 
 
 def test_meeting_and_period_are_read_from_the_question() -> None:
     catalog = Catalog(store.connect("sqlite:///:memory:"))
-    question = understand("các chỉ đạo tại hội nghị sơ kết 6 tháng đầu năm đã được thực hiện đến đâu?", catalog=catalog)
-    assert (question.intent, question.meeting_kind, question.period and question.period.part) == ("followup", "so ket", "H1")
+    question = understand(
+        "các chỉ đạo tại hội nghị sơ kết 6 tháng đầu năm đã được thực hiện đến đâu?",
+        catalog=catalog,
+    )
+    assert (question.intent, question.meeting_kind, question.period and question.period.part) == (
+        "followup",
+        "so ket",
+        "H1",
+    )
     # What a unit did is asked as itself, not as the follow-through of directives.
-    assert understand("xã X thực hiện nhiệm vụ năm 2024 thế nào", catalog=catalog).intent != "followup"
+    assert (
+        understand("xã X thực hiện nhiệm vụ năm 2024 thế nào", catalog=catalog).intent != "followup"
+    )
     assert understand("Bí thư đề nghị MTTQ tập trung làm gì", catalog=catalog).intent == "directive"

@@ -176,7 +176,9 @@ def test_provinces_and_city_levels() -> None:
     assert vinh.parents == (Place("tỉnh", "Nghệ An"),)
 
 
-@pytest.mark.parametrize("name", ["Bắc Ninh", "Gia Lai", "Quảng Trị", "Lào Cai", "An Giang", "Tây Ninh"])
+@pytest.mark.parametrize(
+    "name", ["Bắc Ninh", "Gia Lai", "Quảng Trị", "Lào Cai", "An Giang", "Tây Ninh"]
+)
 def test_a_province_renumbered_in_2025_is_one_province(name: str) -> None:
     """Both systems hold it under one name with two codes: still one province, not none."""
     assert len(candidates("tỉnh", name)) == 2

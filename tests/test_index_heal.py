@@ -88,15 +88,24 @@ def test_an_index_damaged_while_answering_is_rebuilt_at_the_next_question(
     # The folder is garbled under the running bot, then a report arrives: the next question
     # must reload the index, finds it damaged, and answers from a rebuilt one.
     (index / "passages" / "meta.json").write_text("garbage")
-    added = ingest(engine, [RawDocument("moi.txt", "Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", "txt")], workers=1)
+    added = ingest(
+        engine,
+        [RawDocument("moi.txt", "Ủy ban MTTQ xã Tân Hòa trao 41 suất quà cho hộ nghèo.", "txt")],
+        workers=1,
+    )
     assert added.added
     assistant.index.refresh_seconds = assistant.catalog.refresh_seconds = 0.0
     assert _answered(assistant)
-    assert "41 suất quà" in str(as_json(assistant.ask("xã Tân Hòa trao bao nhiêu suất quà?"))["answer"])
+    assert "41 suất quà" in str(
+        as_json(assistant.ask("xã Tân Hòa trao bao nhiêu suất quà?"))["answer"]
+    )
 
 
 def test_index_dir_naming_a_file_is_a_clear_error(
-    seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    seeded_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from bot.settings import get_settings
 

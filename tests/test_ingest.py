@@ -112,7 +112,9 @@ def test_a_document_too_slow_to_extract_fails_and_the_others_are_stored(
     summary = json.loads(out)
     assert code == 0
     assert sorted(Path(s["source"]).name for s in summary["added"]) == ["a.txt", "c.txt"]
-    assert [(Path(f["source"]).name, f["reason"]) for f in summary["failed"]] == [("b.txt", "too_slow")]
+    assert [(Path(f["source"]).name, f["reason"]) for f in summary["failed"]] == [
+        ("b.txt", "too_slow")
+    ]
     assert "EXTRACT_SECONDS" in summary["failed"][0]["detail"]
     code, out = run("ingest", str(tmp_path / "b.txt"))  # as an admin reads it
     assert code == 1 and "xử lý quá lâu" in out
@@ -141,8 +143,12 @@ def test_a_report_the_database_refuses_fails_alone_in_its_batch(engine: Engine) 
     for record, path in zip(records, sample_paths(), strict=True):
         writer.add(store.Entry(record, path.name, "h"))
     writer.flush()
-    assert [s.source for s in summary.added] == [p.name for i, p in enumerate(sample_paths()) if i != 2]
-    assert [(f.source, f.reason) for f in summary.failed] == [(sample_paths()[2].name, "store_failed")]
+    assert [s.source for s in summary.added] == [
+        p.name for i, p in enumerate(sample_paths()) if i != 2
+    ]
+    assert [(f.source, f.reason) for f in summary.failed] == [
+        (sample_paths()[2].name, "store_failed")
+    ]
     assert summary.stopped is None and store.count_reports(engine) == 4
 
 
@@ -208,7 +214,9 @@ def test_the_index_follows_a_bulk_ingest_while_it_runs(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "INGEST_WORKERS": "1"}
     command = [sys.executable, "-m", "bot", "ingest", str(bulk), "--json"]
     state = Path(f"{database}.index") / "state.json"
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     followed = 0
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline and not followed:

@@ -93,7 +93,9 @@ def test_a_folder_of_good_files_around_each_bad_kind_stores_every_good_one(
     assert "store_failed" not in failed.values()
     assert _stored_sources(database) >= good
     with sqlite3.connect(database) as connection:
-        koi8 = connection.execute("select text from report where source like '%n1-koi8.html'").fetchone()[0]
+        koi8 = connection.execute(
+            "select text from report where source like '%n1-koi8.html'"
+        ).fetchone()[0]
     assert "Mặt trận" in koi8 or "MTTQ" in koi8
     assert not any(ch in koi8 for ch in "ÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßабвгд")  # no mojibake
 
@@ -104,7 +106,9 @@ def test_the_bot_previews_a_page_naming_a_non_text_codec() -> None:
 
     engine = connect("sqlite:///:memory:")
     page = _page(sample_paths()[2].read_text("utf-8"), "hex").encode("utf-8")
-    shown = uploads.preview(engine, user_id=1, chat_id=1, file_name="trang.html", data=page, max_bytes=1_000_000)
+    shown = uploads.preview(
+        engine, user_id=1, chat_id=1, file_name="trang.html", data=page, max_bytes=1_000_000
+    )
     assert shown["documents"] and not shown["failed"]
 
 
@@ -161,7 +165,11 @@ def test_a_full_disk_stops_the_ingest_and_a_rerun_completes_it(tmp_path: Path) -
     # The limit binds every file (the migration's, the WAL); 6 MB hold the schema and a few
     # transactions of 64 reports (~40 KB each), far from the 300.
     full = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300,
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
         preexec_fn=lambda: _limit_file_size(6_000_000),
     )
     summary = json.loads(full.stdout)
@@ -173,11 +181,15 @@ def test_a_full_disk_stops_the_ingest_and_a_rerun_completes_it(tmp_path: Path) -
     with sqlite3.connect(database) as connection:
         assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert connection.execute("select count(*) from report").fetchone()[0] == stored
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=True)
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, check=True
+    )
     counts = json.loads(rerun.stdout)["counts"]
     assert counts["unchanged"] == stored and counts["added"] == total - stored
     with sqlite3.connect(database) as connection:
-        assert connection.execute("select count(distinct source) from report").fetchone()[0] == total
+        assert (
+            connection.execute("select count(distinct source) from report").fetchone()[0] == total
+        )
 
 
 def _children(pid: int) -> list[int]:
@@ -203,7 +215,9 @@ def test_workers_exit_when_the_ingest_is_killed(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "INGEST_WORKERS": "2"}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "ingest", str(bulk)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     workers: list[int] = []
     deadline = time.monotonic() + 60

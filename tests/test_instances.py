@@ -63,7 +63,9 @@ def _open(url: str, barrier: Any, results: Any) -> None:
 def _at_once(target: Any, args: tuple[Any, ...], count: int) -> list[str]:
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(count), context.Queue()
-    processes = [context.Process(target=target, args=(*args, barrier, results)) for _ in range(count)]
+    processes = [
+        context.Process(target=target, args=(*args, barrier, results)) for _ in range(count)
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=120) for _ in processes]
@@ -77,7 +79,9 @@ def test_instances_opening_an_empty_database_at_once_all_start(empty_url: str) -
     assert outcomes == ["ok"] * INSTANCES
     engine = store.connect(empty_url)
     with engine.connect() as connection:
-        versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        versions = (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        )
         identities = connection.execute(text("SELECT count(*) FROM dbinfo")).scalar()
     engine.dispose()
     head = ScriptDirectory.from_config(store._alembic_config()).get_current_head()
@@ -116,7 +120,8 @@ def _both(url: str, folder: Path) -> dict[str, list[str]]:
         assert "error" not in summary, summary
         for outcome in ("added", "replaced", "duplicate", "unchanged", "failed"):
             union.setdefault(outcome, []).extend(
-                s if isinstance(s, str) else str(s["source"]) for s in summary[outcome]  # type: ignore[index]
+                s if isinstance(s, str) else str(s["source"])
+                for s in summary[outcome]  # type: ignore[index]
             )
     return union
 

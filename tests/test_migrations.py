@@ -27,7 +27,10 @@ def _run(engine: Engine, action: str, revision: str) -> None:
 
 def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
-        return {t: int(connection.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0) for t in _TABLES}
+        return {
+            t: int(connection.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0)
+            for t in _TABLES
+        }
 
 
 def test_down_and_up_keeps_every_row(tmp_path: Path) -> None:
@@ -68,15 +71,34 @@ def test_ids_freed_before_the_upgrade_are_not_given_again(tmp_path: Path) -> Non
     assert store.delete_report(engine, again.added[0].report_id)
     third = ingest(engine, documents([deleted], sources={deleted: "ba.txt"}), workers=1)
     assert third.added[0].report_id == newest + 2
-    held = Upload(user_id=1, chat_id=1, file_name="b.txt", data=b"x", status="pending", created_at=datetime.now(UTC))
+    held = Upload(
+        user_id=1,
+        chat_id=1,
+        file_name="b.txt",
+        data=b"x",
+        status="pending",
+        created_at=datetime.now(UTC),
+    )
     first = store.add_row(engine, held)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM upload"))  # dropped after two days unconfirmed
-    held = Upload(user_id=1, chat_id=1, file_name="c.txt", data=b"x", status="pending", created_at=datetime.now(UTC))
+    held = Upload(
+        user_id=1,
+        chat_id=1,
+        file_name="c.txt",
+        data=b"x",
+        status="pending",
+        created_at=datetime.now(UTC),
+    )
     assert store.add_row(engine, held) == first + 1
     with engine.connect() as connection:
-        indexes = {r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
-        references = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'item'")).scalar()
+        indexes = {
+            r[0]
+            for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+        }
+        references = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'item'")
+        ).scalar()
     assert {"ix_report_source", "ix_report_content_hash", "ix_deletion_created_at"} <= indexes
     assert "REFERENCES report (id)" in str(references)
 
@@ -108,12 +130,19 @@ def test_0008_files_a_units_stored_writings_under_one_unit(engine: Engine, tmp_p
         changes = connection.execute(text("SELECT count(*) FROM reportchange")).scalar()
     _run(engine, "upgrade", "head")
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT source, unit_name, unit_code, unit_key FROM report")).all()
+        rows = connection.execute(
+            text("SELECT source, unit_name, unit_code, unit_key FROM report")
+        ).all()
         after = connection.execute(text("SELECT count(*) FROM reportchange")).scalar()
     by_source = {r.source.rsplit("#", 1)[1]: r for r in rows}
-    quang_ninh = gazetteer.resolve("xã", "Lương Minh", mentioned=[gazetteer.Place("tỉnh", "Quảng Ninh")])
+    quang_ninh = gazetteer.resolve(
+        "xã", "Lương Minh", mentioned=[gazetteer.Place("tỉnh", "Quảng Ninh")]
+    )
     assert quang_ninh is not None
     for i in range(len(POSTS)):
-        assert (by_source[str(i)].unit_name, by_source[str(i)].unit_code) == ("Lương Minh", quang_ninh.code), i
+        assert (by_source[str(i)].unit_name, by_source[str(i)].unit_code) == (
+            "Lương Minh",
+            quang_ninh.code,
+        ), i
     assert by_source[str(len(POSTS) + 2)].unit_code is None  # Phường 2 of no town: fits two
     assert (after or 0) > (changes or 0)  # the indexes and catalogs read them again

@@ -50,17 +50,31 @@ def read_back(text: str, tmp_path: Path, name: str = "bai-dang.pdf") -> str:
 @pytest.mark.parametrize(
     ("sample", "title", "meeting"),
     [
-        ("000", "SƠ KẾT CÔNG TÁC MẶT TRẬN 6 THÁNG ĐẦU NĂM, TRIỂN KHAI PHƯƠNG HƯỚNG NHIỆM VỤ TRỌNG TÂM 6 THÁNG CUỐI NĂM 2023", "2023-07-06"),
+        (
+            "000",
+            "SƠ KẾT CÔNG TÁC MẶT TRẬN 6 THÁNG ĐẦU NĂM, TRIỂN KHAI PHƯƠNG HƯỚNG NHIỆM VỤ TRỌNG TÂM 6 THÁNG CUỐI NĂM 2023",
+            "2023-07-06",
+        ),
         ("002", "HỘI NGHỊ ỦY BAN MTTQ PHƯỜNG 2 LẦN THỨ II NHIỆM KỲ 2024 - 2029", "2024-07-08"),
-        ("004", "Mặt trận Tổ quốc xã Quảng Nghiệp tổ chức sơ kết 6 tháng đầu năm 2021", "2021-07-02"),
+        (
+            "004",
+            "Mặt trận Tổ quốc xã Quảng Nghiệp tổ chức sơ kết 6 tháng đầu năm 2021",
+            "2021-07-02",
+        ),
     ],
 )
-def test_a_post_printed_as_pdf_keeps_its_title_and_meeting_date(tmp_path: Path, sample: str, title: str, meeting: str) -> None:
+def test_a_post_printed_as_pdf_keeps_its_title_and_meeting_date(
+    tmp_path: Path, sample: str, title: str, meeting: str
+) -> None:
     text = SAMPLES[sample].read_text("utf-8")
     record = process(read_path(print_pdf(text, tmp_path / "post.pdf"))[0])
     assert (record.title, record.meeting_date) == (title, meeting)
     as_text = process(read_path(SAMPLES[sample])[0])  # the same post read from its text
-    assert (record.unit, record.period, record.published_date) == (as_text.unit, as_text.period, as_text.published_date)
+    assert (record.unit, record.period, record.published_date) == (
+        as_text.unit,
+        as_text.period,
+        as_text.published_date,
+    )
 
 
 def test_sentences_are_whole_again_and_headings_stay_lines(tmp_path: Path) -> None:
@@ -68,14 +82,25 @@ def test_sentences_are_whole_again_and_headings_stay_lines(tmp_path: Path) -> No
     lines = text.splitlines()
     # The lead, five printed lines, is one paragraph again; the timestamp stays its own line.
     assert "06/07/2021 03:28:12" in lines
-    assert any(line.startswith("Sáng ngày 02 tháng 7 năm 2021, Ủy ban MTTQ xã quảng Nghiệp tổ chức Hội nghị sơ kết") and line.endswith("khóa 2019-2024.") for line in lines)
+    assert any(
+        line.startswith(
+            "Sáng ngày 02 tháng 7 năm 2021, Ủy ban MTTQ xã quảng Nghiệp tổ chức Hội nghị sơ kết"
+        )
+        and line.endswith("khóa 2019-2024.")
+        for line in lines
+    )
     # A numbered heading wrapped by the layout is one line, and the text under it another.
-    assert "1. Công tác tuyên truyền vận động nhân dân, củng cố phát triển khối đại đoàn kết toàn dân" in lines
+    assert (
+        "1. Công tác tuyên truyền vận động nhân dân, củng cố phát triển khối đại đoàn kết toàn dân"
+        in lines
+    )
 
 
 @pytest.mark.skipif(not FRONT_DOCS.exists(), reason="../shared/data/front-docs-2025 is not there")
 def test_a_news_page_printed_as_pdf_keeps_its_title_and_published_date(tmp_path: Path) -> None:
-    record = process(read_path(print_pdf((FRONT_DOCS / "e2-13.txt").read_text("utf-8"), tmp_path / "tin.pdf"))[0])
+    record = process(
+        read_path(print_pdf((FRONT_DOCS / "e2-13.txt").read_text("utf-8"), tmp_path / "tin.pdf"))[0]
+    )
     assert record.title == "Huyện Hòa Bình: Đẩy mạnh xây dựng nông thôn mới, đô thị văn minh"
     assert record.published_date == "2017-04-20"
 
@@ -83,7 +108,9 @@ def test_a_news_page_printed_as_pdf_keeps_its_title_and_published_date(tmp_path:
 def test_ask_answers_the_date_of_a_meeting_read_from_a_pdf(tmp_path: Path, database: Path) -> None:
     pdf = print_pdf(SAMPLES["000"].read_text("utf-8"), tmp_path / "so-ket-lien-hai.pdf")
     assert runner.invoke(app, ["ingest", str(pdf), "--workers", "1"]).exit_code == 0
-    result = runner.invoke(app, ["ask", "MTTQ xã Liêm Hải sơ kết 6 tháng đầu năm 2023 vào ngày nào?", "--json"])
+    result = runner.invoke(
+        app, ["ask", "MTTQ xã Liêm Hải sơ kết 6 tháng đầu năm 2023 vào ngày nào?", "--json"]
+    )
     answer = json.loads(result.output)
     assert answer["found"] and answer["intent"] == "date"
     assert answer["lead"]["date"] == "2023-07-06"

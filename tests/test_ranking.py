@@ -17,7 +17,9 @@ from knowledge import rank
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-needs_shared = pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="needs ../shared (the real corpus)")
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "data").is_dir(), reason="needs ../shared (the real corpus)"
+)
 
 
 def _bench(name: str) -> ModuleType:
@@ -40,7 +42,11 @@ def test_the_fitted_file_names_the_features_the_code_computes() -> None:
 
 def test_probabilities_are_probabilities() -> None:
     fitted = rank.model().rank
-    for values in ([0.0] * len(rank.FEATURES), [1.0] * len(rank.FEATURES), [100.0] * len(rank.FEATURES)):
+    for values in (
+        [0.0] * len(rank.FEATURES),
+        [1.0] * len(rank.FEATURES),
+        [100.0] * len(rank.FEATURES),
+    ):
         assert 0.0 <= fitted.probability(values) <= 1.0
 
 
@@ -76,7 +82,13 @@ def test_refitting_gives_the_same_file(tmp_path: Path) -> None:
     """bench/fit_ranking.py --check fits from scratch (the evaluation corpus rebuilt in a
     fresh database) and compares with knowledge/ranking.json byte for byte."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench/fit_ranking.py"), "--check", "--db", str(tmp_path / "real.sqlite")],
+        [
+            sys.executable,
+            str(ROOT / "bench/fit_ranking.py"),
+            "--check",
+            "--db",
+            str(tmp_path / "real.sqlite"),
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -101,7 +113,13 @@ def test_the_real_question_sets_keep_their_figures(tmp_path: Path) -> None:
     for path in realset.question_files():
         for row in _bench("answer").read_questions(path):
             rows[row.split].append(
-                {"id": row.id, "question": row.text, "expected_source": row.expected, "must_match": row.must_match, "split": row.split}
+                {
+                    "id": row.id,
+                    "question": row.text,
+                    "expected_source": row.expected,
+                    "must_match": row.must_match,
+                    "split": row.split,
+                }
             )
     floors = {"tune": (0.83, 0.74, 0.25), "heldout": (0.78, 0.70, 0.25)}
     for half, questions in rows.items():

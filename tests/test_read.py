@@ -248,12 +248,15 @@ def test_html_fallback_when_trafilatura_finds_nothing(
     doc = read_one(write(tmp_path, "page.html", page.encode()))
     assert_clean_article(doc.text)
     assert "Xã | Hộ" in doc.text.splitlines()
-    assert doc.meta == {
-        "encoding": "utf-8",
-        "extractor": "fallback",
-        "title": "Hội nghị MTTQ xã Liêm Hải",
-        "published": "2024-03-15",  # the markup's article:published_time, whatever extracted the text
-    }
+    assert (
+        doc.meta
+        == {
+            "encoding": "utf-8",
+            "extractor": "fallback",
+            "title": "Hội nghị MTTQ xã Liêm Hải",
+            "published": "2024-03-15",  # the markup's article:published_time, whatever extracted the text
+        }
+    )
 
 
 def test_html_without_text_is_empty(tmp_path: Path) -> None:

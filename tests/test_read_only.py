@@ -51,8 +51,13 @@ def _runner(kind: str, folder: Path) -> Runner:
         else:
             wrapped = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
         done = subprocess.run(
-            wrapped, env={**os.environ, **(env or {})}, input=stdin, capture_output=True,
-            text=True, cwd="/", timeout=300,
+            wrapped,
+            env={**os.environ, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd="/",
+            timeout=300,
         )
         return Result(done.returncode, done.stdout, done.stderr)
 

@@ -18,7 +18,10 @@ _TAGS = re.compile(r"</?(b|i|blockquote|pre)>")
 def test_the_renderers_limits_are_telegrams() -> None:
     from telegram.constants import MessageLimit
 
-    assert render.LIMIT == MessageLimit.MAX_TEXT_LENGTH and render.CAPTION_LIMIT == MessageLimit.CAPTION_LENGTH
+    assert (
+        render.LIMIT == MessageLimit.MAX_TEXT_LENGTH
+        and render.CAPTION_LIMIT == MessageLimit.CAPTION_LENGTH
+    )
     assert tg.MAX_DOWNLOAD == 20_000_000  # 20 MB, as Telegram counts: not 20 MiB
 
 
@@ -29,7 +32,9 @@ def plain(messages: list[str]) -> str:
 lines = st.lists(
     st.tuples(
         st.sampled_from(["", "b", "i", "blockquote"]),
-        st.lists(st.sampled_from([*"aăâđê ơư.;,<>&\"'😀\nxyz", "Phường 2. ", "vận động "]), max_size=1500).map("".join),
+        st.lists(
+            st.sampled_from([*"aăâđê ơư.;,<>&\"'😀\nxyz", "Phường 2. ", "vận động "]), max_size=1500
+        ).map("".join),
     ),
     max_size=8,
 )
@@ -37,9 +42,13 @@ lines = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(lines, st.integers(min_value=60, max_value=4096))
-def test_split_keeps_every_word_and_each_message_under_the_limit(parts: list[tuple[str, str]], limit: int) -> None:
+def test_split_keeps_every_word_and_each_message_under_the_limit(
+    parts: list[tuple[str, str]], limit: int
+) -> None:
     html_lines = [
-        f"<{tag}>{render.escape(text.replace(chr(10), ' '))}</{tag}>" if tag else render.escape(text.replace(chr(10), " "))
+        f"<{tag}>{render.escape(text.replace(chr(10), ' '))}</{tag}>"
+        if tag
+        else render.escape(text.replace(chr(10), " "))
         for tag, text in parts
         if text.strip()
     ]
@@ -51,7 +60,9 @@ def test_split_keeps_every_word_and_each_message_under_the_limit(parts: list[tup
             assert message.count(f"<{tag}>") == message.count(f"</{tag}>")
         assert not re.search(r"&[a-z]*$", message)  # no character reference cut in two
         if html_lines:
-            tg.check("sendMessage", {"text": message, "parse_mode": "HTML"})  # Telegram's parser accepts it
+            tg.check(
+                "sendMessage", {"text": message, "parse_mode": "HTML"}
+            )  # Telegram's parser accepts it
 
 
 def test_a_long_sentence_is_cut_at_sentence_ends() -> None:
@@ -62,12 +73,25 @@ def test_a_long_sentence_is_cut_at_sentence_ends() -> None:
 
 
 def answer_data(passage: str, groups: int = 3) -> dict[str, object]:
-    source = {"report_id": 1, "source": "a<b>.txt", "title": "Hội nghị <script>", "unit": "Phường 2 & 3", "meeting_date": "2024-07-08"}
+    source = {
+        "report_id": 1,
+        "source": "a<b>.txt",
+        "title": "Hội nghị <script>",
+        "unit": "Phường 2 & 3",
+        "meeting_date": "2024-07-08",
+    }
     return {
         "found": True,
         "intent": "search",
         "lead": {"kind": "passage", "text": passage},
-        "groups": [{"source": {**source, "report_id": n}, "period": None, "passages": [{"text": f"{passage} {n}", "kind": "achievement"}]} for n in range(groups)],
+        "groups": [
+            {
+                "source": {**source, "report_id": n},
+                "period": None,
+                "passages": [{"text": f"{passage} {n}", "kind": "achievement"}],
+            }
+            for n in range(groups)
+        ],
         "choices": [],
         "sources": [],
         "id": 1,
@@ -85,25 +109,42 @@ def test_report_text_is_escaped_and_the_answer_paged_by_source() -> None:
         for message in render.answer_html(data, page=page):
             tg.check("sendMessage", {"text": message, "parse_mode": "HTML"})
     last = "\n".join(render.answer_html(data, page=2))
-    assert "Nguồn 3/3" in last and "Kết quả" in last and "<b>" not in last  # the lead is on page 1 only
+    assert (
+        "Nguồn 3/3" in last and "Kết quả" in last and "<b>" not in last
+    )  # the lead is on page 1 only
 
 
 def test_not_found_is_one_escaped_page() -> None:
-    data = {"found": False, "reason": "unknown_unit", "unit": "xã <A>", "suggestions": [], "choices": []}
+    data = {
+        "found": False,
+        "reason": "unknown_unit",
+        "unit": "xã <A>",
+        "suggestions": [],
+        "choices": [],
+    }
     assert render.answer_pages(data) == 1
     assert render.answer_html(data) == ["Chưa có báo cáo nào của xã &lt;A&gt; trong kho dữ liệu."]
 
 
 def test_admin_trace_fits_one_message() -> None:
     text = render.admin_trace("RuntimeError: <x>", "Traceback\n" + "  File 'a.py'\n" * 2000)
-    assert render.utf16_len(text) <= render.LIMIT and text.endswith("</pre>") and "&lt;x&gt;" in text
+    assert (
+        render.utf16_len(text) <= render.LIMIT and text.endswith("</pre>") and "&lt;x&gt;" in text
+    )
 
 
 def sum_answer(units: list[str], measure: str = "đồng") -> dict[str, object]:
     return {
         "found": True,
-        "lead": {"kind": "sum", "total": 3.0, "unit": measure,
-                 "parts": [{"unit": u, "value": n + 1.0, "raw": f"{n + 1} {measure}"} for n, u in enumerate(units)]},
+        "lead": {
+            "kind": "sum",
+            "total": 3.0,
+            "unit": measure,
+            "parts": [
+                {"unit": u, "value": n + 1.0, "raw": f"{n + 1} {measure}"}
+                for n, u in enumerate(units)
+            ],
+        },
         "sources": [{"unit": u, "source": f"{u}.txt"} for u in units],
     }
 
@@ -116,21 +157,58 @@ def test_totals_get_a_chart_one_measure_only() -> None:
 
 
 def test_compare_and_timeline_charts() -> None:
-    compare = {"lead": {"kind": "compare", "sides": [
-        {"label": "Phường 2", "found": True, "lead": {"kind": "figure", "value": 8e6, "unit": "đồng"}},
-        {"label": "Phường 12", "found": True, "lead": {"kind": "figure", "value": 45e6, "unit": "đồng"}},
-    ]}}
-    assert charts.points(compare) == charts.Points("compare", ["Phường 2", "Phường 12"], [8e6, 45e6], "đồng")
-    mixed = {"lead": {"kind": "compare", "sides": [
-        {"label": "A", "found": True, "lead": {"kind": "figure", "value": 8, "unit": "đồng"}},
-        {"label": "B", "found": True, "lead": {"kind": "figure", "value": 4, "unit": "người"}},
-    ]}}
+    compare = {
+        "lead": {
+            "kind": "compare",
+            "sides": [
+                {
+                    "label": "Phường 2",
+                    "found": True,
+                    "lead": {"kind": "figure", "value": 8e6, "unit": "đồng"},
+                },
+                {
+                    "label": "Phường 12",
+                    "found": True,
+                    "lead": {"kind": "figure", "value": 45e6, "unit": "đồng"},
+                },
+            ],
+        }
+    }
+    assert charts.points(compare) == charts.Points(
+        "compare", ["Phường 2", "Phường 12"], [8e6, 45e6], "đồng"
+    )
+    mixed = {
+        "lead": {
+            "kind": "compare",
+            "sides": [
+                {
+                    "label": "A",
+                    "found": True,
+                    "lead": {"kind": "figure", "value": 8, "unit": "đồng"},
+                },
+                {
+                    "label": "B",
+                    "found": True,
+                    "lead": {"kind": "figure", "value": 4, "unit": "người"},
+                },
+            ],
+        }
+    }
     assert charts.points(mixed) is None  # đồng beside người would mislead
-    timeline = {"unit": "Phường 2", "lead": {"kind": "timeline", "rows": [
-        {"period": {"year": 2024, "part": "H1"}, "figures": [{"value": 8, "unit": "cuộc"}]},
-        {"period": {"year": 2023, "part": "H1"}, "figures": [{"value": 5, "unit": "cuộc"}]},
-    ]}}
+    timeline = {
+        "unit": "Phường 2",
+        "lead": {
+            "kind": "timeline",
+            "rows": [
+                {"period": {"year": 2024, "part": "H1"}, "figures": [{"value": 8, "unit": "cuộc"}]},
+                {"period": {"year": 2023, "part": "H1"}, "figures": [{"value": 5, "unit": "cuộc"}]},
+            ],
+        },
+    }
     found = charts.points(timeline)
     assert found is not None
-    assert found.labels == ["6 tháng đầu năm 2023", "6 tháng đầu năm 2024"] and found.values == [5, 8]
+    assert found.labels == ["6 tháng đầu năm 2023", "6 tháng đầu năm 2024"] and found.values == [
+        5,
+        8,
+    ]
     assert charts.chart(timeline) is not None

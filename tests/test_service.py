@@ -21,18 +21,24 @@ QUESTION = "Phường 2 đạt được gì trong 6 tháng đầu năm 2024?"
 
 
 def service_over(engine: Engine, tmp_path: Path) -> Service:
-    return Service(Assistant.open(str(engine.url), index_dir=str(tmp_path / "index"), engine=engine))
+    return Service(
+        Assistant.open(str(engine.url), index_dir=str(tmp_path / "index"), engine=engine)
+    )
 
 
 def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
     first = service.ask(QUESTION, chat_id=GROUP, user_id=2**40)
-    assert first["found"] and chats.context_of(seeded, GROUP)["units"] == ["Phường 2, thị xã Kiến Tường"]
+    assert first["found"] and chats.context_of(seeded, GROUP)["units"] == [
+        "Phường 2, thị xã Kiến Tường"
+    ]
     follow = service.ask("còn phương hướng thời gian tới thì sao?", chat_id=GROUP, user_id=7)
     assert follow["found"] and follow["sources"][0]["source"] == "002_0c8cf19a6beb1e4d.txt"
     assert service.given(first["id"], chat_id=GROUP)["question"] == QUESTION
     assert service.given(first["id"], chat_id=1) is None  # not from another chat
-    assert service.vote(first["id"], 1, chat_id=GROUP) and service.vote(follow["id"], -1, chat_id=GROUP)
+    assert service.vote(first["id"], 1, chat_id=GROUP) and service.vote(
+        follow["id"], -1, chat_id=GROUP
+    )
     assert service.vote(follow["id"], -5, chat_id=GROUP)
     assert not service.vote(10**6, 1, chat_id=GROUP)
     service.ask("xã Không Có Thật đạt được gì?", chat_id=3, user_id=3)
@@ -43,7 +49,9 @@ def test_answers_facets_and_feedback_are_kept(seeded: Engine, tmp_path: Path) ->
     assert stats["unanswered"][0]["count"] == 2  # the same question, typed two ways
 
 
-def test_a_report_that_lists_none_of_what_was_asked_counts_as_answered(seeded: Engine, tmp_path: Path) -> None:
+def test_a_report_that_lists_none_of_what_was_asked_counts_as_answered(
+    seeded: Engine, tmp_path: Path
+) -> None:
     """/thongke: "Phường 2 … còn hạn chế thì sao?" is told that report lists none (an honest
     answer), unlike a unit we hold nothing of."""
     service = service_over(seeded, tmp_path)
@@ -56,7 +64,9 @@ def test_a_report_that_lists_none_of_what_was_asked_counts_as_answered(seeded: E
     assert [u["question"] for u in stats["unanswered"]] == ["xã Không Có Thật đạt được gì?"]
 
 
-def test_the_bot_pages_through_more_sources_than_the_console_prints(seeded: Engine, tmp_path: Path) -> None:
+def test_the_bot_pages_through_more_sources_than_the_console_prints(
+    seeded: Engine, tmp_path: Path
+) -> None:
     console = Assistant.open(str(seeded.url), index_dir=str(tmp_path / "index"), engine=seeded)
     assert len(console.ask("tuyên truyền").groups) == 3
     service = Service(console)
@@ -87,7 +97,9 @@ def test_an_upload_is_previewed_then_stored_exactly_once(seeded: Engine, tmp_pat
     upload = preview["upload_id"]
     summary = service.commit(upload, user_id=5, chat_id=5)
     assert summary is not None and summary["counts"]["added"] == 1
-    assert service.commit(upload, user_id=5, chat_id=5) is None and not service.cancel(upload, user_id=5, chat_id=5)
+    assert service.commit(upload, user_id=5, chat_id=5) is None and not service.cancel(
+        upload, user_id=5, chat_id=5
+    )
     assert store.count_reports(seeded) == 6
     with seeded.connect() as connection:  # the bytes are not kept once stored
         assert connection.execute(select(func.length(Upload.data))).scalar() == 0  # type: ignore[arg-type]
@@ -97,7 +109,12 @@ def test_an_upload_is_previewed_then_stored_exactly_once(seeded: Engine, tmp_pat
     again = service.preview(user_id=5, chat_id=5, file_name="phuong2.txt", data=data)
     assert again["reports"][0]["unchanged"] and again["upload_id"] is None
     # A changed file of that name replaces the report.
-    changed = service.preview(user_id=5, chat_id=5, file_name="phuong2.txt", data=data.replace(b"56.000.000", b"57.000.000"))
+    changed = service.preview(
+        user_id=5,
+        chat_id=5,
+        file_name="phuong2.txt",
+        data=data.replace(b"56.000.000", b"57.000.000"),
+    )
     assert changed["reports"][0]["replaces"] == summary["added"][0]["id"]
 
 
@@ -107,7 +124,11 @@ def test_a_jsonl_upload_is_counted_and_stored_whole(seeded: Engine, tmp_path: Pa
     lines.insert(3, "{not json")
     data = gzip.compress("\n".join(lines).encode())
     preview = service.preview(user_id=5, chat_id=5, file_name="tin.jsonl.gz", data=data)
-    assert preview["documents"] == 8 and len(preview["reports"]) == uploads.SHOWN and preview["more"] == 3
+    assert (
+        preview["documents"] == 8
+        and len(preview["reports"]) == uploads.SHOWN
+        and preview["more"] == 3
+    )
     assert preview["failed"][0]["reason"] == "bad_record"
     summary = service.commit(preview["upload_id"], user_id=5, chat_id=5)
     assert summary is not None and summary["counts"]["added"] == 8
@@ -117,7 +138,12 @@ def test_a_jsonl_upload_is_counted_and_stored_whole(seeded: Engine, tmp_path: Pa
 
 def test_unreadable_uploads_hold_nothing(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
-    for name, data in (("x.exe", b"MZ"), ("e.txt", b""), ("d.docx", b"PK broken"), ("scan.pdf", b"%PDF-1.4")):
+    for name, data in (
+        ("x.exe", b"MZ"),
+        ("e.txt", b""),
+        ("d.docx", b"PK broken"),
+        ("scan.pdf", b"%PDF-1.4"),
+    ):
         preview = service.preview(user_id=5, chat_id=5, file_name=name, data=data)
         assert preview["upload_id"] is None and preview["failed"] and not preview["reports"]
     with seeded.connect() as connection:
@@ -126,9 +152,16 @@ def test_unreadable_uploads_hold_nothing(seeded: Engine, tmp_path: Path) -> None
 
 def test_cancel_keeps_nothing(seeded: Engine, tmp_path: Path) -> None:
     service = service_over(seeded, tmp_path)
-    preview = service.preview(user_id=5, chat_id=5, file_name="p12.txt", data=(REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes())
+    preview = service.preview(
+        user_id=5,
+        chat_id=5,
+        file_name="p12.txt",
+        data=(REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes(),
+    )
     upload = preview["upload_id"]
-    assert service.cancel(upload, user_id=5, chat_id=5) and not service.cancel(upload, user_id=5, chat_id=5)
+    assert service.cancel(upload, user_id=5, chat_id=5) and not service.cancel(
+        upload, user_id=5, chat_id=5
+    )
     assert service.commit(upload, user_id=5, chat_id=5) is None
     assert store.count_reports(seeded) == 5
 
@@ -139,7 +172,9 @@ def test_removal_is_logged_and_answered_no_more(seeded: Engine, tmp_path: Path) 
     assert service.remove(report_id, user_id=8) == "002_0c8cf19a6beb1e4d.txt"
     assert service.remove(report_id, user_id=8) is None
     assert uploads.audit_log(seeded)[0]["action"] == "delete"
-    assert "002_0c8cf19a6beb1e4d.txt" not in json.dumps(service.ask(QUESTION, chat_id=1, user_id=1)["sources"])
+    assert "002_0c8cf19a6beb1e4d.txt" not in json.dumps(
+        service.ask(QUESTION, chat_id=1, user_id=1)["sources"]
+    )
 
 
 def test_latest_report_and_units(seeded: Engine, tmp_path: Path) -> None:
@@ -166,7 +201,12 @@ def test_excerpt_window_is_cut_at_sentences() -> None:
 
 def _answers(engine: Engine) -> list[tuple[int, int, int | None]]:
     with engine.connect() as connection:
-        return [tuple(r) for r in connection.execute(select(Asked.id, Asked.chat_id, Asked.feedback).order_by(Asked.id))]  # type: ignore[call-overload]
+        return [
+            tuple(r)
+            for r in connection.execute(
+                select(Asked.id, Asked.chat_id, Asked.feedback).order_by(Asked.id)
+            )
+        ]  # type: ignore[call-overload]
 
 
 def test_an_answer_serves_only_the_chat_it_was_given_in(seeded: Engine, tmp_path: Path) -> None:
@@ -184,7 +224,9 @@ def test_an_answer_serves_only_the_chat_it_was_given_in(seeded: Engine, tmp_path
     assert service.vote(asked, -1, chat_id=GROUP) and _answers(seeded)[-1][2] == -1
 
 
-def test_an_upload_is_settled_only_by_its_sender_in_its_chat(seeded: Engine, tmp_path: Path) -> None:
+def test_an_upload_is_settled_only_by_its_sender_in_its_chat(
+    seeded: Engine, tmp_path: Path
+) -> None:
     service = service_over(seeded, tmp_path)
     data = (REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes()
     upload = service.preview(user_id=5, chat_id=5, file_name="p12.txt", data=data)["upload_id"]
@@ -193,14 +235,25 @@ def test_an_upload_is_settled_only_by_its_sender_in_its_chat(seeded: Engine, tmp
         if chat is not None:
             assert service.commit(upload, user_id=user, chat_id=chat) is None
             assert not service.cancel(upload, user_id=user, chat_id=chat)
-    assert service.held(upload, user_id=5, chat_id=5) == {"upload_id": upload, "file_name": "p12.txt", "status": "pending"}
+    assert service.held(upload, user_id=5, chat_id=5) == {
+        "upload_id": upload,
+        "file_name": "p12.txt",
+        "status": "pending",
+    }
     assert store.count_reports(seeded) == 5 and not uploads.audit_log(seeded)
-    assert service.commit(upload, user_id=5, chat_id=5) is not None and store.count_reports(seeded) == 6
+    assert (
+        service.commit(upload, user_id=5, chat_id=5) is not None
+        and store.count_reports(seeded) == 6
+    )
 
 
-def test_a_deletion_is_confirmed_only_by_the_admin_who_asked_in_their_chat(seeded: Engine, tmp_path: Path) -> None:
+def test_a_deletion_is_confirmed_only_by_the_admin_who_asked_in_their_chat(
+    seeded: Engine, tmp_path: Path
+) -> None:
     service = service_over(seeded, tmp_path)
-    assert service.ask_delete(10**6, user_id=5, chat_id=GROUP) is None  # no such report: nothing held
+    assert (
+        service.ask_delete(10**6, user_id=5, chat_id=GROUP) is None
+    )  # no such report: nothing held
     asked = service.ask_delete(3, user_id=5, chat_id=GROUP)
     assert asked is not None and asked["source"] == "002_0c8cf19a6beb1e4d.txt"
     deletion = asked["deletion_id"]
@@ -211,8 +264,15 @@ def test_a_deletion_is_confirmed_only_by_the_admin_who_asked_in_their_chat(seede
             assert service.keep(deletion, user_id=user, chat_id=chat) is None
     assert service.deletion(deletion + 1, user_id=5, chat_id=GROUP) is None  # never given
     assert store.count_reports(seeded) == 5 and not uploads.audit_log(seeded)
-    assert service.deletion(deletion, user_id=5, chat_id=GROUP) == {"deletion_id": deletion, "report_id": 3, "status": "pending"}
-    assert service.confirm_delete(deletion, user_id=5, chat_id=GROUP) == {"report_id": 3, "source": "002_0c8cf19a6beb1e4d.txt"}
+    assert service.deletion(deletion, user_id=5, chat_id=GROUP) == {
+        "deletion_id": deletion,
+        "report_id": 3,
+        "status": "pending",
+    }
+    assert service.confirm_delete(deletion, user_id=5, chat_id=GROUP) == {
+        "report_id": 3,
+        "source": "002_0c8cf19a6beb1e4d.txt",
+    }
     assert service.confirm_delete(deletion, user_id=5, chat_id=GROUP) is None  # once
     assert service.keep(deletion, user_id=5, chat_id=GROUP) is None
     assert store.count_reports(seeded) == 4
@@ -238,29 +298,46 @@ def _shown(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
-def test_any_file_name_is_read_under_a_safe_name_and_cited_by_a_clean_one(seeded: Engine, tmp_path: Path, name: str) -> None:
+def test_any_file_name_is_read_under_a_safe_name_and_cited_by_a_clean_one(
+    seeded: Engine, tmp_path: Path, name: str
+) -> None:
     service = service_over(seeded, tmp_path)
     data = (REPORTS / "phuong12_kien_tuong_2024.txt").read_bytes()
     preview = service.preview(user_id=5, chat_id=5, file_name=name, data=data)
     _shown(preview["file_name"])
     assert uploads.stored_name(name) in {"tai-lieu.txt", "tai-lieu.exe"}
     if name.endswith(".exe"):  # no format to read it by: said, with the reason
-        assert [f["reason"] for f in preview["failed"]] == ["unsupported_format"] and preview["upload_id"] is None
+        assert [f["reason"] for f in preview["failed"]] == ["unsupported_format"] and preview[
+            "upload_id"
+        ] is None
         return
     assert preview["documents"] == 1 and not preview["failed"], preview["failed"]
     summary = service.commit(preview["upload_id"], user_id=5, chat_id=5)
     assert summary is not None and summary["added"][0]["source"] == preview["file_name"]
 
 
-def test_a_long_name_keeps_its_format_and_what_tells_files_apart(seeded: Engine, tmp_path: Path) -> None:
+def test_a_long_name_keeps_its_format_and_what_tells_files_apart(
+    seeded: Engine, tmp_path: Path
+) -> None:
     service = service_over(seeded, tmp_path)
     lines = (REPORTS / "baomoi_mttq.jsonl").read_text(encoding="utf-8").splitlines()[:2]
-    preview = service.preview(user_id=5, chat_id=5, file_name=LONG + ".JSONL.GZ", data=gzip.compress("\n".join(lines).encode()))
+    preview = service.preview(
+        user_id=5,
+        chat_id=5,
+        file_name=LONG + ".JSONL.GZ",
+        data=gzip.compress("\n".join(lines).encode()),
+    )
     name = preview["file_name"]
     _shown(name)
-    assert name.startswith("Báo cáo sơ kết ệệ") and name.endswith("….JSONL.GZ") and preview["documents"] == 2
+    assert (
+        name.startswith("Báo cáo sơ kết ệệ")
+        and name.endswith("….JSONL.GZ")
+        and preview["documents"] == 2
+    )
     assert uploads.stored_name(LONG + ".JSONL.GZ") == "tai-lieu.jsonl.gz"
     assert [r["source"].split("#")[0] for r in preview["reports"]] == [name, name]
-    assert uploads.safe_name(LONG) == LONG[: uploads.NAME_CHARS - 1] + "…"  # no suffix: nothing kept for it
+    assert (
+        uploads.safe_name(LONG) == LONG[: uploads.NAME_CHARS - 1] + "…"
+    )  # no suffix: nothing kept for it
     assert uploads.safe_name("../tệp\x00 báo\ncáo.docx") == "tệp báo cáo.docx"
     assert uploads.safe_name(None) == uploads.safe_name("..") == "tai-lieu.txt"

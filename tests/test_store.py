@@ -60,12 +60,20 @@ def test_delete_removes_children(engine: Engine) -> None:
 def test_a_deleted_reports_id_is_never_given_again(engine: Engine) -> None:
     """The newest report deleted, the next one stored (an upload, a replacement) gets a new
     id: a citation, an audit line or `mttq show 2` never comes to mean another report."""
-    first = store.save(engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1")
-    second = store.save(engine, record_of(LEAD + "\nTặng 12 phần quà."), source="b.txt", raw_hash="h2")
+    first = store.save(
+        engine, record_of(LEAD + "\nTặng 607 phần quà."), source="a.txt", raw_hash="h1"
+    )
+    second = store.save(
+        engine, record_of(LEAD + "\nTặng 12 phần quà."), source="b.txt", raw_hash="h2"
+    )
     assert store.delete_report(engine, second.report_id)
-    third = store.save(engine, record_of(LEAD + "\nTặng 30 phần quà."), source="c.txt", raw_hash="h3")
+    third = store.save(
+        engine, record_of(LEAD + "\nTặng 30 phần quà."), source="c.txt", raw_hash="h3"
+    )
     assert third.report_id > second.report_id > first.report_id
-    replaced = store.save(engine, record_of(LEAD + "\nTặng 31 phần quà."), source="c.txt", raw_hash="h4")
+    replaced = store.save(
+        engine, record_of(LEAD + "\nTặng 31 phần quà."), source="c.txt", raw_hash="h4"
+    )
     assert replaced.status == "replaced" and replaced.report_id > third.report_id
 
 
@@ -100,9 +108,16 @@ def test_a_batch_is_classified_as_its_reports_one_by_one(engine: Engine) -> None
     assert count(engine, Report) == 2 and count(engine, Figure) == 2  # 700 and the 8 meetings
     assert [f["value"] for f in store.find(engine, "a.txt")["figures"]] == [700]
     with engine.connect() as connection:
-        log = connection.execute(select(ReportChange.report_id, ReportChange.op).order_by(ReportChange.seq)).all()  # type: ignore[call-overload]
+        log = connection.execute(
+            select(ReportChange.report_id, ReportChange.op).order_by(ReportChange.seq)
+        ).all()  # type: ignore[call-overload]
     added, replaced, last = saved[0].report_id, saved[2].report_id, saved[4].report_id
-    assert [tuple(row) for row in log] == [(added, "add"), (added, "del"), (replaced, "add"), (last, "add")]
+    assert [tuple(row) for row in log] == [
+        (added, "add"),
+        (added, "del"),
+        (replaced, "add"),
+        (last, "add"),
+    ]
 
 
 def test_a_failing_report_leaves_its_whole_batch_absent(engine: Engine) -> None:

@@ -53,7 +53,11 @@ def test_buttons_alerts_inline_results_and_commands_keep_the_limits() -> None:
         tg.check("sendMessage", {"text": "x", "reply_markup": keyboard("đ" * 33)})  # 66 bytes
     with pytest.raises(tg.BadRequest, match="MESSAGE_TOO_LONG"):
         tg.check("answerCallbackQuery", {"text": "a" * 201})
-    result = {"id": "1", "type": "article", "input_message_content": {"message_text": "<b>x", "parse_mode": "HTML"}}
+    result = {
+        "id": "1",
+        "type": "article",
+        "input_message_content": {"message_text": "<b>x", "parse_mode": "HTML"},
+    }
     with pytest.raises(tg.BadRequest, match="can't parse entities"):
         tg.check("answerInlineQuery", {"results": [result]})
     with pytest.raises(tg.BadRequest, match="RESULT_ID_DUPLICATE"):
@@ -65,9 +69,14 @@ def test_buttons_alerts_inline_results_and_commands_keep_the_limits() -> None:
 def test_files_over_20_mb_an_unchanged_edit_and_429_are_answered_as_telegram_does() -> None:
     api = tg.BotAPI()
     api.files["big"] = b"x" * (tg.MAX_DOWNLOAD + 1)
-    assert api.answer("getFile", {"file_id": "big"}) == (400, {"ok": False, "error_code": 400, "description": "Bad Request: file is too big"})
+    assert api.answer("getFile", {"file_id": "big"}) == (
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: file is too big"},
+    )
     sent = api.answer("sendMessage", {"chat_id": 5, "text": "x"})[1]["result"]
-    status, body = api.answer("editMessageText", {"chat_id": 5, "message_id": sent["message_id"], "text": "x"})
+    status, body = api.answer(
+        "editMessageText", {"chat_id": 5, "message_id": sent["message_id"], "text": "x"}
+    )
     assert status == 400 and "message is not modified" in body["description"]
     api.throttled["sendMessage"] = 1
     status, body = api.answer("sendMessage", {"chat_id": 5, "text": "y"})

@@ -31,7 +31,8 @@ _BODY = (
 )
 POSTS = [
     "🇻🇳 MTTQ XÃ LƯƠNG MINH TỔ CHỨC HỘI NGHỊ HIỆP THƯƠNG LẦN THỨ NHẤT 🇻🇳\n"
-    "Sáng ngày 23/11, Ủy ban MTTQ xã Lương Minh tổ chức hội nghị hiệp thương lần thứ nhất. 👏👏\n" + _BODY,
+    "Sáng ngày 23/11, Ủy ban MTTQ xã Lương Minh tổ chức hội nghị hiệp thương lần thứ nhất. 👏👏\n"
+    + _BODY,
     "📣 HỘI NGHỊ GIAO BAN CÔNG TÁC MẶT TRẬN THÁNG 11\n"
     "Chiều ngày 28/11, Ban Thường trực Ủy ban MTTQ Việt Nam xã Lương Minh, tỉnh Quảng Ninh tổ "
     "chức hội nghị giao ban công tác Mặt trận tháng 11.\n" + _BODY,
@@ -41,10 +42,12 @@ POSTS = [
     "Hưởng ứng phong trào của tỉnh Quảng Ninh, Mặt trận Tổ quốc xã Lương Minh đã trao 20 suất quà "
     "cho hộ nghèo trên địa bàn.\n" + _BODY,
     "KIỂM TRA, GIÁM SÁT CÔNG TÁC BẦU CỬ\n"
-    "Ngày 10/12, đoàn kiểm tra của Ủy ban MTTQ xã Lương Minh làm việc tại các thôn.\n" + _BODY
+    "Ngày 10/12, đoàn kiểm tra của Ủy ban MTTQ xã Lương Minh làm việc tại các thôn.\n"
+    + _BODY
     + "\nBan Thường trực UBMTTQ xã Lương Minh",
     "🇻🇳 UBMTTQ XÃ LƯƠNG MINH, TỈNH QUẢNG NINH 🇻🇳\n"
-    "Sáng 15/12, Ủy ban MTTQ xã Lương Minh tổ chức hội nghị lấy ý kiến cử tri nơi cư trú.\n" + _BODY,
+    "Sáng 15/12, Ủy ban MTTQ xã Lương Minh tổ chức hội nghị lấy ý kiến cử tri nơi cư trú.\n"
+    + _BODY,
 ]
 
 
@@ -58,7 +61,9 @@ def _posts(tmp_path: Path) -> Path:
 
 
 def _service(engine: Engine, tmp_path: Path) -> Service:
-    return Service(Assistant.open(str(engine.url), index_dir=str(tmp_path / "index"), engine=engine))
+    return Service(
+        Assistant.open(str(engine.url), index_dir=str(tmp_path / "index"), engine=engine)
+    )
 
 
 def test_a_communes_posts_are_one_unit(engine: Engine, tmp_path: Path) -> None:
@@ -66,24 +71,39 @@ def test_a_communes_posts_are_one_unit(engine: Engine, tmp_path: Path) -> None:
     ingest(engine, documents([path]), workers=1)
     service = _service(engine, tmp_path)
     rows = service.units()
-    assert [r["unit"] for r in rows if "Lương Minh" in r["unit"]] == ["Xã Lương Minh, tỉnh Quảng Ninh"]
+    assert [r["unit"] for r in rows if "Lương Minh" in r["unit"]] == [
+        "Xã Lương Minh, tỉnh Quảng Ninh"
+    ]
     assert len(rows) == 1 and rows[0]["reports"] == len(POSTS)  # none filed under the province
-    for asked in ("Xã Lương Minh, tỉnh Quảng Ninh", "xã Lương Minh", "MTTQ xã Lương Minh", "Lương Minh"):
+    for asked in (
+        "Xã Lương Minh, tỉnh Quảng Ninh",
+        "xã Lương Minh",
+        "MTTQ xã Lương Minh",
+        "Lương Minh",
+    ):
         brief = service.latest_report(asked)
         assert brief["found"], (asked, brief)
         assert brief["unit"] == "Xã Lương Minh, tỉnh Quảng Ninh"
-    answer = service.ask("xã Lương Minh tổ chức hội nghị hiệp thương khi nào?", chat_id=5, user_id=5)
+    answer = service.ask(
+        "xã Lương Minh tổ chức hội nghị hiệp thương khi nào?", chat_id=5, user_id=5
+    )
     assert answer["found"] and len(answer["choices"]) < 2
 
 
-def test_same_named_units_of_two_towns_give_choices_that_narrow(engine: Engine, tmp_path: Path) -> None:
+def test_same_named_units_of_two_towns_give_choices_that_narrow(
+    engine: Engine, tmp_path: Path
+) -> None:
     unplaced = tmp_path / "phuong2.txt"
     unplaced.write_text(
         "MTTQ PHƯỜNG 2 TỔ CHỨC HỘI NGHỊ GIAO BAN\n\nNgày 05/8/2024, Ủy ban MTTQ Phường 2 tổ chức "
         "hội nghị giao ban công tác Mặt trận tháng 7 năm 2024.\n",
         encoding="utf-8",
     )
-    paths = [REPORTS / "phuong2_kien_tuong_2024_nam.txt", REPORTS / "phuong2_vung_tau_2024.txt", unplaced]
+    paths = [
+        REPORTS / "phuong2_kien_tuong_2024_nam.txt",
+        REPORTS / "phuong2_vung_tau_2024.txt",
+        unplaced,
+    ]
     ingest(engine, documents(paths, sources={p: p.name for p in paths}), workers=1)
     service = _service(engine, tmp_path)
     first = service.latest_report("Phường 2")
@@ -97,8 +117,12 @@ def test_same_named_units_of_two_towns_give_choices_that_narrow(engine: Engine, 
     assert service.latest_report("Phường 2, thị xã Kiến Tường")["found"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "Phường", "xã", "/baocao", "x" * 5000, "Phường 99 (" * 300])
-def test_bad_unit_names_are_not_found_and_nothing_breaks(engine: Engine, tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["", "   ", "Phường", "xã", "/baocao", "x" * 5000, "Phường 99 (" * 300]
+)
+def test_bad_unit_names_are_not_found_and_nothing_breaks(
+    engine: Engine, tmp_path: Path, text: str
+) -> None:
     ingest(engine, documents([REPORTS / "phuong2_vung_tau_2024.txt"]), workers=1)
     brief = _service(engine, tmp_path).latest_report(text)
     assert brief["found"] is False
@@ -173,10 +197,15 @@ def test_a_page_is_filed_under_the_unit_it_is_about() -> None:
     )  # fmt: skip
     # A news page with no Front body: a city abroad, a common noun in title case, a
     # university's "TP.HCM" are no units it is about.
-    assert _unit_of(
-        "Giao tranh ác liệt tại thành phố Marawi\n\nQuân đội tiếp tục giao tranh tại thành phố Marawi."
-    ) is None
-    assert _unit_of("Chăm Lo An Sinh Xã Hội\n\nNgười dân được hỗ trợ kịp thời trong dịp Tết.") is None
+    assert (
+        _unit_of(
+            "Giao tranh ác liệt tại thành phố Marawi\n\nQuân đội tiếp tục giao tranh tại thành phố Marawi."
+        )
+        is None
+    )
+    assert (
+        _unit_of("Chăm Lo An Sinh Xã Hội\n\nNgười dân được hỗ trợ kịp thời trong dịp Tết.") is None
+    )
     assert _unit_of(
         "Hội thảo về đất vàng\n\nTS. Nguyễn Văn A, trường Đại học Kinh tế - Luật TP.HCM, cho rằng "
         "Hà Nội cần thận trọng. Ông nói thêm về thành phố Hà Nội."
@@ -191,7 +220,10 @@ def test_a_page_is_filed_under_the_unit_it_is_about() -> None:
 @pytest.mark.skipif(not FRONT_DOCS.is_dir(), reason="needs ../shared/data/front-docs-2025")
 def test_the_issuer_decides_over_the_province_it_names() -> None:
     text = (FRONT_DOCS / "e2-07.txt").read_text(encoding="utf-8")
-    assert _unit_of(text + "\nThực hiện hướng dẫn của Ủy ban MTTQ tỉnh Quảng Ninh.") == ("xã", "Lương Minh")
+    assert _unit_of(text + "\nThực hiện hướng dẫn của Ủy ban MTTQ tỉnh Quảng Ninh.") == (
+        "xã",
+        "Lương Minh",
+    )
 
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "seeds"
@@ -218,9 +250,16 @@ def test_the_lineage_of_units_the_2025_reform_merged() -> None:
     assert "Liêm Hải" in {b.place.name for b in gazetteer.predecessors(after[0])}
     dinh_lap = gazetteer.resolve("huyện", "Đình Lập")
     assert dinh_lap is not None
-    assert {a.place.name for a in gazetteer.successors(dinh_lap)} >= {"Đình Lập", "Kiên Mộc", "Châu Sơn", "Thái Bình"}
+    assert {a.place.name for a in gazetteer.successors(dinh_lap)} >= {
+        "Đình Lập",
+        "Kiên Mộc",
+        "Châu Sơn",
+        "Thái Bình",
+    }
     assert gazetteer.successors(after[0]) == [] and gazetteer.predecessors(liem_hai) == []
-    assert gazetteer.unit_by_code("no such code") is None and gazetteer.unit_by_code("x" * 100) is None
+    assert (
+        gazetteer.unit_by_code("no such code") is None and gazetteer.unit_by_code("x" * 100) is None
+    )
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/data/seeds")
@@ -252,14 +291,22 @@ def test_an_old_name_held_only_under_its_successor(engine: Engine, tmp_path: Pat
 def test_reform_notes_read_as_vietnamese_and_bad_data_says_nothing() -> None:
     from handlers.render import citation, reform_note
 
-    assert reform_note({"now": ["xã Ninh Giang, tỉnh Ninh Bình"]}) == " (nay thuộc xã Ninh Giang, tỉnh Ninh Bình)"
-    assert reform_note({"took_in": ["xã Liêm Hải", "xã Trực Chính"]}) == " (từ 01/7/2025 gồm cả xã Liêm Hải, xã Trực Chính)"
+    assert (
+        reform_note({"now": ["xã Ninh Giang, tỉnh Ninh Bình"]})
+        == " (nay thuộc xã Ninh Giang, tỉnh Ninh Bình)"
+    )
+    assert (
+        reform_note({"took_in": ["xã Liêm Hải", "xã Trực Chính"]})
+        == " (từ 01/7/2025 gồm cả xã Liêm Hải, xã Trực Chính)"
+    )
     assert reform_note({"now": [f"xã {i}" for i in range(9)]}).endswith(" …)")
     for bad in (None, "now", {"now": None}, {}, [1, 2]):
         assert reform_note(bad) == ""  # type: ignore[arg-type]
     cited = citation({"unit": "Xã Liêm Hải", "reform": {"now": ["xã Ninh Giang, tỉnh Ninh Bình"]},
                       "meeting_date": "2023-07-06", "date_kind": "meeting", "title": "Sơ kết", "name": "a.txt"})  # fmt: skip
-    assert cited.startswith("Xã Liêm Hải (nay thuộc xã Ninh Giang, tỉnh Ninh Bình) · ngày 06/07/2023")
+    assert cited.startswith(
+        "Xã Liêm Hải (nay thuộc xã Ninh Giang, tỉnh Ninh Bình) · ngày 06/07/2023"
+    )
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/data/seeds")

@@ -58,7 +58,11 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
     check_time()  # between stages too: dates and units read the lead, long in a text of one line
     _when(record, lead, body, page_meta)
     if directive is not None:  # issued: its header names it, and dates it for citations
-        record.doc_code, record.issuer, record.subject = directive.code, directive.issuer, directive.subject
+        record.doc_code, record.issuer, record.subject = (
+            directive.code,
+            directive.issuer,
+            directive.subject,
+        )
         record.meta["issued"] = directive.issued or ""
         record.published_date = record.published_date or directive.issued
     if directive is not None and not directive.is_report:
@@ -78,7 +82,9 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
     if record.unit:
         record.provenance["unit"] = record.unit.sentence
     if directive is not None:  # the header (issuer, number, place and date) is no content
-        parts = [p for p in parts if p.paragraph > directive.title_at + (1 if directive.subject else 0)]
+        parts = [
+            p for p in parts if p.paragraph > directive.title_at + (1 if directive.subject else 0)
+        ]
     with people.remembered():  # content and classification read the same sentences
         _content(record, parts, paragraphs, lead_paragraph)
     record.warnings = _warnings(record)
@@ -86,7 +92,7 @@ def extract(cleaned: Cleaned, *, page_meta: dict[str, str] | None = None) -> Rec
 
 
 def _report_title(directive: kinds.Directive) -> str | None:
-    """"Báo cáo sơ kết công tác Mặt trận 6 tháng đầu năm…" from "BÁO CÁO" and its subject."""
+    """ "Báo cáo sơ kết công tác Mặt trận 6 tháng đầu năm…" from "BÁO CÁO" and its subject."""
     subject = directive.subject
     if not subject:
         return None
@@ -114,12 +120,16 @@ def _when(record: Record, lead: list[str], body: list[str], page_meta: dict[str,
     # What the source states (a record's "published", the page's meta tags) before a
     # "Ngày đăng" line in the text, before the HTML extractor's guess.
     published = (
-        page_meta.get("published") or record.meta.get("published") or published_of(page_meta.get("date"))
+        page_meta.get("published")
+        or record.meta.get("published")
+        or published_of(page_meta.get("date"))
     )
     record.published_date = published or None
     record.url = page_meta.get("url") or None
     published_year = int(published[:4]) if published else None
-    covered = dates.period(lead, fallback_year=published_year or dates.any_year(lead) or dates.any_year(body[:5]))
+    covered = dates.period(
+        lead, fallback_year=published_year or dates.any_year(lead) or dates.any_year(body[:5])
+    )
     if covered:
         record.period, record.provenance["period"] = covered
     if record.doc_type in ("hội nghị", "tin tức"):

@@ -135,7 +135,9 @@ def meeting_date(
                 # "Sáng 22-6" is how news write; the years such a lead mentions ("khóa VIII,
                 # nhiệm kỳ 2014 - 2019") name its year no better than chance.
                 guess = None if match["dash"] else fallback_year
-                value = yearless(day, month, covered=covered, published=published, fallback_year=guess)
+                value = yearless(
+                    day, month, covered=covered, published=published, fallback_year=guess
+                )
             if value and (not news or (published is not None and _told(value, published))):
                 return Found(value, sentence)
     return None
@@ -159,7 +161,12 @@ def _opens(sentence: str, match: re.Match[str]) -> bool:
 
 
 def yearless(
-    day: int, month: int, *, covered: Period | None, published: str | None, fallback_year: int | None
+    day: int,
+    month: int,
+    *,
+    covered: Period | None,
+    published: str | None,
+    fallback_year: int | None,
 ) -> str | None:
     """The date a day and month without a year stand for (see meeting_date)."""
     year = _year_for(month, covered)

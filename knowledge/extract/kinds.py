@@ -38,7 +38,9 @@ _NUMBER_LINE = re.compile(rf"^\s*(?i:số)\s*:?\s*(?:(?P<code>{CODE})|/)")
 _ISSUE_DATE = re.compile(
     r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE
 )
-_ISSUER_LINE = re.compile(r"ỦY|UỶ|BAN|ĐẢNG|MẶT TRẬN|MTTQ|HỘI|UBND|SỞ|PHÒNG|TỈNH|HUYỆN|THÀNH|XÃ|PHƯỜNG")
+_ISSUER_LINE = re.compile(
+    r"ỦY|UỶ|BAN|ĐẢNG|MẶT TRẬN|MTTQ|HỘI|UBND|SỞ|PHÒNG|TỈNH|HUYỆN|THÀNH|XÃ|PHƯỜNG"
+)
 _MEETING = re.compile(
     r"hội nghị|sơ kết|tổng kết|giao ban|hiệp thương|đại hội|kỳ họp|cuộc họp|họp", re.IGNORECASE
 )
@@ -85,7 +87,11 @@ def directive_header(paragraphs: list[str]) -> Directive | None:
     if title_at is None:
         # "BÁO CÁO" under a numbered header, or alone on its line ("báo cáo viên" is no report).
         title_at = next(
-            (i for i, p in enumerate(head) if _REPORT_TITLE.match(fold(p)) and (number or fold(p).strip() == "bao cao")),
+            (
+                i
+                for i, p in enumerate(head)
+                if _REPORT_TITLE.match(fold(p)) and (number or fold(p).strip() == "bao cao")
+            ),
             None,
         )
         if title_at is None:
@@ -160,8 +166,15 @@ def _subject(head: list[str], title_at: int) -> str | None:
     following = head[title_at + 1] if title_at + 1 < len(head) else ""
     if fold(following).startswith("ve "):
         return following[3:].strip()
-    bare = _DIRECTIVE_TITLE.fullmatch(fold(title).strip()) or _REPORT_TITLE.fullmatch(fold(title).strip())
-    if bare and following and len(following) <= _SUBJECT_MAX and not _NOT_SUBJECT.match(fold(following)):
+    bare = _DIRECTIVE_TITLE.fullmatch(fold(title).strip()) or _REPORT_TITLE.fullmatch(
+        fold(title).strip()
+    )
+    if (
+        bare
+        and following
+        and len(following) <= _SUBJECT_MAX
+        and not _NOT_SUBJECT.match(fold(following))
+    ):
         return following.strip()  # "KẾ HOẠCH" / "Tổ chức các hoạt động chăm lo Tết …"
     return None
 

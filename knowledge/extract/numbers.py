@@ -113,7 +113,19 @@ def _alternation(words: list[str]) -> str:
 
 
 _UNIT = _alternation(sorted(_UNIT_WORDS, key=len, reverse=True))
-_QUALIFIERS = ["trên", "gần", "hơn", "khoảng", "dưới", "xấp xỉ", "tối thiểu", "tối đa", "ít nhất", "gần như", "đạt"]
+_QUALIFIERS = [
+    "trên",
+    "gần",
+    "hơn",
+    "khoảng",
+    "dưới",
+    "xấp xỉ",
+    "tối thiểu",
+    "tối đa",
+    "ít nhất",
+    "gần như",
+    "đạt",
+]
 _QUALIFIER = "(?:" + "|".join(_QUALIFIERS) + ")"
 # A figure starts with a digit or a qualifier: the lookahead lets every other position fail
 # at once instead of trying each qualifier there.
@@ -217,7 +229,9 @@ _EACH_WORD = re.compile(r"\b(?:mỗi|bình quân|trung bình)\s+([^\W\d_]+(?:\s+
 _TOTAL_BEFORE = re.compile(r"\btổng\b(?!\s+kết)[^,;:.\d]{0,30}$", re.IGNORECASE)
 _PART_MARK = re.compile(r"\b(?:trong đó|bao gồm|gồm có|gồm|cụ thể)\b", re.IGNORECASE)
 # After the parts of a total, a new verb starts another thing counted.
-_NEW_THING = re.compile(r"\b(?:vận động|trao|tặng|hỗ trợ|xây dựng|tổ chức|thăm|phối hợp|ủng hộ)\b", re.IGNORECASE)
+_NEW_THING = re.compile(
+    r"\b(?:vận động|trao|tặng|hỗ trợ|xây dựng|tổ chức|thăm|phối hợp|ủng hộ)\b", re.IGNORECASE
+)
 # Funds and drives a figure is counted for, as written (any case), with the name shown.
 _FUNDS: tuple[tuple[str, str], ...] = (
     ("vì người nghèo", "Quỹ Vì người nghèo"),
@@ -241,7 +255,9 @@ _FUND = re.compile("|".join(re.escape(w) for w, _ in _FUNDS), re.IGNORECASE)
 _FUND_NAME = {w: name for w, name in _FUNDS}
 _SUBJECT_WORDS = 8
 _BOUNDS = frozenset({"ít nhất", "tối thiểu", "tối đa"})
-_BOUND_BEFORE = re.compile(r"\b(?:ít nhất|tối thiểu|tối đa|không quá|không dưới)(?:\s+là)?\s*$", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(
+    r"\b(?:ít nhất|tối thiểu|tối đa|không quá|không dưới)(?:\s+là)?\s*$", re.IGNORECASE
+)
 
 
 def measure_of(unit: str) -> str:
@@ -264,10 +280,14 @@ def describe(figure: Figure, *, before: str, after: str) -> Figure:
         figure.kind = "amount" if figure.unit in MONEY else "count"
     if figure.role is None and (figure.qualifier in _BOUNDS or _BOUND_BEFORE.search(before)):
         figure.role = "target"  # "ít nhất 12 cuộc": a bound set, not a result
-    elif figure.role is None and figure.kind in {"amount", "count"} and _TOTAL_BEFORE.search(before):
+    elif (
+        figure.role is None and figure.kind in {"amount", "count"} and _TOTAL_BEFORE.search(before)
+    ):
         figure.role = "total"
     house = _HOUSE.match(after) if figure.measure == "nhà" else None
-    figure.subject = _FUND_NAME[f"nhà {house[1].lower()}"] if house else subject(before, after, figure.text)
+    figure.subject = (
+        _FUND_NAME[f"nhà {house[1].lower()}"] if house else subject(before, after, figure.text)
+    )
     return figure
 
 

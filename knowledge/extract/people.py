@@ -257,7 +257,7 @@ _LEVEL_END = re.compile(r"(?:xã|phường|huyện|quận|tỉnh|thị trấn|th
 
 
 def _names_a_place(role: str, name: str) -> bool:
-    """"Phó Chủ tịch Ủy ban MTTQ huyện Đồng Phú": the words after the level are the unit's
+    """ "Phó Chủ tịch Ủy ban MTTQ huyện Đồng Phú": the words after the level are the unit's
     name when the gazetteer knows that unit (Đồng is also a surname). "Chủ tịch UBMTTQ thị xã
     Đặng Ngọc Sơn" names a person: no thị xã is called that."""
     level = _LEVEL_END.search(role)

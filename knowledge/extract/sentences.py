@@ -83,7 +83,9 @@ def split_sentences(paragraph: str) -> list[str]:
         end = match.start()  # just after the stop: the candidate ends with no space
         # "1. Công tác..." is a numbered heading, not a one-word sentence. Both are tested in
         # place: a candidate kept growing past "TP." after "TP." must not be copied each time.
-        if paragraph.endswith(_ABBREVIATIONS, start, end) or _MARKER.fullmatch(paragraph, start, end):
+        if paragraph.endswith(_ABBREVIATIONS, start, end) or _MARKER.fullmatch(
+            paragraph, start, end
+        ):
             continue
         candidate = paragraph[start:end].strip()
         if candidate:

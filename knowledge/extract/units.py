@@ -106,9 +106,17 @@ class Mention:
 def find_unit(*, lead: list[str], body: list[str], page: list[str]) -> Unit | None:
     for sentence in lead:
         central = _CENTRAL.search(sentence)
-        if central and _TITLED.search(sentence, 0, central.start()) and "t.ư" in central.group().lower():
+        if (
+            central
+            and _TITLED.search(sentence, 0, central.start())
+            and "t.ư" in central.group().lower()
+        ):
             continue  # "Chủ tịch Ủy ban T.Ư MTTQ Nguyễn Thiện Nhân": a guest's title, not the host
-        if central and not _LOCAL_AFTER.match(sentence, central.end()) and not _GUEST.search(sentence, 0, central.start()):
+        if (
+            central
+            and not _LOCAL_AFTER.match(sentence, central.end())
+            and not _GUEST.search(sentence, 0, central.start())
+        ):
             return Unit("trung ương", "Việt Nam", central.group(), [], None, sentence)
     mentions = [
         *_mentions(lead, "lead"),
@@ -125,7 +133,10 @@ def _mentions(texts: list[str], zone: str) -> list[Mention]:
     out = []
     for sentence in texts:
         check_time()
-        found = [(m.start(), m.end(), m.group(), m["level"], m["name"], False) for m in _MENTION.finditer(sentence)]
+        found = [
+            (m.start(), m.end(), m.group(), m["level"], m["name"], False)
+            for m in _MENTION.finditer(sentence)
+        ]
         # "TP.HCM", "TPHCM": the city written as its initials, with no space to part them.
         found += [(m.start(), m.end(), m.group(), "thành phố", "Hồ Chí Minh", True) for m in _HCM.finditer(sentence)
                   if not any(a <= m.start() < b for a, b, *_ in found)]  # fmt: skip
@@ -203,15 +214,21 @@ def _organiser(lead: list[str], mentions: list[Mention]) -> Mention | None:
             (m.at, m, None) for m in mentions if m.sentence is sentence and m.front
         ]
         for bare in _BARE.finditer(sentence):
-            level = bare["level"].lower() if bare["level"] else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
+            level = (
+                bare["level"].lower()
+                if bare["level"]
+                else _COMMITTEE_LEVEL[bare["committee"].split()[0].lower()]
+            )
             bodies.append((bare.start(), None, level))
         if not bodies:
             continue
         bodies.sort(key=lambda b: b[0])
         before = [b for b in bodies if b[0] < max(events)]
-        subject = next(
-            (b for b in reversed(before) if any(b[0] < e for e in events)), bodies[0]
-        ) if before else bodies[0]
+        subject = (
+            next((b for b in reversed(before) if any(b[0] < e for e in events)), bodies[0])
+            if before
+            else bodies[0]
+        )
         _, mention, level = subject
         if mention is not None:
             return mention
@@ -238,14 +255,18 @@ def _real(mention: Mention) -> bool:
     return mention.name.isdigit() or bool(gazetteer.candidates(mention.level, mention.name))
 
 
-def _most_named(level: str, mentions: list[Mention], sentence: str, lead: list[str]) -> Mention | None:
+def _most_named(
+    level: str, mentions: list[Mention], sentence: str, lead: list[str]
+) -> Mention | None:
     """The unit of ``level`` the page names most; when it names none of that level, the one
     its named units lie in ("HĐND tỉnh" beside "TP Vinh": Nghệ An) or the one province it
     names bare ("UBMTTQ tỉnh … ở Hà Tĩnh")."""
     same = [m for m in mentions if m.level == level]
     if same:
         best = _most_frequent(same)
-        return Mention(best.level, best.name, best.written, sentence, True, "lead") if best else None
+        return (
+            Mention(best.level, best.name, best.written, sentence, True, "lead") if best else None
+        )
     around: set[gazetteer.Place] = set()
     for m in mentions:
         if _rank(m.level, m.name) <= _rank(level, ""):
@@ -285,7 +306,9 @@ def _most_frequent(mentions: list[Mention], every: list[Mention] | None = None) 
     if not counts:
         return None
     overall = Counter((m.level, fold(m.name)) for m in every or ())
-    first = {key: i for i, key in reversed(list(enumerate((m.level, fold(m.name)) for m in mentions)))}
+    first = {
+        key: i for i, key in reversed(list(enumerate((m.level, fold(m.name)) for m in mentions)))
+    }
     level, key = max(counts, key=lambda k: (counts[k], overall[k], _rank(k[0], k[1]), -first[k]))
     return next(m for m in mentions if m.level == level and fold(m.name) == key)
 
@@ -300,7 +323,9 @@ def _resolve(chosen: Mention, mentions: list[Mention]) -> Unit:
     found = gazetteer.resolve(chosen.level, chosen.name, mentioned=higher)
     if found is not None:
         parents = [
-            Place(p.level, p.name) for p in found.parents if (p.level, gazetteer.fold(p.name)) in named
+            Place(p.level, p.name)
+            for p in found.parents
+            if (p.level, gazetteer.fold(p.name)) in named
         ]
         return Unit(
             chosen.level, found.place.name, chosen.written, parents, found.code, chosen.sentence

@@ -77,7 +77,9 @@ def understand(text: str, *, catalog: Catalog, today: date | None = None) -> Que
     # first, then query syntax, then the rest of the markup.
     text = normalize(squash(cities(plain(without_syntax(text[:MAX_QUESTION].replace("~~", " "))))))
     folded = expand(squash(PUNCTUATION.sub(" ", fold(text))))
-    question = Question(text=text, folded=folded, tokens=[], exact=[], numbers=set(), bare=not says_something(text))
+    question = Question(
+        text=text, folded=folded, tokens=[], exact=[], numbers=set(), bare=not says_something(text)
+    )
     question.intent = intent(folded)
     question.codes = [m.group() for m in DOC_CODE.finditer(text)]
     question.period = period(folded, today=today or date.today())
@@ -137,7 +139,9 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
     question.required = _figures_asked(tokens) - dated
     # "lần thứ 9", "khóa VIII": which meeting; said in the passage or around it.
     question.anchors |= {
-        f"{tokens[i - 1]}_{t}" for i, t in enumerate(tokens) if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}
+        f"{tokens[i - 1]}_{t}"
+        for i, t in enumerate(tokens)
+        if t.isdigit() and i and tokens[i - 1] in {"thu", "khoa"}
     }
     if has_diacritics(question.text):
         question.exact = [
@@ -148,7 +152,19 @@ def _content(question: Question, facet_spans: list[tuple[int, int]]) -> None:
 
 
 _DATE_IN_TEXT = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b")  # "16/5", "9-2016"
-_NOT_FIGURE_BEFORE = {"thu", "lan", "khoa", "ky", "thang", "ngay", "quy", "dieu", "chuong", "khoan", "so"}
+_NOT_FIGURE_BEFORE = {
+    "thu",
+    "lan",
+    "khoa",
+    "ky",
+    "thang",
+    "ngay",
+    "quy",
+    "dieu",
+    "chuong",
+    "khoan",
+    "so",
+}
 _NOT_FIGURE_AFTER = {"nam", "thang", "ngay", "tuan", "quy", "gio", "phut"}
 
 
@@ -200,9 +216,16 @@ def merge(question: Question, previous: dict[str, object] | None, catalog: Catal
     merged = replace(question)
     if "unit" not in question.explicit:
         keys = set(before.unit_keys)
-        merged.units = sorted((u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label)
+        merged.units = sorted(
+            (u for u in catalog.by_unit if _unit_id(u) in keys), key=lambda u: u.label
+        )
         # The units the 2025 reform links to them, as the first question had them.
-        merged.related = {r: how for u in merged.units for r, how in catalog.lineage(u).items() if r not in merged.units}
+        merged.related = {
+            r: how
+            for u in merged.units
+            for r, how in catalog.lineage(u).items()
+            if r not in merged.units
+        }
         merged.units += sorted(merged.related, key=lambda u: u.label)
     if "period" not in question.explicit and period is not None:
         merged.period = period

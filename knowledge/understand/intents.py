@@ -28,33 +28,61 @@ FOLLOW_THROUGH = (
 INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("coverage", r"\b(nhung|cac|danh sach|liet ke) (bao cao|hoi nghi|van ban)\b|\bco (nhung )?bao cao nao\b|\bbao cao nao\b"),
+        (
+            "coverage",
+            r"\b(nhung|cac|danh sach|liet ke) (bao cao|hoi nghi|van ban)\b|\bco (nhung )?bao cao nao\b|\bbao cao nao\b",
+        ),
         # "quý" folds like "quy" of "quy định", "quy chế": never those.
-        ("timeline", r"\b(qua cac (nam|ky|thang|quy)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung (ky|nam|thang|quy)|theo tung (thang|quy)|hang thang)\b(?! (dinh|che|trinh|hoach|mo|tac|uoc|pham))"),
+        (
+            "timeline",
+            r"\b(qua cac (nam|ky|thang|quy)|theo thoi gian|dien bien qua|tien trinh|cac ky|tung (ky|nam|thang|quy)|theo tung (thang|quy)|hang thang)\b(?! (dinh|che|trinh|hoach|mo|tac|uoc|pham))",
+        ),
         ("compare", r"\b(so sanh|so voi|doi chieu|khac nhau)\b"),
         ("followup", FOLLOW_THROUGH),
         ("aggregate", r"\b(tong (so|cong|cac)|cong lai|tat ca cac (don vi|bao cao)|toan bo cac)\b"),
         ("event", r"\b(lan thu may|thu may|nhiem ky nao|ky hop)\b"),
-        ("author", r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai|ai ky|nguoi ky|ky ten)\b"),
-        ("people", r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b"),
-        ("date", r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b"),
-        ("figure", r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b|^so (?!ket|bo|luoc|sanh)"),
+        (
+            "author",
+            r"\b(ai viet|tac gia|nguoi viet|phong vien|ai dua tin|but danh|viet boi|ai thuc hien bai|ai ky|nguoi ky|ky ten)\b",
+        ),
+        (
+            "people",
+            r"\b(ai|la ai|nguoi nao|chu tri|ai du|thanh phan|dai bieu nao|ong nao|ba nao|ten gi)\b",
+        ),
+        (
+            "date",
+            r"\b(khi nao|ngay nao|bao gio|hom nao|thoi gian nao|luc nao|vao ngay|thang nao)\b",
+        ),
+        (
+            "figure",
+            r"\b(bao nhieu|may|so luong|ty le|ti le|con so|tong tien|muc)\b|^so (?!ket|bo|luoc|sanh)",
+        ),
         ("place", r"\b(o dau|tai dau|dia diem|noi nao)\b"),
-        ("limitation", r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b"),
+        (
+            "limitation",
+            r"\b(han che|ton tai|yeu kem|kho khan|vuong mac|bat cap|chua lam duoc|thieu sot|nhuoc diem)\b",
+        ),
         ("directive", r"\b(chi dao|yeu cau|de nghi|giao nhiem vu|ket luan|quan triet)\b"),
-        ("direction", r"\b(phuong huong|nhiem vu (trong tam|thoi gian toi|sap toi)|can lam gi|se lam gi|lam gi tiep|ke hoach (thoi gian toi|sap toi)|chuong trinh (cong tac|hanh dong)|thoi gian toi|sap toi)\b"),
+        (
+            "direction",
+            r"\b(phuong huong|nhiem vu (trong tam|thoi gian toi|sap toi)|can lam gi|se lam gi|lam gi tiep|ke hoach (thoi gian toi|sap toi)|chuong trinh (cong tac|hanh dong)|thoi gian toi|sap toi)\b",
+        ),
         ("achievement", r"\b(dat duoc|ket qua|thanh tich|lam duoc|noi bat|thanh tuu|dat gi)\b"),
     )
 )
 ITEM_KIND = {"limitation": "limitation", "direction": "direction", "directive": "directive",
               "achievement": "achievement"}  # fmt: skip
 # Measure asked for by "bao nhiêu X" / "mấy X" → the figure unit it should have.
-_MEASURE = re.compile(r"\b(?:bao nhieu|may|so luong)\s+((?:[a-z]+\s?){1,2})|^so (?!ket|bo|luoc|sanh)([a-z]+)")  # not "số": it folds like "sơ"
+_MEASURE = re.compile(
+    r"\b(?:bao nhieu|may|so luong)\s+((?:[a-z]+\s?){1,2})|^so (?!ket|bo|luoc|sanh)([a-z]+)"
+)  # not "số": it folds like "sơ"
 _MONEY = re.compile(r"\b(tien|kinh phi|ung ho|quy|gia tri|tri gia|dong|trieu|ty)\b")
 _PERCENT = re.compile(r"\b(ty le|ti le|phan tram)\b")
 _MEASURE_NOT = {"nam", "thang", "ngay", "lan", "nguoi ung"}
 FOLLOW = re.compile(r"\b(thi sao|con .* thi|the con|con gi nua|con nua|vay con)\b|^(con|the|vay) ")
-FOLLOW_WORDS = re.compile(r"\b(thi sao|thi the nao|the con|con gi nua|con nua|vay con)\b|^(con|the|vay)\b")
+FOLLOW_WORDS = re.compile(
+    r"\b(thi sao|thi the nao|the con|con gi nua|con nua|vay con)\b|^(con|the|vay)\b"
+)
 
 # Intents whose cue words only say what kind of item is wanted ("hạn chế", "phương hướng"):
 # the items themselves rarely repeat them, so they are not searched for.
@@ -68,7 +96,9 @@ CUE_ONLY = {
 def intent(folded: str) -> str:
     for name, pattern in INTENTS:
         if pattern.search(folded):
-            if name == "directive" and re.search(r"\b(noi ve gi|ve van de gi|noi dung gi)\b", folded):
+            if name == "directive" and re.search(
+                r"\b(noi ve gi|ve van de gi|noi dung gi)\b", folded
+            ):
                 return "directive"
             return name
     return "search"

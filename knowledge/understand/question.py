@@ -26,7 +26,9 @@ class Question:
     # Units the 2025 reform links to those named (among ``units``, after them): "after" for a
     # unit the named one went into, "before" for one that went into it.
     related: dict[Unit, str] = field(default_factory=dict)
-    reform_asked: str | None = None  # "xã Liêm Hải": a unit named that only its successors speak for
+    reform_asked: str | None = (
+        None  # "xã Liêm Hải": a unit named that only its successors speak for
+    )
     places: list[Place] = field(default_factory=list)
     period: Period | None = None
     measure: str | None = None

@@ -32,7 +32,9 @@ _LEVELS = {
     "q": "quận",
 }
 _LEVEL_WORDS = "|".join(sorted((re.escape(k) for k in _LEVELS), key=len, reverse=True))
-_LEVEL_RE = re.compile(rf"\b({_LEVEL_WORDS})(?:\.\s*|\s+)")  # "P.2", "Q. Long Biên", "TX Kiến Tường"
+_LEVEL_RE = re.compile(
+    rf"\b({_LEVEL_WORDS})(?:\.\s*|\s+)"
+)  # "P.2", "Q. Long Biên", "TX Kiến Tường"
 _LEVEL_BEFORE = re.compile(rf"(?:^|\s)({_LEVEL_WORDS})\.?\s+$")
 # Words that follow a level word without naming a unit ("huyện ủy", "xã hội", "phường đã").
 _NOT_NAMES = {
@@ -54,7 +56,9 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
         found, span, written = _named_after(folded, match.end(), level, catalog)
         if found:
             mentions.append((found, (match.start(), span)))
-        elif unknown is None and written and (written.split()[0].isdigit() or _real(level, written)):
+        elif (
+            unknown is None and written and (written.split()[0].isdigit() or _real(level, written))
+        ):
             unknown = f"{level} {_written_name(question.text, written)}"
         elif unknown is None:
             named = _capitalised_after(question.text, level)
@@ -76,7 +80,9 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
     if elsewhere is not None:  # "Phường 2, thành phố Vị Thanh": not the Phường 2 we hold
         units, unknown = set(), elsewhere
     if not units and within:  # only a province or district named: the units inside it
-        units = {u for u in catalog.by_unit if any(u.within(p) for p, _ in within) and catalog.trusted(u)}
+        units = {
+            u for u in catalog.by_unit if any(u.within(p) for p, _ in within) and catalog.trusted(u)
+        }
         question.scope = within[0][0].label[:1].upper() + within[0][0].label[1:]
     question.mentions = [frozenset(m) for m, _ in sorted(mentions, key=lambda m: m[1])]
     question.units = sorted(units, key=lambda u: u.label)
@@ -86,7 +92,12 @@ def resolve_units(question: Question, catalog: Catalog) -> list[tuple[int, int]]
             question.reform_asked, unknown = unknown, None
             question.related = units_before
     elif len(units) <= 3:
-        question.related = {u: r for asked in question.units for u, r in catalog.lineage(asked).items() if u not in units}
+        question.related = {
+            u: r
+            for asked in question.units
+            for u, r in catalog.lineage(asked).items()
+            if u not in units
+        }
     question.units += sorted(question.related, key=lambda u: u.label)
     question.places = [Place(u.level, u.name) for m, _ in mentions for u in m if u not in units]
     question.places += [p for p, _ in within]
@@ -138,8 +149,11 @@ def _parent_names(
             places = catalog.places_named(folded[start:end])
             if places:
                 level = _level_before(folded, start)
-                found += [(p, (level[0] if level else start, end)) for p in places
-                          if level is None or p.level == level[1]]
+                found += [
+                    (p, (level[0] if level else start, end))
+                    for p in places
+                    if level is None or p.level == level[1]
+                ]
                 used.append((start, end))
     return found
 
@@ -234,14 +248,16 @@ def _bare_names(
 
 
 def central_named(folded: str) -> bool:
-    """"Ủy ban Trung ương MTTQ": the national committee. Not a unit filter: national pages
+    """ "Ủy ban Trung ương MTTQ": the national committee. Not a unit filter: national pages
     are filed under many units (the city an event was held in), so it only ranks."""
     return bool(_CENTRAL.search(folded))
 
 
 _UNPLACED = fold(UNPLACED)
 _NOT_PLACES = {"viet nam", "trung uong", "nha nuoc", "chinh phu", "quoc hoi"}  # written bare
-_CENTRAL = re.compile(r"\b(uy ban trung uong|ubtu|ub tw|ubtw|uy ban t\.u|trung uong (mttq|mat tran))\b")
+_CENTRAL = re.compile(
+    r"\b(uy ban trung uong|ubtu|ub tw|ubtw|uy ban t\.u|trung uong (mttq|mat tran))\b"
+)
 
 
 def _narrow(mentions: list[tuple[set[Unit], tuple[int, int]]], places: list[Place]) -> set[Unit]:
@@ -275,12 +291,18 @@ def _placed_elsewhere(
     """A numbered unit named with a place around it that none of the stored same-named units
     lies in ("Phường 2 Vị Thanh" when the Phường 2 held is Kiến Tường's): the unit asked is
     another town's, of which nothing is held. Returns how to name it, else None."""
-    numbered = [(m, span) for m, span in mentions if m and all(u.name.isdigit() for u in m) and m & units]
+    numbered = [
+        (m, span) for m, span in mentions if m and all(u.name.isdigit() for u in m) and m & units
+    ]
     if not numbered:
         return None
     found, (_, end) = numbered[0]
     rest = folded[end:].lstrip(" ,-").split()[:5]
-    words = rest[1:] if rest[:1] and rest[0] in {"tp", "tx", "thanh", "thi", "quan", "huyen", "tinh"} else rest
+    words = (
+        rest[1:]
+        if rest[:1] and rest[0] in {"tp", "tx", "thanh", "thi", "quan", "huyen", "tinh"}
+        else rest
+    )
     if rest[:2] in (["thanh", "pho"], ["thi", "xa"]):
         words = rest[2:]
     for size in (3, 2):

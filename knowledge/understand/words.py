@@ -23,22 +23,72 @@ _CITY_HANOI = re.compile(r"\b(tp|thanh pho)\.?\s*hn\b")
 # Words that say what kind of question it is, not what it is about: left out of the query.
 # Folded words that are also content ("hội", "ban", "thị", "thể", "Đảng", "Minh") stay.
 STOPWORDS = frozenset(
-    ["la", "gi", "ai", "nao", "bao", "nhieu", "may", "duoc", "co", "khong", "sao", "nhu", "nhung", "cac", "cua", "cho", "trong", "voi", "va", "o", "dau", "khi", "nay", "vay", "con", "hay", "biet", "toi", "xin", "oi", "a", "nhe", "u", "ha", "ve", "viec", "roi", "chua", "da", "se", "muon"]
+    [
+        "la",
+        "gi",
+        "ai",
+        "nao",
+        "bao",
+        "nhieu",
+        "may",
+        "duoc",
+        "co",
+        "khong",
+        "sao",
+        "nhu",
+        "nhung",
+        "cac",
+        "cua",
+        "cho",
+        "trong",
+        "voi",
+        "va",
+        "o",
+        "dau",
+        "khi",
+        "nay",
+        "vay",
+        "con",
+        "hay",
+        "biet",
+        "toi",
+        "xin",
+        "oi",
+        "a",
+        "nhe",
+        "u",
+        "ha",
+        "ve",
+        "viec",
+        "roi",
+        "chua",
+        "da",
+        "se",
+        "muon",
+    ]
 )
 PUNCTUATION = re.compile(r"[^\w\s/%.,–—-]|[.,](?=\s|$)|(?<=\s)[.,–—-]+(?=\s)")
 
 
-_CHAIR = re.compile(r"\b(p?)ct(?= (?:ubmttq|ubmt|uy ban|ub|ubnd|hdnd|mttq|ubtu|hoi|nuoc|xa|tinh|huyen|phuong|thi|quan))")
+_CHAIR = re.compile(
+    r"\b(p?)ct(?= (?:ubmttq|ubmt|uy ban|ub|ubnd|hdnd|mttq|ubtu|hoi|nuoc|xa|tinh|huyen|phuong|thi|quan))"
+)
 _SPELLED = {"dc": "duoc", "c.trinh": "chuong trinh", "ctrinh": "chuong trinh", "tgian": "thoi gian"}
-_SPELLED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(k) for k in _SPELLED) + r")(?![\w/-])")
+_SPELLED_RE = re.compile(
+    r"(?<![\w/.-])(" + "|".join(re.escape(k) for k in _SPELLED) + r")(?![\w/-])"
+)
 
 
 # Cities as people write them, read before folding: the case tells "HN" (Hà Nội) from
 # "hn" (hội nghị) and "ĐN" (Đà Nẵng) from "DN" (doanh nghiệp).
 _CITIES = (
     # "Hồ Chí Minh" alone is as often the President ("tư tưởng Hồ Chí Minh"): the city needs "TP".
-    (re.compile(r"(?i)\b(?:tp|thành phố|thanh pho)\s*\.?\s*(?:hcm|hồ chí minh|ho chi minh)\b|\bsài gòn\b|(?i:\bsai gon\b)"),
-     "thành phố Hồ Chí Minh"),
+    (
+        re.compile(
+            r"(?i)\b(?:tp|thành phố|thanh pho)\s*\.?\s*(?:hcm|hồ chí minh|ho chi minh)\b|\bsài gòn\b|(?i:\bsai gon\b)"
+        ),
+        "thành phố Hồ Chí Minh",
+    ),
     (re.compile(r"\bTP\.?\s*HN\b|(?i:\btp\.?\s*hn\b)|\bHN\b"), "Hà Nội"),
     (re.compile(r"\b(?:TP\.?\s*)?Đ[Nn]\b|(?i:\btp\.?\s*đn\b)"), "Đà Nẵng"),
 )

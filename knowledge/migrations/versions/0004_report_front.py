@@ -27,7 +27,9 @@ _SPELLINGS = ("MTTQ", "Mặt trận Tổ quốc", "Mặt trận tổ quốc", "M
 def upgrade() -> None:
     # A plain ADD COLUMN, never a batch (copy-and-rename) migration: SQLite runs with foreign
     # keys on, and dropping the old report table would cascade to every item and figure.
-    op.add_column("report", sa.Column("front", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column(
+        "report", sa.Column("front", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     report = sa.table("report", sa.column("text", sa.Text), sa.column("front", sa.Boolean))
     said = sa.or_(*(report.c.text.contains(s) for s in _SPELLINGS))
     op.execute(report.update().where(said).values(front=True))

@@ -25,7 +25,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("upload", sa.Column("chat_id", sa.BigInteger(), nullable=True))
     # Uploads held so far came from private chats, whose id is the sender's own.
-    upload = sa.table("upload", sa.column("chat_id", sa.BigInteger), sa.column("user_id", sa.BigInteger))
+    upload = sa.table(
+        "upload", sa.column("chat_id", sa.BigInteger), sa.column("user_id", sa.BigInteger)
+    )
     op.execute(upload.update().values(chat_id=upload.c.user_id))
     op.create_table(
         "deletion",

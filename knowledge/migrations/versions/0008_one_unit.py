@@ -60,10 +60,18 @@ def upgrade() -> None:
 
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(_report.c.id, _report.c.unit_level, _report.c.unit_name, _report.c.unit_code, _report.c.unit_parents)
-        .where(_report.c.unit_level.is_not(None), _report.c.unit_name.is_not(None))
+        sa.select(
+            _report.c.id,
+            _report.c.unit_level,
+            _report.c.unit_name,
+            _report.c.unit_code,
+            _report.c.unit_parents,
+        ).where(_report.c.unit_level.is_not(None), _report.c.unit_name.is_not(None))
     ).all()
-    filed = {row.id: (Unit(row.unit_level, row.unit_name, _parents(row.unit_parents)), row.unit_code) for row in rows}
+    filed = {
+        row.id: (Unit(row.unit_level, row.unit_name, _parents(row.unit_parents)), row.unit_code)
+        for row in rows
+    }
     canonical = resolve_units(set(filed.values()))
     changed: list[dict[str, Any]] = []
     for report_id, (unit, code) in filed.items():

@@ -92,13 +92,23 @@ def _copy(bind: Connection, table: str, *, autoincrement: bool, floors: tuple[st
     ).scalar_one()
     indexes = list(
         bind.execute(
-            text("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :name AND sql IS NOT NULL"),
+            text(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :name AND sql IS NOT NULL"
+            ),
             {"name": table},
         ).scalars()
     )
-    id_column = "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT," if autoincrement else "id INTEGER NOT NULL,"
+    id_column = (
+        "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,"
+        if autoincrement
+        else "id INTEGER NOT NULL,"
+    )
     new = _ID_COLUMN.sub(id_column, str(create), count=1)
-    new = _TABLE_KEY.sub("", new) if autoincrement else re.sub(r"\s*\)\s*$", ", \n\tPRIMARY KEY (id)\n)", new)
+    new = (
+        _TABLE_KEY.sub("", new)
+        if autoincrement
+        else re.sub(r"\s*\)\s*$", ", \n\tPRIMARY KEY (id)\n)", new)
+    )
     aside = f"_old_{table}"
     # Legacy: the children's foreign keys keep naming the table, not the copy put aside.
     bind.exec_driver_sql("PRAGMA legacy_alter_table = ON")
@@ -112,7 +122,13 @@ def _copy(bind: Connection, table: str, *, autoincrement: bool, floors: tuple[st
     for index in indexes:
         bind.exec_driver_sql(index)
     if autoincrement:
-        highest = [bind.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar(), *(bind.exec_driver_sql(f).scalar() for f in floors)]
+        highest = [
+            bind.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar(),
+            *(bind.exec_driver_sql(f).scalar() for f in floors),
+        ]
         top = max((int(h) for h in highest if h is not None), default=0)
         bind.execute(text("DELETE FROM sqlite_sequence WHERE name = :name"), {"name": table})
-        bind.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)"), {"name": table, "seq": top})
+        bind.execute(
+            text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)"),
+            {"name": table, "seq": top},
+        )
