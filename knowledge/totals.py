@@ -19,6 +19,7 @@ from knowledge import store
 from knowledge.catalog import Catalog, Place, ReportInfo, Unit
 from knowledge.extract.numbers import _UNIT_WORDS, MONEY, describe, measure_of
 from knowledge.extract.record import Figure
+from knowledge.identity import parents_agree
 from knowledge.index import PassageIndex
 from knowledge.retrieve import retrieve
 from knowledge.terms import syllables
@@ -134,8 +135,7 @@ def same_unit(a: Unit | None, b: Unit | None) -> bool:
     "…, thành phố Hà Nội"): same level and name, one's parents among the other's."""
     if a is None or b is None or a.key != b.key:
         return False
-    mine, theirs = {p.key for p in a.parents}, {p.key for p in b.parents}
-    return mine <= theirs or theirs <= mine
+    return parents_agree(a.parents, b.parents)  # the identity rule: tier by tier
 
 
 def _same_or_inside(unit: Unit, wanted: list[Unit]) -> bool:
