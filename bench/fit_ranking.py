@@ -432,7 +432,6 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     chosen = [e for e in examples if e.labels and any(e.labels)]
-    _, y, _ = stack(chosen)
     mean, scale, ranker = fit_ranker(chosen, objective, strength)
     px, py = passage_rows(examples)
     passage_mean, passage_scale = standardise(px)
@@ -446,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained_on": {
             "questions": len(examples),
             "answerable": len(answerable),
-            "candidates": len(y),
+            "candidates": sum(len(e.features) for e in chosen),
             "passages": len(py),
         },
         "rank": {
